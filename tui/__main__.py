@@ -1,0 +1,6 @@
+"""`python -m tui` does what `exo-oauth` does."""
+
+from tui.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""The `exo-oauth` command: argument parsing, dispatch, and the one place errors become exit codes.
+
+Each subcommand lives in a module under ``tui.commands`` exposing
+``register(subparsers)``; those modules import their heavy dependencies inside
+the handlers, so building the parser stays cheap. ``exo-oauth token`` tries the
+fast path (``tui.fastpath``) before any of this is built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+from tui.core.errors import ExitCode, ExoError
+
+# Subcommand modules, in the order `--help` lists them.
+COMMAND_MODULES = (
+    "tui.commands.config",
+    "tui.commands.tokens",
+    "tui.commands.troubleshoot",
+    "tui.commands.unattended",
+    "tui.commands.fakeidp",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exo-oauth",
+        description="Authorize and keep alive OAuth2 accounts for Exchange Online / "
+        "Microsoft 365. With no command, opens the terminal UI.",
+    )
+    parser.add_argument("--version", action="version", version=f"exo-oauth {__version__}")
+    parser.add_argument("--config", metavar="PATH",
+                        help="account file (default: $EXO_OAUTH_CONFIG or "
+                             "$XDG_CONFIG_HOME/exo-oauth/accounts.toml)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show Python tracebacks for failures")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the UI on a demo account file served by the local "
+                             "identity provider (no Azure tenant needed)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # not written yet; the rest still works
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def report(exc: BaseException, *, debug: bool) -> int:
+    """Print one plain sentence plus the best troubleshooting advice; return the exit code."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, ExoError):
+        code = int(exc.exit_code)
+        print(f"exo-oauth: {exc}", file=sys.stderr)
+    else:
+        code = int(ExitCode.UNEXPECTED)
+        print(f"exo-oauth: unexpected failure: {type(exc).__name__}: {exc}"
+              + ("" if debug else " (run with --debug for details)"), file=sys.stderr)
+    try:
+        from tui.core.catalog import advice_for
+    except ImportError:
+        return code
+    advice = advice_for(exc)
+    if advice:
+        print(advice, file=sys.stderr)
+    return code
+
+
+def run_ui(args: argparse.Namespace) -> int:
+    if args.demo:
+        from tui.demo import run_demo
+
+        return run_demo()
+    from tui.app import make_app
+    from tui.core.paths import config_path
+
+    make_app(config_path=config_path(args.config)).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["token"] or (len(argv) > 2 and argv[0] == "--config" and argv[2] == "token"):
+        try:
+            from tui.fastpath import try_token
+        except ModuleNotFoundError:
+            try_token = None
+        done = try_token(argv) if try_token else None
+        if done is not None:
+            return done
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("EXO_OAUTH_DEBUG") == "1"
+    try:
+        if args.command is None:
+            return run_ui(args)
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("exo-oauth: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except BaseException as exc:  # the single place failures become exit codes
+        if isinstance(exc, SystemExit):
+            raise
+        return report(exc, debug=debug)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

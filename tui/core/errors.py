@@ -1,0 +1,137 @@
+"""One exception family, so every layer can fail the same way.
+
+Each error carries the process exit code the command line contract promises
+(see DESIGN.md), so the CLI maps failures to codes in one place, and a message
+that is already safe to show: no secret, token or code ever goes into one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    NO_ACCOUNT = 3
+    NEEDS_AUTHORIZATION = 4
+    PROVIDER = 5
+    FILES = 6
+
+
+class ExoError(Exception):
+    """Base of every failure we expect and can explain."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ExoError):
+    """Bad command-line input or an account that fails validation."""
+
+    exit_code = ExitCode.USAGE
+
+
+class NoSuchAccount(ExoError):
+    exit_code = ExitCode.NO_ACCOUNT
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"No account is labelled {label!r}; run `exo-oauth list` to see the labels."
+        )
+        self.label = label
+
+
+class NeedsAuthorization(ExoError):
+    """No usable token and no refresh token that still works."""
+
+    exit_code = ExitCode.NEEDS_AUTHORIZATION
+
+
+class StoreError(ExoError):
+    """The account file, a token file or the key cannot be used."""
+
+    exit_code = ExitCode.FILES
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ParseError(StoreError):
+    """A file that does not parse; it is never overwritten."""
+
+    def __init__(self, path: str, line: int, column: int, detail: str) -> None:
+        super().__init__(
+            f"{path}, line {line}, column {column}: {detail}. Fix the file by hand; "
+            "exo-oauth will not write to it until it parses.",
+            path=path,
+        )
+        self.line = line
+        self.column = column
+        self.detail = detail
+
+
+class SealError(StoreError):
+    """A sealed value that cannot be opened: wrong key, wrong passphrase or tampering."""
+
+
+class ConflictError(ExoError):
+    """The account changed on disk after it was loaded (another process or editor)."""
+
+    exit_code = ExitCode.USAGE
+
+
+# Kinds of OAuthError.
+OAUTH = "oauth"
+NETWORK = "network"
+BAD_RESPONSE = "bad_response"
+
+
+@dataclass
+class OAuthError(ExoError):
+    """Any failure talking to the identity provider or an API, in one shape.
+
+    ``kind`` is ``oauth`` (the server answered with an OAuth error), ``network``
+    (no usable answer: DNS, refused, timeout, TLS, dropped) or ``bad_response``
+    (an answer we cannot read: HTML, empty, truncated or non-object JSON).
+    The text never holds a secret: callers pass already-redacted descriptions.
+    """
+
+    message: str
+    kind: str = OAUTH
+    status: int | None = None
+    error: str | None = None
+    error_description: str | None = None
+    codes: tuple[int, ...] = ()
+    trace_id: str | None = None
+    correlation_id: str | None = None
+    timestamp: str | None = None
+    error_uri: str | None = None
+    suberror: str | None = None
+    content_type: str | None = None
+    retry_after: float | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.message)
+
+    @property
+    def exit_code(self) -> ExitCode:  # type: ignore[override]
+        return ExitCode.PROVIDER
+
+    @property
+    def needs_authorization(self) -> bool:
+        """True when only a new interactive sign-in can fix it."""
+        return self.error in {"invalid_grant", "interaction_required", "consent_required"}
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,127 @@
+"""Plain data for an account and its issued tokens.
+
+Frozen dataclasses: the UI, the CLI and the store exchange values, never share
+mutable objects, so "what changed?" is an equality test.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+
+from .tenant import default_urls
+
+GRAPH_SCOPES = (
+    "offline_access User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
+    "Calendars.ReadWrite Contacts.ReadWrite"
+)
+DEFAULT_REDIRECT_URI = "http://localhost:8400"
+CLIENT_TYPES = ("confidential", "public")
+CLIENT_AUTHS = ("post", "basic")
+SECRET_FIELDS = ("client_secret", "access_token", "refresh_token")
+# A token counts as valid only if it stays valid at least this long.
+DEFAULT_MARGIN_S = 300
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    """One extra name=value parameter sent to an endpoint."""
+
+    name: str
+    value: str
+
+
+def default_rows() -> tuple[ParamRow, ...]:
+    return (ParamRow("scope", GRAPH_SCOPES),)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+_AUTH_DEFAULT, _TOKEN_DEFAULT = default_urls()
+
+
+@dataclass(frozen=True)
+class Account:
+    """Every field of the account form; the three issued ones come from the token state."""
+
+    label: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    access_token: str = ""
+    refresh_token: str = ""
+    access_token_expires_at: float | None = None
+    authorize_url: str = _AUTH_DEFAULT
+    token_url: str = _TOKEN_DEFAULT
+    token_params: tuple[ParamRow, ...] = field(default_factory=default_rows)
+    auth_params: tuple[ParamRow, ...] = field(default_factory=default_rows)
+    auto_refresh: bool = False
+    # ours, beyond the seed form
+    id: str = field(default_factory=_new_id)
+    client_type: str = "confidential"
+    client_auth: str = "post"
+    redirect_uri: str = DEFAULT_REDIRECT_URI
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == "public"
+
+    def config_equal(self, other: Account) -> bool:
+        """Same configuration, ignoring the issued tokens."""
+        return without_tokens(self) == without_tokens(other)
+
+
+def without_tokens(account: Account) -> Account:
+    return replace(account, access_token="", refresh_token="", access_token_expires_at=None)
+
+
+def param(rows: tuple[ParamRow, ...], name: str) -> str | None:
+    """Value of the last row with this name (later rows win), or None."""
+    found = None
+    for row in rows:
+        if row.name == name:
+            found = row.value
+    return found
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What the identity provider issued for one account, kept apart from the config.
+
+    Times are absolute UTC epoch seconds. ``needs_authorization`` is set when the
+    refresh token was refused; ``last_error`` is a redacted one-line summary.
+    """
+
+    account_id: str
+    label: str
+    access_token: str = ""
+    refresh_token: str = ""
+    expires_at: float | None = None
+    obtained_at: float | None = None
+    scope: str = ""
+    token_type: str = "Bearer"
+    needs_authorization: bool = False
+    last_refresh_at: float | None = None
+    last_error: str = ""
+    last_error_id: str = ""  # catalog entry id of last_error, when known
+    last_error_at: float | None = None
+
+    def valid_for(self, now: float | None = None) -> float:
+        """Seconds the access token stays valid (negative once expired; 0 if none)."""
+        if not self.access_token or self.expires_at is None:
+            return 0.0
+        return self.expires_at - (time.time() if now is None else now)
+
+    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        return bool(self.access_token) and self.valid_for(now) >= margin
+
+    @property
+    def status(self) -> str:
+        """One of: none, needs_authorization, error, token (judge expiry with is_valid)."""
+        if self.needs_authorization:
+            return "needs_authorization"
+        if not self.access_token and not self.refresh_token:
+            return "error" if self.last_error else "none"
+        return "token"

@@ -1,0 +1,259 @@
+"""Account validation: errors stop a save or a sign-in, warnings only inform.
+
+Each issue names its field (an Account attribute, or ``token_params[2].name``
+for a row) and a rule id that the troubleshooting catalog matches on.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .model import CLIENT_AUTHS, CLIENT_TYPES, Account, ParamRow
+from .tenant import TENANT_PLACEHOLDER, cloud_of_url, is_guid, tenant_from_url
+
+ERROR = "error"
+WARNING = "warning"
+SAVE = "save"
+AUTHORIZE = "authorize"
+
+OIDC_SCOPES = {"openid", "profile", "email", "offline_access"}
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+OUTLOOK_ALIASES = {"outlook.office365.com": "outlook.office.com"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    field: str
+    severity: str  # ERROR or WARNING
+    message: str
+    rule: str  # e.g. "config.tenant_placeholder"; the catalog matches on it
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must start with https://"
+    if not parts.hostname:
+        return "has no host name"
+    return None
+
+
+def scope_resources(scopes: str) -> set[str]:
+    """Resources named by a scope string; bare names (User.Read) mean Graph."""
+    found: set[str] = set()
+    for scope in scopes.split():
+        if scope.lower() in OIDC_SCOPES:
+            continue
+        if "://" in scope:
+            parts = urlsplit(scope)
+            host = (parts.hostname or "").lower()
+            found.add(f"https://{OUTLOOK_ALIASES.get(host, host)}")
+        elif scope.startswith("api://"):
+            found.add(scope.rsplit("/", 1)[0])
+        else:
+            found.add(GRAPH_RESOURCE)
+    return found
+
+
+def _scopes(rows: Iterable[ParamRow]) -> list[str]:
+    return [r.value for r in rows if r.name.strip() == "scope"]
+
+
+def _rows(account: Account, which: str, rows: tuple[ParamRow, ...]) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    title = "Token endpoint" if which == "token_params" else "Auth endpoint"
+    for i, row in enumerate(rows):
+        name = row.name.strip()
+        if not name:
+            issues.append(Issue(f"{which}[{i}].name", ERROR,
+                                f"{title} row {i + 1} has no name; name it or remove it.",
+                                "config.row_empty_name"))
+            continue
+        if name in seen:
+            issues.append(Issue(f"{which}[{i}].name", WARNING,
+                                f"{title} row {i + 1} repeats {name!r}; the last one wins.",
+                                "config.row_duplicate"))
+        seen.add(name)
+    return issues
+
+
+def _endpoint(account: Account, fieldname: str, title: str, purpose: str) -> list[Issue]:
+    url = getattr(account, fieldname).strip()
+    if not url:
+        return [Issue(fieldname, ERROR, f"{title} is required.", "config.required")]
+    problem = _url_problem(url)
+    if problem:
+        return [Issue(fieldname, ERROR, f"{title} {problem}.", "config.bad_url")]
+    issues: list[Issue] = []
+    if TENANT_PLACEHOLDER in url:
+        issues.append(Issue(
+            fieldname, ERROR if purpose == AUTHORIZE else WARNING,
+            f"{title} still holds {TENANT_PLACEHOLDER}: put your directory (tenant) ID "
+            "or domain there, or use the tenant helper.",
+            "config.tenant_placeholder"))
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        issues.append(Issue(
+            fieldname, ERROR if purpose == AUTHORIZE else WARNING,
+            f"{title} uses plain http:// to {parts.hostname}; secrets would travel "
+            "unencrypted. Use https://.", "config.insecure_http"))
+    return issues
+
+
+def _swapped(account: Account) -> list[Issue]:
+    auth_path = urlsplit(account.authorize_url.strip()).path.rstrip("/").lower()
+    token_path = urlsplit(account.token_url.strip()).path.rstrip("/").lower()
+    issues = []
+    if auth_path.endswith("/token"):
+        issues.append(Issue(
+            "authorize_url", ERROR,
+            "The OAuth2 Endpoint (authorize URL) ends in /token: that is the token URL. "
+            "It should end in /authorize.", "config.swapped_urls"))
+    if token_path.endswith("/authorize"):
+        issues.append(Issue(
+            "token_url", ERROR,
+            "The OAuth2 Token URL ends in /authorize: that is the authorize URL. "
+            "It should end in /token.", "config.swapped_urls"))
+    return issues
+
+
+def _same_tenant(account: Account) -> list[Issue]:
+    a, t = urlsplit(account.authorize_url.strip()), urlsplit(account.token_url.strip())
+    if a.hostname and t.hostname and a.hostname.lower() != t.hostname.lower():
+        return [Issue("token_url", WARNING,
+                      f"The authorize URL goes to {a.hostname} but the token URL to "
+                      f"{t.hostname}; both should name the same identity provider.",
+                      "config.url_mismatch")]
+    if cloud_of_url(account.token_url):
+        ta, tt = tenant_from_url(account.authorize_url), tenant_from_url(account.token_url)
+        if ta and tt and ta.lower() != tt.lower():
+            return [Issue("token_url", WARNING,
+                          f"The authorize URL names tenant {ta!r} but the token URL names "
+                          f"{tt!r}; use the same tenant in both.", "config.url_mismatch")]
+    return []
+
+
+def _scope_rules(account: Account) -> list[Issue]:
+    issues: list[Issue] = []
+    token_scopes = _scopes(account.token_params)
+    auth_scopes = _scopes(account.auth_params)
+    if account.auto_refresh and not any(
+        "offline_access" in s.split() for s in token_scopes + auth_scopes
+    ):
+        issues.append(Issue(
+            "auto_refresh", WARNING,
+            "Auto-refresh is on but no scope row asks for offline_access, so no refresh "
+            "token will be issued. Add offline_access to the scope rows.",
+            "config.no_offline_access"))
+    for i, row in enumerate(account.token_params):
+        if row.name.strip() != "scope":
+            continue
+        resources = scope_resources(row.value)
+        if len(resources) > 1:
+            issues.append(Issue(
+                f"token_params[{i}].value", WARNING,
+                "The token scope row names more than one resource ("
+                + ", ".join(sorted(resources))
+                + "); a token request may name only one. Keep one resource in this row.",
+                "config.scope_mixed_resources"))
+        names = row.value.split()
+        if any(s.endswith("/.default") for s in names) and any(
+            not s.endswith("/.default") and s.lower() not in OIDC_SCOPES for s in names
+        ):
+            issues.append(Issue(
+                f"token_params[{i}].value", WARNING,
+                "A /.default scope cannot be mixed with named scopes in one request.",
+                "config.scope_mixed_resources"))
+    return issues
+
+
+def validate(
+    account: Account, *, taken_labels: Iterable[str] = (), purpose: str = SAVE
+) -> list[Issue]:
+    """All problems with an account. ``taken_labels``: labels of the *other* accounts."""
+    issues: list[Issue] = []
+    label = account.label
+    if not label.strip():
+        issues.append(Issue("label", ERROR, "Label is required: scripts use it to ask "
+                                            "for a token.", "config.required"))
+    else:
+        if label.strip() in {t.strip() for t in taken_labels}:
+            issues.append(Issue("label", ERROR, f"Another account is already labelled "
+                                                f"{label!r}; pick another label.",
+                                "config.label_taken"))
+        if label != label.strip() or any(ord(c) < 32 for c in label):
+            issues.append(Issue("label", WARNING, "The label has leading/trailing spaces or "
+                                                  "control characters; scripts will find it "
+                                                  "hard to type.", "config.label_odd"))
+    cid = account.client_id.strip()
+    if not cid:
+        issues.append(Issue("client_id", ERROR, "Client ID is required: copy the "
+                                                "Application (client) ID from the app's "
+                                                "Overview page.", "config.required"))
+    elif not is_guid(cid):
+        issues.append(Issue("client_id", WARNING, "Client ID does not look like a GUID; "
+                                                  "Microsoft client IDs do.",
+                            "config.client_id_not_guid"))
+    if account.client_type not in CLIENT_TYPES:
+        issues.append(Issue("client_type", ERROR, "Client type must be confidential or "
+                                                  "public.", "config.bad_choice"))
+    if account.client_auth not in CLIENT_AUTHS:
+        issues.append(Issue("client_auth", ERROR, "Client authentication must be post or "
+                                                  "basic.", "config.bad_choice"))
+    if account.client_type == "confidential" and not account.client_secret:
+        issues.append(Issue("client_secret", ERROR if purpose == AUTHORIZE else WARNING,
+                            "Client secret is empty: paste the secret's Value (not its ID), "
+                            "or set the client type to public.", "config.secret_missing"))
+    if account.client_type == "public" and account.client_secret:
+        issues.append(Issue("client_secret", WARNING,
+                            "A public client must not send a secret; it will not be sent. "
+                            "Clear it, or set the client type to confidential.",
+                            "config.public_with_secret"))
+    issues += _endpoint(account, "authorize_url", "OAuth2 Endpoint (authorize URL)", purpose)
+    issues += _endpoint(account, "token_url", "OAuth2 Token URL", purpose)
+    issues += _swapped(account)
+    if not any(i.is_error and i.field in ("authorize_url", "token_url") for i in issues):
+        issues += _same_tenant(account)
+    redirect = account.redirect_uri.strip()
+    problem = _url_problem(redirect) if redirect else "is required"
+    if problem:
+        issues.append(Issue("redirect_uri", ERROR, f"Redirect URI {problem}.",
+                            "config.bad_url"))
+    else:
+        rparts = urlsplit(redirect)
+        if rparts.scheme == "http" and not is_loopback_host(rparts.hostname):
+            issues.append(Issue("redirect_uri", WARNING,
+                                "Redirect URI uses http:// to a host other than this "
+                                "machine; Microsoft accepts http only for localhost.",
+                                "config.insecure_http"))
+    issues += _rows(account, "token_params", account.token_params)
+    issues += _rows(account, "auth_params", account.auth_params)
+    issues += _scope_rules(account)
+    return issues
+
+
+def errors(issues: Iterable[Issue]) -> list[Issue]:
+    return [i for i in issues if i.is_error]
