@@ -224,7 +224,7 @@ def validate(
         issues.append(Issue("client_auth", ERROR, "Client authentication must be post or "
                                                   "basic.", "config.bad_choice"))
     if account.client_type == "confidential" and not account.client_secret:
-        issues.append(Issue("client_secret", ERROR if purpose == AUTHORIZE else WARNING,
+        issues.append(Issue("client_secret", ERROR,
                             "Client secret is empty: paste the secret's Value (not its ID), "
                             "or set the client type to public.", "config.secret_missing"))
     if account.client_type == "public" and account.client_secret:
