@@ -1,0 +1,33 @@
+"""A local stand-in for the Microsoft identity platform v2.0 (tests, demo, benchmarks).
+
+``FakeIdP`` serves Microsoft's authorize/token/devicecode endpoints, discovery,
+a Graph-like ``/v1.0/me`` and ``/_fake/*`` controls on 127.0.0.1. Standard
+library only, so it can run anywhere the tool runs.
+"""
+
+from __future__ import annotations
+
+from .server import FakeIdP
+from .state import (
+                    DEMO_CLIENT_ID,
+                    DEMO_CLIENT_SECRET,
+                    DEMO_PUBLIC_CLIENT_ID,
+                    NAMED_FAULTS,
+                    NATIVE_CLIENT,
+                    check_fault,
+)
+from .tokens import DEMO_USER_NAME, DEMO_USER_UPN, GRAPH, HOME_TENANT
+
+__all__ = [
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
+    "DEMO_PUBLIC_CLIENT_ID",
+    "DEMO_USER_NAME",
+    "DEMO_USER_UPN",
+    "GRAPH",
+    "HOME_TENANT",
+    "NAMED_FAULTS",
+    "NATIVE_CLIENT",
+    "FakeIdP",
+    "check_fault",
+]

@@ -1,0 +1,399 @@
+"""The HTTP side: a threaded loopback server, routing, latency, transport faults, and FakeIdP.
+
+One thread per connection (ThreadingHTTPServer, daemon threads), so added
+latency overlaps across concurrent requests instead of queueing. Keep-alive is
+on (HTTP/1.1) because the benchmarks refresh hundreds of accounts through one
+client. Protocol decisions live in authorize.py and token.py; this file only
+moves bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from . import authorize, errors, pages
+from .replies import Reply, html_reply, json_reply
+from .state import UNKNOWN_TENANTS, State
+from .token import TokenService
+from .tokens import DEMO_USER_NAME, DEMO_USER_OID, DEMO_USER_UPN, GRAPH, HOME_TENANT
+
+_OAUTH = re.compile(r"^/([^/]+)/oauth2/v2\.0/(authorize|token|devicecode)/?$")
+_DISCOVERY = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
+MAX_BODY = 1 << 20
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: FakeIdP) -> None:
+        self.app = app
+        self.open_sockets: set[socket.socket] = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def drop_connections(self) -> None:
+        """Close keep-alive connections so their threads end with the server."""
+        with self.sockets_lock:
+            for sock in list(self.open_sockets):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections give their thread back
+    server_version = "exo-oauth-fakeidp"
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.sockets_lock:
+            self.server.open_sockets.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.sockets_lock:
+            self.server.open_sockets.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log = self.server.app.log
+        if log is not None:
+            log(f"{self.address_string()} {format % args}")
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(json_reply(413, {"error": "request body too large"}))
+            return
+        raw = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            reply = self.server.app.route(method, parts.path, parts.query, raw, headers)
+        except Exception as exc:  # a bug in the fake must not hang the client
+            reply = json_reply(500, {"error": "fake_bug", "error_description": repr(exc)})
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        if reply.fault == "drop":  # close without a single byte of answer
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if reply.fault == "truncated":
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(reply.body)
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    """Form fields, first value wins (Microsoft rejects repeats; the fake does not care)."""
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+        out.setdefault(key, value)
+    return out
+
+
+class FakeIdP:
+    """A local Microsoft identity platform v2.0 on 127.0.0.1, for tests, the demo and benchmarks.
+
+    Use ``with FakeIdP(...) as idp:`` or ``async with``; ``idp.base_url`` is ready
+    inside. Tenants: every well-formed tenant exists except those in
+    ``unknown_tenants`` (AADSTS90002); pass ``tenants=[...]`` to accept only those.
+    """
+
+    def __init__(self, *, clients: dict[str, str | None] | None = None,
+                 auto_approve: float | None = None, access_token_lifetime: int = 3599,
+                 refresh_token_lifetime: int = 90 * 86400, latency_ms: float = 0.0,
+                 device_code_lifetime: int = 900, interval: int = 5, code_lifetime: int = 600,
+                 redirect_uris: Iterable[str] = (), tenants: Iterable[str] | None = None,
+                 unknown_tenants: Iterable[str] = UNKNOWN_TENANTS, retry_after: int = 1,
+                 host: str = "127.0.0.1", port: int = 0,
+                 log: Callable[[str], None] | None = None) -> None:
+        from .state import NATIVE_CLIENT, Options
+
+        options = Options(
+            auto_approve=auto_approve, access_token_lifetime=access_token_lifetime,
+            refresh_token_lifetime=refresh_token_lifetime, latency_ms=latency_ms,
+            device_code_lifetime=device_code_lifetime, interval=interval,
+            code_lifetime=code_lifetime,
+            redirect_uris=(NATIVE_CLIENT, *redirect_uris),
+            tenants=frozenset(tenants) if tenants is not None else None,
+            unknown_tenants=frozenset(unknown_tenants), retry_after=retry_after)
+        if clients is not None:
+            options.clients = dict(clients)
+        self.options = options
+        self.state = State(options)
+        self.tokens = TokenService(self.state)
+        self.log = log
+        self.host = _loopback(host)
+        self.port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- life cycle ----------------------------------------------------------------
+    def start(self) -> FakeIdP:
+        if self._server is not None:
+            return self
+        cls = _Server6 if ":" in self.host else _Server
+        self._server = cls((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self.tokens.base_url = self.base_url
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name=f"fakeidp:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeIdP:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> FakeIdP:
+        return self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.close)
+
+    # ---- URLs --------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def authorize_url(self, tenant: str = HOME_TENANT) -> str:
+        return f"{self.base_url}/{quote(tenant, safe='')}/oauth2/v2.0/authorize"
+
+    def token_url(self, tenant: str = HOME_TENANT) -> str:
+        return f"{self.base_url}/{quote(tenant, safe='')}/oauth2/v2.0/token"
+
+    def devicecode_url(self, tenant: str = HOME_TENANT) -> str:
+        return f"{self.base_url}/{quote(tenant, safe='')}/oauth2/v2.0/devicecode"
+
+    def discovery_url(self, tenant: str = HOME_TENANT) -> str:
+        return f"{self.base_url}/{quote(tenant, safe='')}/v2.0/.well-known/openid-configuration"
+
+    @property
+    def me_url(self) -> str:
+        return f"{self.base_url}/v1.0/me"
+
+    @property
+    def device_page_url(self) -> str:
+        return f"{self.base_url}/devicelogin"
+
+    # ---- controls ------------------------------------------------------------------------
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Counts per ``endpoints``, ``grant_types`` (requests), ``issued``, ``errors``, ``faults``.
+
+        Every request is counted when it arrives, faulted or not."""
+        return self.state.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self.state.stats.reset()
+
+    def inject(self, fault: str, count: int = 1, *, fraction: float | None = None,
+               status: int | None = None) -> None:
+        """Serve ``fault`` to the next ``count`` token requests, or to a ``fraction`` of them."""
+        self.state.faults.add(fault, count, fraction=fraction, status=status)
+
+    def clear_faults(self) -> None:
+        self.state.faults.clear()
+
+    def revoke_all(self) -> None:
+        """Every refresh token issued so far now fails with AADSTS50173 (password reset)."""
+        self.state.revoke_all()
+
+    def approve_device(self, user_code: str) -> bool:
+        return self.tokens.decide_device(user_code, True)
+
+    def decline_device(self, user_code: str) -> bool:
+        return self.tokens.decide_device(user_code, False)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward: codes, tokens and device codes age without sleeping."""
+        self.state.clock.advance(seconds)
+
+    def now(self) -> float:
+        return self.state.clock.now()
+
+    @property
+    def latency_ms(self) -> float:
+        return self.options.latency_ms
+
+    @latency_ms.setter
+    def latency_ms(self, value: float) -> None:
+        self.options.latency_ms = value
+
+    def check_token(self, token: str) -> dict[str, object] | None:
+        """The claims of an access token this fake issued (expired or not), else None."""
+        return self.tokens.minter.check(token)
+
+    # ---- routing -------------------------------------------------------------------------
+    def route(self, method: str, path: str, query: str, raw: bytes,
+              headers: dict[str, str]) -> Reply:
+        if path.startswith("/_fake/"):
+            return self._control(method, path, raw)
+        stats = self.state.stats
+        latency = self.options.latency_ms
+        name: str | None = None
+        if m := _OAUTH.match(path):
+            name = m[2]
+        elif _DISCOVERY.match(path):
+            name = "openid-configuration"
+        elif path in ("/devicelogin", "/v1.0/me"):
+            name = path.rsplit("/", 1)[-1]
+        if name is None:
+            return html_reply(404, pages.not_found(path))
+        stats.count("endpoints", name)
+        if latency > 0:
+            time.sleep(latency / 1000.0)
+        if m:
+            tenant = unquote(m[1])
+            if name == "authorize":
+                if method == "POST":
+                    return authorize.decide(self.state, _form(raw))
+                return authorize.authorize(self.state, tenant, _form(query.encode()), path)
+            if method != "POST":
+                return json_reply(405, {"error": "invalid_request",
+                                        "error_description": "Use POST."})
+            if name == "token":
+                return self.tokens.token(tenant, _form(raw), headers)
+            return self.tokens.devicecode(tenant, _form(raw), headers)
+        if name == "openid-configuration":
+            d = _DISCOVERY.match(path)
+            assert d is not None
+            return authorize.discovery(self.state, self.base_url, unquote(d[1]))
+        if name == "devicelogin":
+            return self._device_page(method, _form(query.encode() if method == "GET" else raw))
+        return self._me(headers)
+
+    def _device_page(self, method: str, form: dict[str, str]) -> Reply:
+        code = form.get("user_code", "")
+        if method == "GET":
+            return html_reply(200, pages.device_entry("/devicelogin", code))
+        approve = form.get("decision", "approve") == "approve"
+        if self.tokens.decide_device(code, approve):
+            return html_reply(200, pages.device_done(approve))
+        return html_reply(400, pages.device_entry(
+            "/devicelogin", code, "That code is unknown, expired or already used."))
+
+    def _me(self, headers: dict[str, str]) -> Reply:
+        now = self.now()
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        challenge = (("WWW-Authenticate",
+                      f'Bearer realm="", authorization_uri="{self.authorize_url("common")}"'),)
+
+        def fail(message: str, status: int = 401) -> Reply:
+            code = "InvalidAuthenticationToken" if status == 401 else "BadRequest"
+            return json_reply(status, errors.graph_error(code, message, now),
+                              challenge if status == 401 else ())
+
+        if not token:
+            return fail("Access token is empty.")
+        claims = self.tokens.minter.check(token)
+        if claims is None:
+            return fail("Access token validation failure: the token was not issued here.")
+        if float(claims.get("exp", 0)) <= now:  # type: ignore[arg-type]
+            return fail("Lifetime validation failed, the token is expired.")
+        if claims.get("aud") != GRAPH:
+            return fail("Access token validation failure. Invalid audience.")
+        if claims.get("idtyp") == "app":
+            return fail("/me request is only valid with delegated authentication flow.", 400)
+        return json_reply(200, {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+            "displayName": DEMO_USER_NAME, "givenName": "Demo", "surname": "User",
+            "mail": DEMO_USER_UPN, "userPrincipalName": DEMO_USER_UPN, "id": DEMO_USER_OID,
+            "jobTitle": None, "mobilePhone": None, "officeLocation": None,
+            "preferredLanguage": "en-US", "businessPhones": []})
+
+    def _control(self, method: str, path: str, raw: bytes) -> Reply:
+        """/_fake/*: stats, revoke, faults, clock; for tests in other processes and the demo."""
+        try:
+            body = json.loads(raw) if raw.strip().startswith(b"{") else _form(raw)
+        except ValueError:
+            return json_reply(400, {"error": "body is not JSON"})
+        if path == "/_fake/stats" and method == "GET":
+            return json_reply(200, self.stats())
+        if method != "POST":
+            if path == "/_fake/faults":
+                return json_reply(200, {"faults": self.state.faults.pending()})
+            return json_reply(405, {"error": "use POST"})
+        if path == "/_fake/revoke":
+            self.revoke_all()
+            return json_reply(200, {"revoked": True,
+                                    "tokens_valid_from": errors.utc_stamp(self.now())})
+        if path == "/_fake/reset":
+            self.reset_stats()
+            self.clear_faults()
+            return json_reply(200, {"reset": True})
+        if path == "/_fake/clock":
+            self.advance(float(body.get("advance", 0)))
+            return json_reply(200, {"now": self.now()})
+        if path == "/_fake/faults":
+            if body.get("clear"):
+                self.clear_faults()
+                return json_reply(200, {"faults": []})
+            try:
+                fraction = body.get("fraction")
+                status = body.get("status")
+                self.inject(str(body.get("fault", "")), int(body.get("count", 1)),
+                            fraction=float(fraction) if fraction is not None else None,
+                            status=int(status) if status is not None else None)
+            except (TypeError, ValueError) as exc:
+                return json_reply(400, {"error": str(exc)})
+            return json_reply(200, {"faults": self.state.faults.pending()})
+        return json_reply(404, {"error": f"no control at {path}"})
+
+
+def _loopback(host: str) -> str:
+    """Only loopback addresses: the fake accepts any secret it was given and guards nothing."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise ValueError(f"the fake identity provider only listens on loopback, not {host!r}")

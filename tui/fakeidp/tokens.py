@@ -1,0 +1,150 @@
+"""Scopes, resources and the JWT-shaped tokens the fake hands out.
+
+Access tokens look like Microsoft's (``header.payload.signature``, base64url)
+so a diagnostics command can decode them, but they are signed with an HMAC key
+that only this process knows: the fake can check a bearer token without
+remembering every token it issued.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from urllib.parse import urlsplit
+
+GRAPH = "https://graph.microsoft.com"
+OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+# Hosts that are one resource under two names.
+RESOURCE_ALIASES = {"https://outlook.office365.com": "https://outlook.office.com"}
+
+DEMO_USER_NAME = "Demo User"
+DEMO_USER_UPN = "demo.user@contoso.example"
+DEMO_USER_OID = "5d1c6b8e-6f59-4a57-9d7e-0de5c0de5c0d"
+HOME_TENANT = "contoso.example"
+
+
+def resource_of(scope: str) -> str | None:
+    """The resource a scope belongs to; None for the OpenID Connect scopes.
+
+    ``https://host/Name`` belongs to ``https://host``; a bare name such as
+    ``User.Read`` belongs to Microsoft Graph.
+    """
+    if scope.lower() in OIDC_SCOPES:
+        return None
+    if "://" in scope:
+        parts = urlsplit(scope)
+        base = f"{parts.scheme}://{parts.netloc}".lower()
+        return RESOURCE_ALIASES.get(base, base)
+    if "/" in scope:  # e.g. an app ID URI without scheme or a GUID/Name pair
+        return scope.rsplit("/", 1)[0].lower()
+    return GRAPH
+
+
+def resources(scopes: list[str] | tuple[str, ...]) -> list[str]:
+    """Distinct resources named by ``scopes``, in order of first appearance."""
+    seen: list[str] = []
+    for scope in scopes:
+        res = resource_of(scope)
+        if res is not None and res not in seen:
+            seen.append(res)
+    return seen
+
+
+def scope_name(scope: str) -> str:
+    """The part of a scope after its resource: ``https://x/IMAP.AccessAsUser.All`` -> the name."""
+    return scope.rsplit("/", 1)[-1] if "/" in scope else scope
+
+
+def tenant_id(tenant: str) -> str:
+    """A stable GUID for a tenant name (GUIDs stay themselves)."""
+    try:
+        return str(uuid.UUID(tenant))
+    except ValueError:
+        name = HOME_TENANT if tenant.lower() in ("common", "organizations") else tenant.lower()
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, name))
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenMinter:
+    """Makes and checks the JWT-shaped strings; one key per fake instance."""
+
+    _HEADER = b64url(json.dumps({"typ": "JWT", "alg": "HS256", "kid": "exo-oauth-fake"},
+                                separators=(",", ":")).encode())
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def make(self, claims: dict[str, object]) -> str:
+        body = b64url(json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = f"{self._HEADER}.{body}".encode("ascii")
+        return f"{self._HEADER}.{body}.{b64url(self._sign(signing_input))}"
+
+    def check(self, token: str) -> dict[str, object] | None:
+        """The claims if this instance made the token, else None."""
+        parts = token.split(".")
+        if len(parts) != 3:
+            return None
+        try:
+            sig = b64url_decode(parts[2])
+            expected = self._sign(f"{parts[0]}.{parts[1]}".encode("ascii"))
+            if not hmac.compare_digest(sig, expected):
+                return None
+            claims = json.loads(b64url_decode(parts[1]))
+        except (ValueError, UnicodeError):
+            return None
+        return claims if isinstance(claims, dict) else None
+
+    def _sign(self, data: bytes) -> bytes:
+        return hmac.new(self._key, data, hashlib.sha256).digest()
+
+
+def access_claims(*, issuer: str, tenant: str, client_id: str, scopes: list[str],
+                  now: float, lifetime: int) -> dict[str, object]:
+    """Claims of a delegated access token for the demo user."""
+    res = resources(scopes)
+    names = [scope_name(s) for s in scopes if resource_of(s) is not None]
+    oidc = [s for s in scopes if s.lower() in OIDC_SCOPES - {"offline_access"}]
+    iat = int(now)
+    return {
+        "aud": res[0] if res else GRAPH,
+        "iss": issuer,
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + lifetime,
+        "tid": tenant_id(tenant),
+        "oid": DEMO_USER_OID,
+        "sub": DEMO_USER_OID,
+        "upn": DEMO_USER_UPN,
+        "preferred_username": DEMO_USER_UPN,
+        "unique_name": DEMO_USER_UPN,
+        "name": DEMO_USER_NAME,
+        "appid": client_id,
+        "scp": " ".join(names or oidc or ["User.Read"]),
+        "ver": "2.0",
+        "uti": uuid.uuid4().hex[:22],
+    }
+
+
+def id_claims(*, issuer: str, tenant: str, client_id: str, now: float, lifetime: int,
+              nonce: str | None) -> dict[str, object]:
+    """Claims of an OpenID Connect ID token for the demo user."""
+    iat = int(now)
+    claims: dict[str, object] = {
+        "aud": client_id, "iss": issuer, "iat": iat, "nbf": iat, "exp": iat + lifetime,
+        "tid": tenant_id(tenant), "oid": DEMO_USER_OID, "sub": DEMO_USER_OID,
+        "name": DEMO_USER_NAME, "preferred_username": DEMO_USER_UPN,
+        "email": DEMO_USER_UPN, "ver": "2.0",
+    }
+    if nonce:
+        claims["nonce"] = nonce
+    return claims
