@@ -7,6 +7,7 @@ library only, so it can run anywhere the tool runs.
 
 from __future__ import annotations
 
+from .claims import DEMO_USER_NAME, DEMO_USER_UPN, GRAPH, HOME_TENANT
 from .server import FakeIdP
 from .state import (
                     DEMO_CLIENT_ID,
@@ -16,7 +17,6 @@ from .state import (
                     NATIVE_CLIENT,
                     check_fault,
 )
-from .tokens import DEMO_USER_NAME, DEMO_USER_UPN, GRAPH, HOME_TENANT
 
 __all__ = [
     "DEMO_CLIENT_ID",

@@ -16,9 +16,9 @@ from tui.core.errors import UsageError
 from tui.core.tenant import SPECIAL_TENANTS, check_tenant
 
 from . import errors, pages
+from .claims import DEMO_USER_UPN, tenant_id
 from .replies import Reply, html_reply, json_reply, redirect
 from .state import AuthCode, State
-from .tokens import DEMO_USER_UPN, tenant_id
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 

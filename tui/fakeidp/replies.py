@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +28,11 @@ def html_reply(status: int, html: str) -> Reply:
 
 def redirect(location: str) -> Reply:
     return Reply(302, b"", "text/html; charset=utf-8", (("Location", location),))
+
+
+def parse_form(raw: bytes) -> dict[str, str]:
+    """Form fields (or a query string); the first of repeated names wins."""
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+        out.setdefault(key, value)
+    return out

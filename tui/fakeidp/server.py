@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import json
 import re
 import socket
 import threading
@@ -20,13 +19,15 @@ import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from . import authorize, errors, pages
-from .replies import Reply, html_reply, json_reply
+from . import authorize, pages
+from .claims import HOME_TENANT
+from .control import control
+from .graph import me
+from .replies import Reply, html_reply, json_reply, parse_form
 from .state import UNKNOWN_TENANTS, State
 from .token import TokenService
-from .tokens import DEMO_USER_NAME, DEMO_USER_OID, DEMO_USER_UPN, GRAPH, HOME_TENANT
 
 _OAUTH = re.compile(r"^/([^/]+)/oauth2/v2\.0/(authorize|token|devicecode)/?$")
 _DISCOVERY = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
@@ -114,14 +115,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(reply.body)
-
-
-def _form(raw: bytes) -> dict[str, str]:
-    """Form fields, first value wins (Microsoft rejects repeats; the fake does not care)."""
-    out: dict[str, str] = {}
-    for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
-        out.setdefault(key, value)
-    return out
 
 
 class FakeIdP:
@@ -224,9 +217,10 @@ class FakeIdP:
 
     # ---- controls ------------------------------------------------------------------------
     def stats(self) -> dict[str, dict[str, int]]:
-        """Counts per ``endpoints``, ``grant_types`` (requests), ``issued``, ``errors``, ``faults``.
+        """Counts per group: endpoints, grant_types, issued, errors, faults.
 
-        Every request is counted when it arrives, faulted or not."""
+        Requests count when they arrive (faulted or not); ``issued`` counts successes.
+        """
         return self.state.stats.snapshot()
 
     def reset_stats(self) -> None:
@@ -272,41 +266,39 @@ class FakeIdP:
     # ---- routing -------------------------------------------------------------------------
     def route(self, method: str, path: str, query: str, raw: bytes,
               headers: dict[str, str]) -> Reply:
+        """One request in, one Reply out; counted per endpoint, delayed by the latency."""
         if path.startswith("/_fake/"):
-            return self._control(method, path, raw)
-        stats = self.state.stats
-        latency = self.options.latency_ms
-        name: str | None = None
-        if m := _OAUTH.match(path):
-            name = m[2]
-        elif _DISCOVERY.match(path):
+            return control(self, method, path, raw)
+        oauth, disco = _OAUTH.match(path), _DISCOVERY.match(path)
+        if oauth:
+            name = oauth[2]
+        elif disco:
             name = "openid-configuration"
         elif path in ("/devicelogin", "/v1.0/me"):
             name = path.rsplit("/", 1)[-1]
-        if name is None:
+        else:
             return html_reply(404, pages.not_found(path))
-        stats.count("endpoints", name)
-        if latency > 0:
-            time.sleep(latency / 1000.0)
-        if m:
-            tenant = unquote(m[1])
+        self.state.stats.count("endpoints", name)
+        if self.options.latency_ms > 0:
+            time.sleep(self.options.latency_ms / 1000.0)
+        form = parse_form(raw if method == "POST" else query.encode())
+        if oauth:
+            tenant = unquote(oauth[1])
             if name == "authorize":
-                if method == "POST":
-                    return authorize.decide(self.state, _form(raw))
-                return authorize.authorize(self.state, tenant, _form(query.encode()), path)
+                if method == "POST":  # the consent page answering
+                    return authorize.decide(self.state, form)
+                return authorize.authorize(self.state, tenant, form, path)
             if method != "POST":
                 return json_reply(405, {"error": "invalid_request",
                                         "error_description": "Use POST."})
             if name == "token":
-                return self.tokens.token(tenant, _form(raw), headers)
-            return self.tokens.devicecode(tenant, _form(raw), headers)
-        if name == "openid-configuration":
-            d = _DISCOVERY.match(path)
-            assert d is not None
-            return authorize.discovery(self.state, self.base_url, unquote(d[1]))
+                return self.tokens.token(tenant, form, headers)
+            return self.tokens.devicecode(tenant, form, headers)
+        if disco:
+            return authorize.discovery(self.state, self.base_url, unquote(disco[1]))
         if name == "devicelogin":
-            return self._device_page(method, _form(query.encode() if method == "GET" else raw))
-        return self._me(headers)
+            return self._device_page(method, form)
+        return me(self.tokens.minter, self.now(), headers, self.authorize_url("common"))
 
     def _device_page(self, method: str, form: dict[str, str]) -> Reply:
         code = form.get("user_code", "")
@@ -317,74 +309,6 @@ class FakeIdP:
             return html_reply(200, pages.device_done(approve))
         return html_reply(400, pages.device_entry(
             "/devicelogin", code, "That code is unknown, expired or already used."))
-
-    def _me(self, headers: dict[str, str]) -> Reply:
-        now = self.now()
-        auth = headers.get("authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        challenge = (("WWW-Authenticate",
-                      f'Bearer realm="", authorization_uri="{self.authorize_url("common")}"'),)
-
-        def fail(message: str, status: int = 401) -> Reply:
-            code = "InvalidAuthenticationToken" if status == 401 else "BadRequest"
-            return json_reply(status, errors.graph_error(code, message, now),
-                              challenge if status == 401 else ())
-
-        if not token:
-            return fail("Access token is empty.")
-        claims = self.tokens.minter.check(token)
-        if claims is None:
-            return fail("Access token validation failure: the token was not issued here.")
-        if float(claims.get("exp", 0)) <= now:  # type: ignore[arg-type]
-            return fail("Lifetime validation failed, the token is expired.")
-        if claims.get("aud") != GRAPH:
-            return fail("Access token validation failure. Invalid audience.")
-        if claims.get("idtyp") == "app":
-            return fail("/me request is only valid with delegated authentication flow.", 400)
-        return json_reply(200, {
-            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
-            "displayName": DEMO_USER_NAME, "givenName": "Demo", "surname": "User",
-            "mail": DEMO_USER_UPN, "userPrincipalName": DEMO_USER_UPN, "id": DEMO_USER_OID,
-            "jobTitle": None, "mobilePhone": None, "officeLocation": None,
-            "preferredLanguage": "en-US", "businessPhones": []})
-
-    def _control(self, method: str, path: str, raw: bytes) -> Reply:
-        """/_fake/*: stats, revoke, faults, clock; for tests in other processes and the demo."""
-        try:
-            body = json.loads(raw) if raw.strip().startswith(b"{") else _form(raw)
-        except ValueError:
-            return json_reply(400, {"error": "body is not JSON"})
-        if path == "/_fake/stats" and method == "GET":
-            return json_reply(200, self.stats())
-        if method != "POST":
-            if path == "/_fake/faults":
-                return json_reply(200, {"faults": self.state.faults.pending()})
-            return json_reply(405, {"error": "use POST"})
-        if path == "/_fake/revoke":
-            self.revoke_all()
-            return json_reply(200, {"revoked": True,
-                                    "tokens_valid_from": errors.utc_stamp(self.now())})
-        if path == "/_fake/reset":
-            self.reset_stats()
-            self.clear_faults()
-            return json_reply(200, {"reset": True})
-        if path == "/_fake/clock":
-            self.advance(float(body.get("advance", 0)))
-            return json_reply(200, {"now": self.now()})
-        if path == "/_fake/faults":
-            if body.get("clear"):
-                self.clear_faults()
-                return json_reply(200, {"faults": []})
-            try:
-                fraction = body.get("fraction")
-                status = body.get("status")
-                self.inject(str(body.get("fault", "")), int(body.get("count", 1)),
-                            fraction=float(fraction) if fraction is not None else None,
-                            status=int(status) if status is not None else None)
-            except (TypeError, ValueError) as exc:
-                return json_reply(400, {"error": str(exc)})
-            return json_reply(200, {"faults": self.state.faults.pending()})
-        return json_reply(404, {"error": f"no control at {path}"})
 
 
 def _loopback(host: str) -> str:

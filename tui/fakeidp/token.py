@@ -18,9 +18,9 @@ from urllib.parse import unquote
 
 from . import errors, pages
 from .authorize import tenant_error
+from .claims import TokenMinter, access_claims, id_claims, resources, tenant_id
 from .replies import Reply, html_reply, json_reply
 from .state import Device, FaultPlan, Grant, State
-from .tokens import TokenMinter, access_claims, id_claims, resources, tenant_id
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SHORT_GRANT = {DEVICE_GRANT: "device_code"}
