@@ -200,6 +200,7 @@ class State:
         self.key = secrets.token_bytes(32)
         self.codes: dict[str, AuthCode] = {}
         self.grants: dict[str, Grant] = {}
+        self.retired: set[str] = set()  # refresh tokens replaced long ago (names only)
         self.devices: dict[str, Device] = {}  # by device_code
         self.user_codes: dict[str, str] = {}  # user_code -> device_code
         self.pending_sign_ins: dict[str, tuple[str, dict[str, str]]] = {}

@@ -24,6 +24,7 @@ from .state import Device, FaultPlan, Grant, State
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SHORT_GRANT = {DEVICE_GRANT: "device_code"}
+_REPLACED = "A newer refresh token issued from this one has already been used."
 USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -50,7 +51,8 @@ class TokenService:
         basic = headers.get("authorization", "")
         if basic[:6].lower() == "basic ":
             try:
-                user, _, pw = base64.b64decode(basic[6:].strip()).decode().partition(":")
+                pair = base64.b64decode(basic[6:].strip(), validate=True).decode()
+                user, _, pw = pair.partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return client_id, self._error(7000215, corr, client_id=client_id)
             client_id = client_id or unquote(user)
@@ -193,6 +195,8 @@ class TokenService:
         now = state.clock.now()
         with state.lock:
             grant = state.grants.get(token)
+            if grant is None and token in state.retired:
+                return self._error(70000, corr, detail=_REPLACED)
             if grant is None:
                 return self._error(9002313, corr)
             if grant.client_id != client_id:
@@ -203,8 +207,7 @@ class TokenService:
                 return self._error(50173, corr, issued=errors.utc_stamp(grant.issued),
                                    valid_from=errors.utc_stamp(valid_from))
             if grant.retired:
-                return self._error(70000, corr, detail="A newer refresh token issued from "
-                                   "this one has already been used.")
+                return self._error(70000, corr, detail=_REPLACED)
             lifetime = state.options.refresh_token_lifetime
             if now > grant.issued + lifetime:
                 return self._error(700082, corr, issued=errors.utc_stamp(grant.issued),
@@ -334,8 +337,9 @@ def _retire_parent(state: State, grant: Grant) -> None:
     parent = state.grants.get(grant.parent)
     if parent is not None:
         parent.retired = True
-        if parent.parent is not None:  # forget the long-dead ancestors
+        if parent.parent is not None:  # keep only the name of long-dead ancestors
             state.grants.pop(parent.parent, None)
+            state.retired.add(parent.parent)
             parent.parent = None
 
 
