@@ -1,0 +1,379 @@
+"""The account store: accounts in a TOML file a person may edit, tokens in the state folder.
+
+Reads use tomllib and take no lock (writes are atomic renames, so a reader sees
+a whole file). Every read-modify-write of the account file holds an flock on a
+sibling lock file, re-reads the file under it and changes only the account at
+hand, so two processes editing different accounts both keep their change. A
+file that does not parse is never written. Locks are always taken in the order
+token lock, then account file lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from . import fileio, paths, seal, store_toml, tokens
+from .errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
+from .model import Account, TokenState
+from .store_toml import ACCOUNT_KEYS, AccountFile, derived_id, to_values
+from .validate import SAVE, Issue, validate
+
+_DEFAULTS = Account(id="")
+# Secret could not be opened (lenient reads only): never equal to a real value.
+_UNOPENED = "\0unopened"
+
+
+class InvalidAccount(UsageError):
+    """The account fails validation; ``issues`` holds the errors, field by field."""
+
+    def __init__(self, label: str, issues: list[Issue]) -> None:
+        detail = "; ".join(f"{i.field}: {i.message}" for i in issues)
+        super().__init__(f"Cannot save account {label!r}: {detail}")
+        self.issues = issues
+
+
+class AccountStore:
+    """One account file plus the token files of its accounts."""
+
+    def __init__(self, config_path: str | os.PathLike[str],
+                 state_dir: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(config_path)
+        self.state_dir = Path(state_dir) if state_dir is not None else paths.state_dir()
+        self.lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self._sealer: seal.Sealer | None = None
+        self._sealer_key: tuple[str, bytes, str] | None = None
+        self._cache: tuple[bytes, AccountFile] | None = None
+
+    # -- reading ------------------------------------------------------------------
+    @property
+    def sealer(self) -> seal.Sealer:
+        """The key for this file (checked against its header); SealError if unusable."""
+        if self._sealer is None:
+            return self._sealer_for(seal.read_header(self.path), create=False)
+        return self._sealer
+
+    def _read(self) -> AccountFile | None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"Cannot read the account file {self.path}: "
+                             f"{exc.strerror or exc}.", path=str(self.path)) from exc
+        digest = hashlib.sha256(data).digest()
+        if self._cache and self._cache[0] == digest:
+            return self._cache[1]
+        parsed = store_toml.parse(data, str(self.path))
+        seen: dict[str, int] = {}
+        for n, raw in enumerate(parsed.accounts, 1):
+            # Every account must be usable, not only the one at hand: check the types.
+            account_id = store_toml.account_from_raw(raw, n, str(self.path),
+                                                     lambda _i, _l, text: text).id
+            if account_id in seen:
+                raise StoreError(f"{self.path}: accounts {seen[account_id]} and {n} share the "
+                                 f"id {account_id!r}; give one a new id or remove its id line "
+                                 "(its sealed secret must then be set again).",
+                                 path=str(self.path))
+            seen[str(account_id)] = n
+        self._cache = (digest, parsed)
+        return parsed
+
+    def _sealer_for(self, header: dict[str, Any], *, create: bool) -> seal.Sealer:
+        # Reuse the last sealer while the header's sealing, the passphrase and the key
+        # file path stay the same (loading 1,000 accounts checks the key once).
+        key = (repr(sorted((k, str(v)) for k, v in header.items() if k != "schema")),
+               hashlib.sha256(os.environ.get(seal.PASSPHRASE_ENV, "").encode()).digest(),
+               str(paths.key_file()))
+        if self._sealer is not None and header.get("sealing") and self._sealer_key == key:
+            return self._sealer
+        sealer = seal.sealer_for(header, config_path=self.path, create=create)
+        self._sealer, self._sealer_key = sealer, key
+        return sealer
+
+    def _from_raw(self, raw: dict[str, Any], number: int,
+                  opener: Callable[[str, str, str], str]) -> Account:
+        return store_toml.account_from_raw(raw, number, str(self.path), opener)
+
+    def _strict_opener(self, header: dict[str, Any]) -> Callable[[str, str, str], str]:
+        def opener(account_id: str, label: str, text: str) -> str:
+            sealer = self._sealer_for(header, create=False)
+            try:
+                return sealer.open(account_id, "client_secret", text)
+            except SealError as exc:
+                raise SealError(f"{self.path}: account {label!r}: {exc}") from None
+        return opener
+
+    def _token_file(self, label: str) -> Path:
+        return tokens.token_path(self.state_dir, self.path, label)
+
+    def _state(self, account: Account, header: dict[str, Any] | None = None) -> TokenState:
+        path = self._token_file(account.label)
+        if not path.exists():
+            return TokenState(account.id, account.label)
+        sealer = self._sealer_for(seal.read_header(self.path) if header is None else header,
+                                  create=False)
+        state = tokens.read_token_state(path, sealer)
+        if state is None or state.account_id != account.id:  # left over from another account
+            return TokenState(account.id, account.label)
+        return state if state.label == account.label else replace(state, label=account.label)
+
+    @staticmethod
+    def _merge(account: Account, state: TokenState) -> Account:
+        return replace(account, access_token=state.access_token,
+                       refresh_token=state.refresh_token,
+                       access_token_expires_at=state.expires_at)
+
+    def load_all(self) -> list[tuple[Account, TokenState]]:
+        """Every account (tokens merged in) with its token state, in file order."""
+        parsed = self._read()
+        if parsed is None:
+            return []
+        opener = self._strict_opener(parsed.header)
+        out = []
+        for n, raw in enumerate(parsed.accounts, 1):
+            account = self._from_raw(raw, n, opener)
+            state = self._state(account, parsed.header)
+            out.append((self._merge(account, state), state))
+        return out
+
+    def load(self) -> list[Account]:
+        return [account for account, _ in self.load_all()]
+
+    def labels(self) -> list[str]:
+        """Labels in file order, without opening any secret."""
+        parsed = self._read()
+        return [] if parsed is None else [str(a.get("label", "")) for a in parsed.accounts]
+
+    def _find(self, pred: Callable[[dict[str, Any]], bool], missing: str, *,
+              lenient: bool = False) -> Account:
+        parsed = self._read()
+        hits = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
+                if pred(raw)]
+        if not hits or parsed is None:
+            raise NoSuchAccount(missing)
+        if len(hits) > 1:
+            raise UsageError(f"{len(hits)} accounts in {self.path} are labelled {missing!r}; "
+                             "give each a different label.")
+        strict = self._strict_opener(parsed.header)
+
+        def forgiving(account_id: str, label: str, text: str) -> str:
+            try:
+                return strict(account_id, label, text)
+            except SealError:
+                self._sealer_for(parsed.header, create=False)  # a wrong key still raises
+                return ""
+
+        account = self._from_raw(hits[0][1], hits[0][0], forgiving if lenient else strict)
+        return self._merge(account, self._state(account, parsed.header))
+
+    def get(self, label: str, *, lenient: bool = False) -> Account:
+        """The account with this label (tokens merged in); NoSuchAccount if none.
+
+        ``lenient``: a client secret that cannot be opened (damaged, plain text)
+        reads as empty instead of raising, so it can be replaced; a wrong key or
+        passphrase still raises.
+        """
+        return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient)
+
+    def id_of(self, label: str) -> str:
+        """The id of the account with this label, without opening any secret."""
+        parsed = self._read()
+        for raw in parsed.accounts if parsed else []:
+            if raw.get("label", "") == label:
+                return str(raw.get("id") or derived_id(label))
+        raise NoSuchAccount(label)
+
+    def get_by_id(self, account_id: str) -> Account:
+        return self._find(lambda raw: (raw.get("id") or derived_id(str(raw.get("label", ""))))
+                          == account_id, account_id)
+
+    def token_state(self, account: Account) -> TokenState:
+        """The issued tokens of an account (empty TokenState if none)."""
+        return self._state(account)
+
+    # -- writing ------------------------------------------------------------------
+    def token_lock(self, account: Account, timeout: float | None = None) -> fileio.FileLock:
+        """Exclusive per-account lock (``with`` or ``async with``) for single-flight refresh.
+
+        Hold it around "re-read state, refresh, save_token_state"; save_token_state
+        itself does not take it (flock is per descriptor: taking it twice deadlocks).
+        """
+        return fileio.locked(tokens.lock_path(self.state_dir, self.path, account.id), timeout)
+
+    def _file_lock(self) -> fileio.FileLock:
+        fileio.ensure_dir(self.path.parent)
+        return fileio.locked(self.lock_path)
+
+    def _write(self, text: str) -> None:
+        folder = self.path.parent
+        with contextlib.suppress(OSError):  # temp files of killed writers (we hold the lock)
+            for entry in os.scandir(folder):
+                if fileio.is_temp_of(Path(entry.path), self.path):
+                    os.unlink(entry.path)
+        fileio.atomic_write(self.path, text.encode("utf-8"))
+        self._cache = None
+
+    def _prepare(self, parsed: AccountFile, editor: store_toml.Editor) -> seal.Sealer:
+        """The key for writing (made on first use); header fields it needs go into ``editor``."""
+        sealer = self._sealer_for(parsed.header, create=True)
+        updates: dict[str, Any] = {}
+        if "schema" not in parsed.header:
+            updates["schema"] = store_toml.SCHEMA
+        updates.update({k: v for k, v in sealer.header.items() if parsed.header.get(k) != v})
+        editor.set_header(updates)
+        return sealer
+
+    def _read_for_write(self) -> AccountFile:
+        parsed = self._read()
+        return parsed if parsed is not None else store_toml.parse(b"", str(self.path))
+
+    @staticmethod
+    def _ids(parsed: AccountFile) -> list[str]:
+        return [str(a.get("id") or derived_id(str(a.get("label", "")))) for a in parsed.accounts]
+
+    def _check(self, account: Account, taken: list[str]) -> None:
+        if not account.id or not isinstance(account.id, str):
+            raise UsageError("An account needs an id.")
+        problems = [i for i in validate(account, taken_labels=taken, purpose=SAVE)
+                    if i.is_error]
+        if problems:
+            raise InvalidAccount(account.label, problems)
+
+    def add(self, account: Account) -> Account:
+        """Add a new account; InvalidAccount (exit 2) if it fails validation."""
+        with self._file_lock():
+            parsed = self._read_for_write()
+            if account.id in self._ids(parsed):
+                raise UsageError(f"An account with id {account.id} already exists.")
+            self._check(account, [str(a.get("label", "")) for a in parsed.accounts])
+            editor = parsed.edit()
+            sealer = self._prepare(parsed, editor)
+            secret = sealer.seal(account.id, "client_secret", account.client_secret)
+            editor.add_account(to_values(account, secret))
+            self._write(editor.render())
+            if account.access_token or account.refresh_token:
+                tokens.write_token_state(self._token_file(account.label), TokenState(
+                    account.id, account.label, account.access_token, account.refresh_token,
+                    account.access_token_expires_at), sealer)
+        return account
+
+    def _changes(self, raw: dict[str, Any], account: Account, current: Account,
+                 sealer: seal.Sealer) -> dict[str, Any]:
+        new = to_values(account, "")
+        defaults = to_values(_DEFAULTS, "")
+        changes: dict[str, Any] = {}
+        for key in ACCOUNT_KEYS:
+            if key == "client_secret":
+                if account.client_secret != current.client_secret and (
+                        account.client_secret or current.client_secret != _UNOPENED):
+                    changes[key] = sealer.seal(account.id, key, account.client_secret)
+            elif key in raw:
+                if raw[key] != new[key]:
+                    changes[key] = new[key]
+            elif key == "id" or new[key] != defaults[key]:
+                changes[key] = new[key]
+        return changes
+
+    def _current_label(self, account_id: str) -> str | None:
+        parsed = self._read()
+        for raw in parsed.accounts if parsed else []:
+            if (raw.get("id") or derived_id(str(raw.get("label", "")))) == account_id:
+                return str(raw.get("label", ""))
+        return None
+
+    def update(self, account: Account, *, expected: Account | None = None) -> Account:
+        """Save a changed account (matched by id); a new label renames it and its tokens.
+
+        ``expected``: the account as the caller loaded it; ConflictError if the
+        file now holds a different configuration for it. Tokens in ``account``
+        are ignored (they change only through save_token_state).
+        """
+        for _ in range(3):
+            renaming = self._current_label(account.id) not in (None, account.label)
+            token_lock = self.token_lock(account) if renaming else contextlib.nullcontext()
+            with token_lock, self._file_lock():
+                result = self._update_locked(account, expected, holds_token_lock=renaming)
+                if result is not None:
+                    return result
+        raise StoreError(f"{self.path} kept changing while saving {account.label!r}; "
+                         "try again.", path=str(self.path))
+
+    def _update_locked(self, account: Account, expected: Account | None, *,
+                       holds_token_lock: bool) -> Account | None:
+        parsed = self._read_for_write()
+        ids = self._ids(parsed)
+        if account.id not in ids:
+            if expected is not None:
+                raise ConflictError(f"Account {expected.label!r} was deleted from {self.path} "
+                                    "after it was loaded; nothing was saved.")
+            raise NoSuchAccount(account.label)
+        index = ids.index(account.id)
+        raw = parsed.accounts[index]
+        if raw.get("label", "") != account.label and not holds_token_lock:
+            return None  # renamed meanwhile: retry holding the token lock
+        editor = parsed.edit()
+        sealer = self._prepare(parsed, editor)
+
+        def lenient(account_id: str, label: str, text: str) -> str:
+            try:
+                return sealer.open(account_id, "client_secret", text)
+            except SealError:
+                return _UNOPENED
+
+        current = self._from_raw(raw, index + 1, lenient)
+        if expected is not None:
+            shown = current if current.client_secret != _UNOPENED else replace(
+                current, client_secret="")
+            if not shown.config_equal(expected):
+                raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
+                                    "after it was loaded; reload it and make the change "
+                                    "again. Nothing was saved.")
+        self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
+                              if i != index])
+        editor.update_account(index, self._changes(raw, account, current, sealer))
+        if current.label != account.label:
+            old_path, new_path = self._token_file(current.label), self._token_file(account.label)
+            state = tokens.read_token_state(old_path, sealer) if old_path.exists() else None
+            if state is not None and state.account_id == account.id:
+                tokens.write_token_state(new_path, replace(state, label=account.label), sealer)
+            self._write(editor.render())
+            if state is not None and state.account_id == account.id:
+                fileio.remove(old_path)
+        else:
+            self._write(editor.render())
+        return self._merge(account, self._state(account, editor.header))
+
+    def delete(self, account_id: str) -> None:
+        """Remove an account and its token file."""
+        with self.token_lock(Account(id=account_id)), self._file_lock():
+            parsed = self._read_for_write()
+            ids = self._ids(parsed)
+            if account_id not in ids:
+                raise NoSuchAccount(account_id)
+            index = ids.index(account_id)
+            label = str(parsed.accounts[index].get("label", ""))
+            editor = parsed.edit()
+            editor.delete_account(index)
+            self._write(editor.render())
+            fileio.remove(self._token_file(label))
+
+    def _token_sealer(self) -> seal.Sealer:
+        header = seal.read_header(self.path)
+        if header.get("sealing"):
+            return self._sealer_for(header, create=False)
+        with self._file_lock():  # first sealed value of a hand-written file: record the key
+            parsed = self._read_for_write()
+            editor = parsed.edit()
+            sealer = self._prepare(parsed, editor)
+            self._write(editor.render())
+            return sealer
+
+    def save_token_state(self, state: TokenState) -> None:
+        """Write an account's token state (sealed, atomic). Call it under token_lock."""
+        tokens.write_token_state(self._token_file(state.label), state, self._token_sealer())
