@@ -1,0 +1,338 @@
+"""`exo-oauth authorize | token | refresh | test`: signing in and handing out tokens.
+
+Handlers import httpx-backed modules lazily, so building the parser stays cheap;
+`token` with a still-valid token never gets here (see tui.fastpath). Progress
+and instructions go to stderr, results to stdout, so `$(exo-oauth token X)` and
+pipes see only the token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from tui.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from tui.core.model import Account, TokenState
+    from tui.core.oauth import DeviceProgress, OAuthService, TokenResult
+    from tui.core.store import AccountStore
+
+METHODS = ("device", "paste", "loopback")
+FORMATS = ("raw", "header", "json", "xoauth2")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "authorize", help="sign in and store tokens for an account",
+        description="Sign in for an account. device (default): enter a short code on any "
+        "device's browser. paste: open a link anywhere, then paste back the address the "
+        "browser ended on. loopback: a one-shot receiver on 127.0.0.1 (forward it with ssh -L).")
+    p.add_argument("label")
+    p.add_argument("--method", choices=METHODS, default="device")
+    p.add_argument("--port", type=int, metavar="N",
+                   help="loopback: port to listen on (default: the redirect URI's port)")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="S",
+                   help="loopback: how long to wait for the browser (default 600)")
+    p.set_defaults(func=cmd_authorize)
+
+    p = sub.add_parser("token", help="print a valid access token (refreshing if needed)",
+                       description="Print an access token valid for at least --min-valid "
+                       "seconds, refreshing it first when needed.")
+    p.add_argument("label")
+    p.add_argument("--format", choices=FORMATS, default="raw",
+                   help="raw token, 'Authorization: Bearer' header, JSON, or SASL XOAUTH2")
+    p.add_argument("--user", metavar="EMAIL", help="mailbox address (needed for xoauth2)")
+    p.add_argument("--min-valid", type=float, default=300.0, metavar="S",
+                   help="refresh unless the token stays valid this long (default 300)")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("refresh", help="refresh tokens now, or keep them fresh (--watch)",
+                       description="Refresh the named accounts (or --all) now; with --watch, "
+                       "keep every auto-refresh account fresh until stopped.")
+    p.add_argument("labels", nargs="*", metavar="LABEL")
+    p.add_argument("--all", action="store_true", help="every account in the file")
+    p.add_argument("--concurrency", type=int, default=16, metavar="N",
+                   help="refreshes in flight at once (default 16)")
+    p.add_argument("--watch", action="store_true",
+                   help="keep running; refresh auto-refresh accounts before they expire")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("test", help="call Microsoft Graph /me (or --url) with the token",
+                       description="Check a token end to end: GET Graph /me (for the "
+                       "account's cloud) or --url, and say whose token it is.")
+    p.add_argument("label")
+    p.add_argument("--url", help="call this URL instead of Graph /me")
+    p.set_defaults(func=cmd_test)
+
+
+# -- shared -------------------------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace) -> AccountStore:
+    from tui.core.paths import config_path
+    from tui.core.store import AccountStore
+
+    return AccountStore(config_path(getattr(args, "config", None)))
+
+
+def make_service() -> OAuthService:
+    """The OAuth service the commands use (tests replace it)."""
+    from tui.core.oauth import OAuthService
+
+    return OAuthService()
+
+
+def _err(text: str = "") -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _until(epoch: float | None) -> str:
+    if not epoch:
+        return "an unknown time"
+    left = max(0, int(epoch - time.time()))
+    return f"{time.strftime('%H:%M', time.localtime(epoch))} (in {left // 60} min)"
+
+
+# -- authorize ------------------------------------------------------------------------------
+
+
+def cmd_authorize(args: argparse.Namespace) -> int:
+    from tui.core.validate import AUTHORIZE, validate
+
+    store = _store(args)
+    account = store.get(args.label)
+    problems = [i for i in validate(account, purpose=AUTHORIZE) if i.is_error]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UsageError(f"{account.label!r} cannot be authorized yet: {problems[0].field}: "
+                         f"{problems[0].message}{more}. See `exo-oauth validate "
+                         f"{account.label}`.")
+    if args.port is not None and not 0 < args.port < 65536:
+        raise UsageError("--port must be between 1 and 65535.")
+    return asyncio.run(_authorize(store, account, args))
+
+
+async def _authorize(store: AccountStore, account: Account, args: argparse.Namespace) -> int:
+    from tui.core.refresh import account_lock
+
+    async with make_service() as service:
+        if args.method == "paste":
+            result = await _paste(service, account)
+        elif args.method == "loopback":
+            result = await _loopback(service, account, args.port, args.timeout)
+        else:
+            result = await service.run_device_flow(account, _device_progress)
+        async with account_lock(store, account):
+            state = result.apply_to(store.token_state(account), keep_refresh_token=False)
+            store.save_token_state(state)
+    print(f"{account.label}: signed in; the access token is valid until "
+          f"{_until(state.expires_at)}.")
+    if not result.refresh_token:
+        _err("No refresh token came back, so this sign-in cannot be renewed: add "
+             "offline_access to the scope rows to stay signed in.")
+    return 0
+
+
+def _device_progress(step: DeviceProgress) -> None:
+    if step.kind == "started":
+        device = step.device
+        _err(f"To sign in, open {device.verification_uri} in a browser on any device")
+        _err(f"and enter the code:  {device.user_code}")
+        if device.verification_uri_complete:
+            _err(f"(or open {device.verification_uri_complete} directly)")
+        _err(f"The code works for {int(device.expires_in) // 60} minutes. Waiting for the "
+             "sign-in... (Ctrl-C to give up)")
+    elif step.kind == "slow_down":
+        _err(f"The identity provider asked us to check less often: now every "
+             f"{step.interval:g} s.")
+
+
+async def _paste(service: OAuthService, account: Account) -> TokenResult:
+    from tui.core.redirect import parse_answer
+
+    request = service.authorize_request(account)
+    _err("Open this address in a browser on any machine and sign in:")
+    _err()
+    _err(request.url)
+    _err()
+    _err("The browser then ends on a page that may fail to load; that is expected. Copy the "
+         "whole address from its address bar (or just the code) and paste it here:")
+    line = await asyncio.to_thread(sys.stdin.readline)
+    if not line.strip():
+        raise UsageError("Nothing was pasted; run authorize again when you have the address.")
+    answer = parse_answer(line, request.state)
+    return await service.exchange_code(account, answer.code, request)
+
+
+def ssh_forward_line(port: int) -> str:
+    """The exact command that forwards the loopback port from a laptop to this machine."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "user"
+    return f"ssh -L {port}:127.0.0.1:{port} {user}@{socket.gethostname()}"
+
+
+async def _loopback(service: OAuthService, account: Account, port: int | None,
+                    timeout: float) -> TokenResult:
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tui.core.loopback import LoopbackReceiver, redirect_path
+    from tui.core.pkce import new_state
+    from tui.core.validate import is_loopback_host
+
+    parts = urlsplit(account.redirect_uri)
+    if parts.scheme != "http" or not is_loopback_host(parts.hostname):
+        raise UsageError(
+            f"--method loopback needs an http://localhost redirect URI, and {account.label!r} "
+            f"has {account.redirect_uri!r}. Use --method device or paste, or register and set "
+            "http://localhost:8400 as the redirect URI.")
+    state = new_state()
+    chosen = port if port is not None else (parts.port or 0)
+    async with LoopbackReceiver(state=state, path=redirect_path(account.redirect_uri),
+                                port=chosen) as rx:
+        netloc = f"{parts.hostname}:{rx.port}"
+        redirect_uri = urlunsplit(("http", netloc, parts.path, "", ""))
+        request = service.authorize_request(account, redirect_uri=redirect_uri, state=state)
+        _err("Open this address in a browser and sign in:")
+        _err()
+        _err(request.url)
+        _err()
+        _err(f"The browser must reach 127.0.0.1:{rx.port} on this machine. From another "
+             "computer, forward the port first:")
+        _err(f"  {ssh_forward_line(rx.port)}")
+        _err(f"Waiting up to {timeout / 60:g} minutes for the sign-in... (Ctrl-C to give up)")
+        answer = await rx.wait(timeout)
+    return await service.exchange_code(account, answer.code, request)
+
+
+# -- token, refresh, test ---------------------------------------------------------------------
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from tui.fastpath import format_token
+
+    if args.format == "xoauth2" and not args.user:
+        raise UsageError("--format xoauth2 needs --user EMAIL (the mailbox to sign in to).")
+    if args.min_valid < 0:
+        raise UsageError("--min-valid must be 0 or more seconds.")
+    store = _store(args)
+    account = store.get(args.label)
+    state = asyncio.run(_get(store, account, args.min_valid))
+    print(format_token(state, args.format, args.user))
+    return 0
+
+
+async def _get(store: AccountStore, account: Account, min_valid: float,
+               force: bool = False) -> TokenState:
+    from tui.core.errors import NeedsAuthorization
+    from tui.core.refresh import get_token, reauthorize_hint
+
+    async with make_service() as service:
+        state = await get_token(store, account, service=service, min_valid=min_valid,
+                                force=force)
+    if not state.access_token:
+        raise NeedsAuthorization(f"{account.label!r} has no access token; "
+                                 f"{reauthorize_hint(account.label)}.")
+    return state
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1.")
+    store = _store(args)
+    if args.watch:
+        if args.labels or args.all:
+            raise UsageError("--watch keeps every auto-refresh account fresh; give no labels.")
+        return asyncio.run(_watch(store, args.concurrency))
+    if bool(args.labels) == bool(args.all):
+        raise UsageError("Name the accounts to refresh, or use --all (not both).")
+    accounts = store.load() if args.all else [store.get(label) for label in args.labels]
+    if not accounts:
+        print("No accounts to refresh.")
+        return 0
+    return asyncio.run(_refresh(store, accounts, args.concurrency))
+
+
+def _print_outcome(outcome: Any) -> None:
+    label = outcome.account.label
+    if outcome.ok:
+        print(f"{label}: refreshed, valid until {_until(outcome.state.expires_at)}", flush=True)
+    else:
+        print(f"{label}: failed: {outcome.error}", flush=True)
+
+
+async def _refresh(store: AccountStore, accounts: list[Account], concurrency: int) -> int:
+    from tui.core.refresh import batch_exit_code, refresh_many
+
+    async with make_service() as service:
+        outcomes = await refresh_many(store, accounts, concurrency, service=service,
+                                      force=True, on_result=_print_outcome)
+    return batch_exit_code(outcomes)
+
+
+async def _watch(store: AccountStore, concurrency: int) -> int:
+    import signal
+
+    from tui.core.refresh import watch
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    def log(line: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", flush=True)
+
+    try:
+        async with make_service() as service:
+            await watch(store, service=service, stop=stop, log=log, concurrency=concurrency)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0
+
+
+def default_test_url(token_url: str) -> str:
+    """Graph /me for the account's cloud; a loopback provider (the demo) serves its own /me."""
+    from urllib.parse import urlsplit
+
+    from tui.core.tenant import cloud_of_url, graph_base_for
+    from tui.core.validate import is_loopback_host
+
+    parts = urlsplit(token_url.strip())
+    if cloud_of_url(token_url) is None and is_loopback_host(parts.hostname):
+        return f"{parts.scheme}://{parts.netloc}/v1.0/me"
+    return f"{graph_base_for(token_url)}/v1.0/me"
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    store = _store(args)
+    account = store.get(args.label)
+    url = args.url or default_test_url(account.token_url)
+    me = asyncio.run(_test(store, account, url))
+    who = me.get("displayName")
+    address = me.get("userPrincipalName") or me.get("mail")
+    if who or address:
+        print(f"{account.label}: the token works; it belongs to {who or ''}"
+              f"{f' <{address}>' if address else ''}".replace("to  <", "to <"))
+    else:
+        print(f"{account.label}: {url} accepted the token (answer keys: "
+              f"{', '.join(sorted(me)[:8]) or 'none'}).")
+    return 0
+
+
+async def _test(store: AccountStore, account: Account, url: str) -> dict[str, Any]:
+    from tui.core.refresh import get_token
+
+    async with make_service() as service:
+        state = await get_token(store, account, service=service, min_valid=60)
+        return await service.get_json(url, state.access_token, what=f"Calling {url}",
+                                      token_type=state.token_type)

@@ -1,0 +1,266 @@
+"""A usable access token for an account: refresh only when needed, once across processes.
+
+``get_token`` is single-flight: the state is re-read after the per-account lock is
+taken, so when many processes ask at once exactly one refresh reaches the identity
+provider and the rest use its result. A rotated refresh token is saved (atomically,
+by the store) before the new access token is handed out; when none comes back the
+old one is kept. A refused refresh token marks the token state "needs
+authorization" (the configuration is never touched) and raises NeedsAuthorization.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .clock import Clock
+from .errors import ExoError, NeedsAuthorization, OAuthError
+from .model import DEFAULT_MARGIN_S, Account, TokenState
+from .oauth import OAuthService
+
+# Waiting for another process's lock blocks a thread; those waits get their own pool
+# so they can never starve the work a lock holder needs to finish.
+_lock_pool: ThreadPoolExecutor | None = None
+_local_locks: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Lock]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _lock_pool
+    if _lock_pool is None:
+        _lock_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="exo-lock")
+    return _lock_pool
+
+
+def _local_lock(store: Any, account: Account) -> asyncio.Lock:
+    try:
+        locks = _local_locks.setdefault(store, {})
+    except TypeError:  # a store that cannot be weakly referenced: no in-process sharing
+        return asyncio.Lock()
+    return locks.setdefault(account.id, asyncio.Lock())
+
+
+@contextlib.asynccontextmanager
+async def account_lock(store: Any, account: Account) -> AsyncIterator[None]:
+    """The per-account lock, shared by coroutines in this process and by other processes."""
+    async with _local_lock(store, account):
+        lock = store.token_lock(account)
+        if hasattr(lock, "__aenter__"):  # waits without blocking the event loop
+            async with lock:
+                yield
+            return
+        future = asyncio.get_running_loop().run_in_executor(_pool(), lock.__enter__)
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:  # release the lock once the thread gets it
+            future.add_done_callback(
+                lambda f: f.cancelled() or f.exception() or lock.__exit__(None, None, None))
+            raise
+        try:
+            yield
+        finally:
+            lock.__exit__(None, None, None)
+
+
+def reauthorize_hint(label: str) -> str:
+    return f"sign in again with `exo-oauth authorize {label}`"
+
+
+async def get_token(store: Any, account: Account, *, service: OAuthService,
+                    min_valid: float = DEFAULT_MARGIN_S, force: bool = False,
+                    clock: Clock | None = None) -> TokenState:
+    """A token state whose access token stays valid at least ``min_valid`` seconds.
+
+    ``force`` refreshes even a valid token (unless another process refreshed it while
+    we waited for the lock).
+    """
+    clock = clock or service.clock
+    seen = store.token_state(account)
+    if not force and seen.is_valid(min_valid, clock.time()):
+        return seen
+    async with account_lock(store, account):
+        state = store.token_state(account)  # somebody may have refreshed meanwhile
+        now = clock.time()
+        if state.is_valid(min_valid, now) and (
+            not force or state.obtained_at != seen.obtained_at
+        ):
+            return state
+        return await _refresh_locked(store, account, state, service, clock, force)
+
+
+async def _refresh_locked(store: Any, account: Account, state: TokenState,
+                          service: OAuthService, clock: Clock, force: bool) -> TokenState:
+    label = account.label
+    if not state.refresh_token:
+        raise NeedsAuthorization(f"{label!r} has no refresh token; {reauthorize_hint(label)}.")
+    if state.needs_authorization and not force:
+        why = f" ({state.last_error})" if state.last_error else ""
+        raise NeedsAuthorization(f"{label!r} needs a new sign-in: its refresh token was "
+                                 f"refused{why}; {reauthorize_hint(label)}.")
+    try:
+        result = await service.refresh(account, state.refresh_token)
+    except OAuthError as exc:
+        failed = replace(state, last_error=_summary(exc), last_error_id=_catalog_id(exc),
+                         last_error_at=clock.time())
+        if exc.needs_authorization:
+            store.save_token_state(replace(failed, needs_authorization=True))
+            err = NeedsAuthorization(
+                f"The refresh token of {label!r} was refused ({_summary(exc)}); "
+                f"{reauthorize_hint(label)}.")
+            err.oauth_error = exc  # type: ignore[attr-defined]
+            raise err from exc
+        store.save_token_state(failed)
+        raise
+    new_state = result.apply_to(state)  # keeps the old refresh token when none came back
+    await asyncio.to_thread(store.save_token_state, new_state)
+    return new_state
+
+
+def _summary(exc: OAuthError) -> str:
+    """A short, secret-free line for the token state: error name and AADSTS code."""
+    parts = [exc.error or exc.kind]
+    if exc.codes:
+        parts.append(f"AADSTS{exc.codes[0]}")
+    if exc.status and not exc.error:
+        parts.append(f"HTTP {exc.status}")
+    return " ".join(parts)
+
+
+def _catalog_id(exc: BaseException) -> str:
+    try:
+        from .catalog import match
+    except ImportError:
+        return ""
+    try:
+        found = match(exc)
+    except Exception:
+        return ""
+    for item in found or ():
+        ident = getattr(item, "id", None) or getattr(getattr(item, "entry", None), "id", None)
+        if ident:
+            return str(ident)
+    return ""
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """One account's result in a batch: ``state`` on success, else ``error``."""
+
+    account: Account
+    state: TokenState | None = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+async def refresh_many(store: Any, accounts: Iterable[Account], concurrency: int = 16, *,
+                       service: OAuthService, force: bool = True,
+                       min_valid: float = DEFAULT_MARGIN_S,
+                       on_result: Callable[[RefreshOutcome], None] | None = None,
+                       ) -> list[RefreshOutcome]:
+    """Refresh many accounts with at most ``concurrency`` requests in flight; never raises
+    for one account's failure (see each outcome)."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(account: Account) -> RefreshOutcome:
+        async with gate:
+            try:
+                state = await get_token(store, account, service=service, min_valid=min_valid,
+                                        force=force)
+                outcome = RefreshOutcome(account, state=state)
+            except (ExoError, OSError) as exc:
+                outcome = RefreshOutcome(account, error=exc)
+            except Exception as exc:  # a bug for one account must not sink the batch
+                outcome = RefreshOutcome(account, error=exc)
+        if on_result is not None:
+            on_result(outcome)
+        return outcome
+
+    return list(await asyncio.gather(*(one(a) for a in accounts)))
+
+
+def batch_exit_code(outcomes: Sequence[RefreshOutcome]) -> int:
+    """0 when all succeeded; 4 when every failure needs a sign-in; else the first failure's."""
+    failures = [o.error for o in outcomes if o.error is not None]
+    if not failures:
+        return 0
+    codes = [int(getattr(e, "exit_code", 1)) for e in failures]
+    others = [c for c in codes if c != 4]
+    return others[0] if others else 4
+
+
+async def watch(store: Any, *, service: OAuthService, stop: asyncio.Event,
+                log: Callable[[str], None], margin: float = DEFAULT_MARGIN_S,
+                check_every: float = 30.0, concurrency: int = 16,
+                clock: Clock | None = None) -> None:
+    """Keep every auto-refresh account valid until ``stop`` is set.
+
+    Wakes at least every ``check_every`` seconds (<= 30) and judges expiry by the wall
+    clock, so a machine that slept through an expiry refreshes as soon as it wakes.
+    A failing account is retried after 1, 2, 4 ... minutes (at most 30).
+    """
+    clock = clock or service.clock
+    check_every = min(check_every, 30.0)
+    retry_at: dict[str, float] = {}
+    failures: dict[str, int] = {}
+    reported: set[str] = set()
+    log(f"watching auto-refresh accounts; refreshing {margin:g} s before expiry")
+    while not stop.is_set():
+        now = clock.time()
+        due: list[Account] = []
+        for account in store.load():
+            if not account.auto_refresh:
+                continue
+            state = store.token_state(account)
+            if state.needs_authorization or not state.refresh_token:
+                if account.id not in reported:
+                    reported.add(account.id)
+                    log(f"{account.label}: needs a sign-in ({reauthorize_hint(account.label)})")
+                continue
+            reported.discard(account.id)
+            if retry_at.get(account.id, 0.0) <= now and not state.is_valid(margin, now):
+                due.append(account)
+        for outcome in await refresh_many(store, due, concurrency, service=service,
+                                          force=False, min_valid=margin):
+            _log_outcome(outcome, log, clock, retry_at, failures, reported)
+        if stop.is_set():
+            break
+        await _sleep_or_stop(clock, stop, check_every)
+    log("stopped")
+
+
+def _log_outcome(outcome: RefreshOutcome, log: Callable[[str], None], clock: Clock,
+                 retry_at: dict[str, float], failures: dict[str, int], reported: set[str]) -> None:
+    account = outcome.account
+    if outcome.state is not None:
+        failures.pop(account.id, None)
+        retry_at.pop(account.id, None)
+        until = outcome.state.expires_at
+        when = time.strftime("%H:%M:%S", time.localtime(until)) if until else "unknown"
+        log(f"{account.label}: refreshed, valid until {when}")
+        return
+    if isinstance(outcome.error, NeedsAuthorization):
+        reported.add(account.id)
+    count = failures.get(account.id, 0) + 1
+    failures[account.id] = count
+    delay = min(1800.0, 60.0 * 2 ** (count - 1))
+    retry_at[account.id] = clock.time() + delay
+    log(f"{account.label}: refresh failed: {outcome.error}")
+
+
+async def _sleep_or_stop(clock: Clock, stop: asyncio.Event, seconds: float) -> None:
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, stopper):
+            task.cancel()
