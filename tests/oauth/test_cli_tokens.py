@@ -154,7 +154,7 @@ def test_test_command(idp: FakeIdP, store: AccountStore, config: Path,
 
 
 def test_default_test_url_follows_the_cloud() -> None:
-    from tui.commands.tokens import default_test_url
+    from tui.core.endpoints import graph_me_url as default_test_url
 
     us = "https://login.microsoftonline.us/t/oauth2/v2.0/token"
     assert default_test_url(us) == "https://graph.microsoft.us/v1.0/me"

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from tui.core.clock import ManualClock
+from tui.core.endpoints import discovery_candidates
 from tui.core.errors import BAD_RESPONSE, NETWORK, OAUTH, OAuthError
 from tui.core.model import Account, ParamRow
-from tui.core.oauth import OAuthService, discovery_candidates, merge_params
+from tui.core.oauth import OAuthService, merge_params
 from tui.core.oauth_http import RetryPolicy, parse_retry_after, scrub
 
 TOKEN_URL = "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"

@@ -161,3 +161,25 @@ def _assert_port_free(port: int) -> None:
         s.bind(("127.0.0.1", port))
     finally:
         s.close()
+
+
+def test_pasting_the_sign_in_address_itself() -> None:
+    with pytest.raises(UsageError) as info:
+        parse_answer("https://login.microsoftonline.com/t/oauth2/v2.0/authorize?client_id=c"
+                     f"&response_type=code&state={STATE}", STATE)
+    assert "sign-in address itself" in str(info.value)
+
+
+def test_loopback_redirect_helpers() -> None:
+    from tui.core.loopback import check_loopback_redirect, loopback_redirect, ssh_forward_line
+
+    assert check_loopback_redirect("http://localhost:8400/cb") == 8400
+    assert check_loopback_redirect("http://127.0.0.1/") is None
+    for bad in ("https://localhost:8400", "http://example.com:8400",
+                "https://login.microsoftonline.com/common/oauth2/nativeclient"):
+        with pytest.raises(UsageError):
+            check_loopback_redirect(bad)
+    assert loopback_redirect("http://localhost:8400/cb", 9123) == "http://localhost:9123/cb"
+    assert loopback_redirect("http://localhost", 9123) == "http://localhost:9123"
+    line = ssh_forward_line(9123)
+    assert line.startswith("ssh -L 9123:127.0.0.1:9123 ") and "@" in line

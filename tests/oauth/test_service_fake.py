@@ -368,3 +368,14 @@ async def test_graph_me(idp: FakeIdP) -> None:
             await service.get_json(idp.me_url, "not-a-token")
     assert me["userPrincipalName"] == "demo.user@contoso.example"
     assert info.value.status == 401 and info.value.error == "InvalidAuthenticationToken"
+
+
+async def test_client_credentials(idp: FakeIdP) -> None:
+    acct = replace(fake_account(idp), token_params=(
+        ParamRow("scope", "https://graph.microsoft.com/.default"),))
+    async with svc() as service:
+        result = await service.client_credentials(acct)
+        with pytest.raises(OAuthError) as info:
+            await service.client_credentials(with_scope(fake_account(idp), "User.Read"))
+    assert result.access_token and not result.refresh_token
+    assert info.value.codes == (1002012,)

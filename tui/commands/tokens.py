@@ -117,7 +117,7 @@ def cmd_authorize(args: argparse.Namespace) -> int:
 
 
 async def _authorize(store: AccountStore, account: Account, args: argparse.Namespace) -> int:
-    from tui.core.refresh import account_lock
+    from tui.core.refresh import save_sign_in
 
     async with make_service() as service:
         if args.method == "paste":
@@ -126,9 +126,7 @@ async def _authorize(store: AccountStore, account: Account, args: argparse.Names
             result = await _loopback(service, account, args.port, args.timeout)
         else:
             result = await service.run_device_flow(account, _device_progress)
-        async with account_lock(store, account):
-            state = result.apply_to(store.token_state(account), keep_refresh_token=False)
-            store.save_token_state(state)
+        state = await save_sign_in(store, account, result)
     print(f"{account.label}: signed in; the access token is valid until "
           f"{_until(state.expires_at)}.")
     if not result.refresh_token:
@@ -168,38 +166,23 @@ async def _paste(service: OAuthService, account: Account) -> TokenResult:
     return await service.exchange_code(account, answer.code, request)
 
 
-def ssh_forward_line(port: int) -> str:
-    """The exact command that forwards the loopback port from a laptop to this machine."""
-    import getpass
-    import socket
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "user"
-    return f"ssh -L {port}:127.0.0.1:{port} {user}@{socket.gethostname()}"
-
-
 async def _loopback(service: OAuthService, account: Account, port: int | None,
                     timeout: float) -> TokenResult:
-    from urllib.parse import urlsplit, urlunsplit
-
-    from tui.core.loopback import LoopbackReceiver, redirect_path
+    from tui.core.loopback import (
+        LoopbackReceiver,
+        check_loopback_redirect,
+        loopback_redirect,
+        redirect_path,
+        ssh_forward_line,
+    )
     from tui.core.pkce import new_state
-    from tui.core.validate import is_loopback_host
 
-    parts = urlsplit(account.redirect_uri)
-    if parts.scheme != "http" or not is_loopback_host(parts.hostname):
-        raise UsageError(
-            f"--method loopback needs an http://localhost redirect URI, and {account.label!r} "
-            f"has {account.redirect_uri!r}. Use --method device or paste, or register and set "
-            "http://localhost:8400 as the redirect URI.")
+    uri_port = check_loopback_redirect(account.redirect_uri, repr(account.label))
     state = new_state()
-    chosen = port if port is not None else (parts.port or 0)
+    chosen = port if port is not None else (uri_port or 0)
     async with LoopbackReceiver(state=state, path=redirect_path(account.redirect_uri),
                                 port=chosen) as rx:
-        netloc = f"{parts.hostname}:{rx.port}"
-        redirect_uri = urlunsplit(("http", netloc, parts.path, "", ""))
+        redirect_uri = loopback_redirect(account.redirect_uri, rx.port)
         request = service.authorize_request(account, redirect_uri=redirect_uri, state=state)
         _err("Open this address in a browser and sign in:")
         _err()
@@ -300,23 +283,12 @@ async def _watch(store: AccountStore, concurrency: int) -> int:
     return 0
 
 
-def default_test_url(token_url: str) -> str:
-    """Graph /me for the account's cloud; a loopback provider (the demo) serves its own /me."""
-    from urllib.parse import urlsplit
-
-    from tui.core.tenant import cloud_of_url, graph_base_for
-    from tui.core.validate import is_loopback_host
-
-    parts = urlsplit(token_url.strip())
-    if cloud_of_url(token_url) is None and is_loopback_host(parts.hostname):
-        return f"{parts.scheme}://{parts.netloc}/v1.0/me"
-    return f"{graph_base_for(token_url)}/v1.0/me"
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     store = _store(args)
     account = store.get(args.label)
-    url = args.url or default_test_url(account.token_url)
+    from tui.core.endpoints import graph_me_url
+
+    url = args.url or graph_me_url(account.token_url)
     me = asyncio.run(_test(store, account, url))
     who = me.get("displayName")
     address = me.get("userPrincipalName") or me.get("mail")
@@ -330,9 +302,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 async def _test(store: AccountStore, account: Account, url: str) -> dict[str, Any]:
-    from tui.core.refresh import get_token
+    from tui.core.refresh import call_api
 
     async with make_service() as service:
-        state = await get_token(store, account, service=service, min_valid=60)
-        return await service.get_json(url, state.access_token, what=f"Calling {url}",
-                                      token_type=state.token_type)
+        return await call_api(store, account, service=service, url=url)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from .errors import OAuthError
+from .errors import OAuthError, UsageError
 from .redirect import RedirectAnswer, SignInTimeout, StateMismatch, check_params
 
 HOST = "127.0.0.1"
@@ -161,3 +161,36 @@ class LoopbackReceiver:
 
 def redirect_path(redirect_uri: str) -> str:
     return urlsplit(redirect_uri).path or "/"
+
+
+def check_loopback_redirect(redirect_uri: str, label: str = "this account") -> int | None:
+    """The port of an http loopback redirect URI (None when it names none); else UsageError."""
+    parts = urlsplit(redirect_uri.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "http" or host not in ("localhost", "127.0.0.1", "::1"):
+        raise UsageError(
+            f"Loopback sign-in needs an http://localhost redirect URI, and {label} has "
+            f"{redirect_uri!r}. Use the device code or paste method, or register and set "
+            "http://localhost:8400 as the redirect URI.")
+    return parts.port
+
+
+def loopback_redirect(redirect_uri: str, port: int) -> str:
+    """The redirect URI with the port the receiver really listens on (Microsoft ignores
+    the port of http://localhost redirect URIs, so any port matches the registration)."""
+    parts = urlsplit(redirect_uri.strip())
+    host = parts.hostname or "localhost"
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit(("http", f"{host}:{port}", parts.path, "", ""))
+
+
+def ssh_forward_line(port: int) -> str:
+    """The exact command that forwards the port from a person's computer to this machine."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "user"
+    return f"ssh -L {port}:127.0.0.1:{port} {user}@{socket.gethostname()}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import inspect
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 import httpx
 
 from .clock import SYSTEM_CLOCK, Clock
+from .endpoints import devicecode_url, discovery_candidates
 from .errors import OAUTH, OAuthError, UsageError
 from .model import GRAPH_SCOPES, Account, ParamRow, TokenState, param
 from .oauth_http import RetryPolicy, bad_response, make_timeout, request_json
@@ -252,11 +252,7 @@ class OAuthService:
         """Microsoft: the token URL with /token -> /devicecode; others: OpenID discovery."""
         token_url = account.token_url.strip()
         if is_microsoft_host(token_url):
-            parts = urlsplit(token_url)
-            if not parts.path.endswith("/token"):
-                raise UsageError(f"The token URL {token_url} does not end in /token, so the "
-                                 "device code endpoint cannot be derived from it.")
-            return urlunsplit(parts._replace(path=parts.path[: -len("token")] + "devicecode"))
+            return devicecode_url(token_url)
         if token_url not in self._device_endpoints:
             self._device_endpoints[token_url] = await self._discover_device_endpoint(token_url)
         return self._device_endpoints[token_url]
@@ -381,27 +377,3 @@ def _number(value: Any, default: float) -> float:
     except (TypeError, ValueError):
         return default
     return number if number > 0 else default
-
-
-_V2_TOKEN_RE = re.compile(r"^(.*)/oauth2/v2\.0/token/?$")
-_V1_TOKEN_RE = re.compile(r"^(.*)/oauth2(?:/v1\.0)?/token/?$")
-
-
-def discovery_candidates(token_url: str) -> list[str]:
-    """Where an identity provider's discovery document may live, most likely first."""
-    parts = urlsplit(token_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    path = parts.path.rstrip("/")
-    found: list[str] = []
-    m = _V2_TOKEN_RE.match(path)
-    if m:
-        found.append(f"{origin}{m.group(1)}/v2.0/.well-known/openid-configuration")
-    m = _V1_TOKEN_RE.match(path)
-    if m:
-        found.append(f"{origin}{m.group(1)}/.well-known/openid-configuration")
-    segs = [s for s in path.split("/") if s][:-1]
-    for n in range(len(segs), -1, -1):
-        prefix = "/".join(segs[:n])
-        found.append(f"{origin}/{prefix + '/' if prefix else ''}.well-known/openid-configuration")
-    found.append(f"{origin}/.well-known/oauth-authorization-server")
-    return list(dict.fromkeys(found))

@@ -65,6 +65,9 @@ def params_of(text: str) -> dict[str, str] | None:
 def check_params(params: dict[str, str], expected_state: str | None) -> RedirectAnswer:
     """Code and state from redirect parameters; raise on a wrong state or an error."""
     if "code" not in params and "error" not in params:
+        if "response_type" in params and "client_id" in params:
+            raise UsageError("That is the sign-in address itself. Open it in a browser, sign "
+                             "in, then paste the address the browser ends on.")
         raise UsageError(
             "The sign-in answer holds no code. Paste the whole address the browser "
             "ended on after you signed in (it contains code=...)."
