@@ -257,7 +257,8 @@ class AccountStore:
             secret = sealer.seal(account.id, "client_secret", account.client_secret)
             editor.add_account(to_values(account, secret))
             self._write(editor.render())
-            if account.access_token or account.refresh_token:
+            if (account.access_token or account.refresh_token
+                    or account.access_token_expires_at is not None):
                 tokens.write_token_state(self._token_file(account.label), TokenState(
                     account.id, account.label, account.access_token, account.refresh_token,
                     account.access_token_expires_at), sealer)
