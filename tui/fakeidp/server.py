@@ -61,10 +61,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     timeout = 30  # idle keep-alive connections give their thread back
+    wbufsize = 1 << 16  # headers and body leave in one write (no Nagle/delayed-ACK stall)
     server_version = "exo-oauth-fakeidp"
 
     def setup(self) -> None:
         super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.sockets_lock:
             self.server.open_sockets.add(self.connection)
 
@@ -153,6 +155,7 @@ class FakeIdP:
         self.port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # ---- life cycle ----------------------------------------------------------------
     def start(self) -> FakeIdP:
@@ -162,20 +165,30 @@ class FakeIdP:
         self._server = cls((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self.tokens.base_url = self.base_url
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._serve, args=(self._server,),
                                         name=f"fakeidp:{self.port}", daemon=True)
         self._thread.start()
         return self
+
+    def _serve(self, server: _Server) -> None:
+        """Accept until close(); close() wakes a blocked accept with a throwaway connection."""
+        server.timeout = 1.0
+        while not self._stopping.is_set():
+            server.handle_request()
 
     def close(self) -> None:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
-        server.server_close()
-        server.drop_connections()
+        self._stopping.set()
+        with contextlib.suppress(OSError), socket.create_connection(
+                server.server_address[:2], timeout=1):
+            pass
         if self._thread is not None:
             self._thread.join(timeout=5)
+        server.server_close()
+        server.drop_connections()
 
     def __enter__(self) -> FakeIdP:
         return self.start()
