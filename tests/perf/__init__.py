@@ -1,0 +1,1 @@
+"""Benchmarks for DESIGN.md's performance budgets: `python -m tests.perf [--quick]`."""

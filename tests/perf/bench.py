@@ -1,0 +1,339 @@
+"""The benchmark: every figure of DESIGN.md's budget table, with its baseline, in one run.
+
+Numbers are wall-clock medians of whole processes (what a user or a mail client
+feels), measured after a warm-up, with the baseline measured in the same run so
+the ratios hold on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fixtures
+
+PY = sys.executable
+_BIN = Path(PY).parent / "exo-oauth"
+# The installed console script is what mail clients run; fall back to -m when absent.
+EXO = [str(_BIN)] if _BIN.exists() else [PY, "-m", "tui"]
+
+
+@dataclass
+class Figure:
+    name: str
+    budget: str
+    samples: list[float]
+    baseline: float | None = None  # seconds; ratio = median / baseline
+    limit: float | None = None  # pass if (ratio if baseline else median) <= limit
+    note: str = ""
+    unit: str = "ms"
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.median / self.baseline if self.baseline else None
+
+    @property
+    def passed(self) -> bool | None:
+        if self.limit is None:
+            return None
+        value = self.ratio if self.baseline else self.median
+        return value is not None and value <= self.limit
+
+
+def timed(cmd: list[str], env: dict[str, str], runs: int, warmup: int = 2,
+          expect: int = 0) -> list[float]:
+    out = []
+    for i in range(warmup + runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, check=False)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != expect:
+            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: "
+                               f"{proc.stderr.decode()[-500:]}")
+        if i >= warmup:
+            out.append(elapsed)
+    return out
+
+
+def child_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: "
+                           f"{proc.stderr.read().decode()[-800:] if proc.stderr else ''}")
+    return elapsed, usage.ru_maxrss
+
+
+# -- token -----------------------------------------------------------------------------
+def token_figures(root: Path, runs: int, big: int) -> list[Figure]:
+    env = fixtures.env_for(root / "one")
+    bare = timed([PY, "-c", "pass"], env, runs)
+    with _env(env):
+        one_cfg = root / "one" / "config" / "exo-oauth" / "accounts.toml"
+        fixtures.build(one_cfg, 1)
+    one = timed([*EXO, "token", "acct-00000"], env, runs)
+    env_big = fixtures.env_for(root / "big")
+    with _env(env_big):
+        big_cfg = root / "big" / "config" / "exo-oauth" / "accounts.toml"
+        fixtures.build(big_cfg, big)
+    label = f"acct-{big - 1:05d}"  # the last one: no early exit helps it
+    many = timed([*EXO, "token", label], env_big, runs)
+    locked = _token_while_locked(env_big, big_cfg, label, runs)
+    py_pass = Figure("python -c pass", "baseline", bare)
+    return [
+        py_pass,
+        Figure("token, valid, 1 account", "<= 4x python -c pass", one, py_pass.median, 4.0),
+        Figure(f"token, valid, {big:,} accounts", "<= 1.2x the 1-account figure", many,
+               statistics.median(one), 1.2),
+        Figure(f"token while another process holds the lock ({big:,})",
+               "<= 1.2x the 1-account figure", locked, statistics.median(one), 1.2,
+               note="a valid token never waits for a refresh in progress"),
+    ]
+
+
+def _token_while_locked(env: dict[str, str], config: Path, label: str, runs: int
+                        ) -> list[float]:
+    holder = textwrap.dedent(f"""
+        import sys, time
+        from tui.core.store import AccountStore
+        store = AccountStore({str(config)!r})
+        account = store.get({label!r})
+        with store.token_lock(account):
+            print("held", flush=True)
+            time.sleep(120)
+    """)
+    proc = subprocess.Popen([PY, "-c", holder], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "held":
+            raise RuntimeError(f"lock holder failed: {proc.stderr.read() if proc.stderr else ''}")
+        return timed([*EXO, "token", label], env, runs)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+class _env:
+    """Temporarily point this process's XDG folders at a fixture root."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env, self.saved = env, dict(os.environ)
+
+    def __enter__(self) -> None:
+        os.environ.clear()
+        os.environ.update(self.env)
+
+    def __exit__(self, *exc: object) -> None:
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+
+# -- TUI start ---------------------------------------------------------------------------
+_WAIT_FOR_ROWS = """
+async def auto(pilot):
+    from textual.widgets import DataTable
+    while True:
+        tables = list(pilot.app.screen.query(DataTable))
+        if tables and tables[0].row_count >= {rows}:
+            break
+        await pilot.pause(0.002)
+    await pilot.pause()
+    pilot.app.exit()
+"""
+
+_BARE_APP = """
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Label", "Tenant", "Client ID", "Type", "Status", "Auto-refresh")
+        for i in range({rows}):
+            table.add_row(f"acct-{{i:05d}}", "contoso.example", "11111111-2222...",
+                          "confidential", "Valid, expires in 52 min", "off")
+
+Bare().run(headless=True, size=(100, 30), auto_pilot=auto)
+"""
+
+_OUR_APP = """
+import sys
+from tui.app import make_app
+make_app(config_path=sys.argv[1]).run(headless=True, size=(100, 30), auto_pilot=auto)
+"""
+
+
+def tui_figures(root: Path, runs: int, rows: int) -> list[Figure]:
+    env = fixtures.env_for(root / "tui")
+    config = root / "tui" / "config" / "exo-oauth" / "accounts.toml"
+    with _env(env):
+        fixtures.build(config, rows)
+    wait = _WAIT_FOR_ROWS.format(rows=rows)
+    bare_cmd = [PY, "-c", wait + _BARE_APP.format(rows=rows)]
+    ours_cmd = [PY, "-c", wait + _OUR_APP, str(config)]
+    bare_t, ours_t, bare_m, ours_m = [], [], [], []
+    for i in range(runs + 1):  # interleaved, first pair is the warm-up
+        bt, bm = child_rss(bare_cmd, env)
+        ot, om = child_rss(ours_cmd, env)
+        if i:
+            bare_t.append(bt)
+            ours_t.append(ot)
+            bare_m.append(bm)
+            ours_m.append(om)
+    base = Figure(f"bare Textual app, {rows}-row DataTable", "baseline", bare_t)
+    mem_base = Figure("bare Textual app, peak RSS", "baseline", [m / 1024 for m in bare_m],
+                      unit="MiB")
+    return [
+        base,
+        Figure(f"TUI start to painted list, {rows} accounts", "<= 1.3x bare", ours_t,
+               base.median, 1.3),
+        mem_base,
+        Figure("TUI peak RSS", "<= 1.5x bare", [m / 1024 for m in ours_m], mem_base.median,
+               1.5, unit="MiB"),
+    ]
+
+
+# -- store -------------------------------------------------------------------------------
+def store_figures(root: Path, runs: int, count: int) -> list[Figure]:
+    from dataclasses import replace
+
+    from tui.core.store import AccountStore
+
+    env = fixtures.env_for(root / "store")
+    config = root / "store" / "config" / "exo-oauth" / "accounts.toml"
+    with _env(env):
+        accounts = fixtures.build(config, count)
+        store = AccountStore(config)
+        target = accounts[count // 2]
+        saves, loads = [], []
+        for i in range(runs + 2):
+            current = store.get(target.label)
+            t0 = time.perf_counter()
+            store.update(replace(current, redirect_uri=f"http://localhost:{8400 + i}"),
+                         expected=current)
+            elapsed = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            listed = AccountStore(config).load()
+            loaded = time.perf_counter() - t1
+            assert len(listed) == count
+            if i >= 2:
+                saves.append(elapsed)
+                loads.append(loaded)
+    return [
+        Figure(f"save one account of {count:,}", "<= 250 ms", saves, None, 0.250),
+        Figure(f"load the list of {count:,} accounts", "(no budget)", loads),
+    ]
+
+
+# -- refresh --all ------------------------------------------------------------------------
+def _mint_refresh_tokens(idp: object, client_id: str, secret: str, count: int) -> list[str]:
+    """Real authorization-code sign-ins against the fake, one refresh token per account."""
+    import httpx
+
+    from tui.core.model import GRAPH_SCOPES
+
+    tokens_out: list[str] = []
+    redirect = "http://localhost:8400"
+    with httpx.Client(timeout=30) as client:
+        for _ in range(count):
+            r = client.get(idp.authorize_url(), params={  # type: ignore[attr-defined]
+                "client_id": client_id, "response_type": "code", "redirect_uri": redirect,
+                "scope": GRAPH_SCOPES}, follow_redirects=False)
+            code = httpx.URL(r.headers["location"]).params["code"]
+            t = client.post(idp.token_url(), data={  # type: ignore[attr-defined]
+                "client_id": client_id, "client_secret": secret, "grant_type":
+                "authorization_code", "code": code, "redirect_uri": redirect,
+                "scope": GRAPH_SCOPES})
+            t.raise_for_status()
+            tokens_out.append(t.json()["refresh_token"])
+    return tokens_out
+
+
+def refresh_figures(root: Path, count: int, sample: int, latency_ms: int) -> list[Figure]:
+    from tui.core import tokens
+    from tui.core.store import AccountStore
+    from tui.fakeidp import FakeIdP
+
+    secret = fixtures.SECRET
+    with FakeIdP(clients={fixtures.CLIENT_ID: secret}, auto_approve=0) as idp:
+        results = {}
+        for name, n, conc in (("all", count, 16), ("one-by-one", sample, 1)):
+            env = fixtures.env_for(root / f"refresh-{name}")
+            config = root / f"refresh-{name}" / "config" / "exo-oauth" / "accounts.toml"
+            with _env(env):
+                accounts = fixtures.build(config, n, token_url=idp.token_url(),
+                                          authorize_url=idp.authorize_url(),
+                                          with_tokens=False)
+                store = AccountStore(config)
+                sealer = store.sealer
+                idp.latency_ms = 0
+                for account, rt in zip(accounts, _mint_refresh_tokens(
+                        idp, fixtures.CLIENT_ID, secret, n), strict=True):
+                    from tui.core.model import TokenState
+
+                    state = TokenState(account_id=account.id, label=account.label,
+                                       refresh_token=rt, expires_at=time.time() - 10)
+                    tokens.write_token_state(tokens.token_path(store.state_dir, config,
+                                                               account.label), state, sealer)
+            idp.latency_ms = latency_ms
+            idp.reset_stats()
+            t0 = time.perf_counter()
+            proc = subprocess.run([*EXO, "refresh", "--all", "--concurrency", str(conc)],
+                                  env=env, capture_output=True, text=True, check=False)
+            results[name] = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise RuntimeError(f"refresh --all failed ({proc.returncode}): "
+                                   f"{proc.stderr[-800:]}")
+            refreshed = idp.stats().get("grant_type", {}).get("refresh_token", 0)
+            if refreshed != n:
+                raise RuntimeError(f"expected {n} refreshes at the fake, saw {refreshed}")
+    scaled = results["one-by-one"] * count / sample
+    return [
+        Figure(f"refresh --all, {count} accounts @ {latency_ms} ms, concurrency 16",
+               "<= 4 s", [results["all"]], None, 4.0, unit="s"),
+        Figure(f"same one by one (measured {sample}, scaled x{count // sample})",
+               "(>= 50 s expected)", [scaled], None, None, unit="s",
+               note=f"{results['one-by-one']:.2f} s for {sample} accounts"),
+    ]
+
+
+def run(quick: bool, only: set[str] | None, out: Callable[[str], None] = print) -> list[Figure]:
+    runs = 3 if quick else 10
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="exo-oauth-perf-") as tmp:
+        root = Path(tmp)
+        plan: list[tuple[str, Callable[[], list[Figure]]]] = [
+            ("token", lambda: token_figures(root, runs, 1_000 if quick else 10_000)),
+            ("tui", lambda: tui_figures(root, 2 if quick else 5, 200)),
+            ("store", lambda: store_figures(root, runs, 200 if quick else 1_000)),
+            ("refresh", lambda: refresh_figures(root, 40 if quick else 500,
+                                                8 if quick else 20, 100)),
+        ]
+        for key, make in plan:
+            if only and key not in only:
+                continue
+            out(f"measuring {key} ...")
+            figures += make()
+    return figures
