@@ -10,7 +10,7 @@ import pytest
 
 from tui import cli
 from tui.core import catalog
-from tui.core.errors import NETWORK, OAuthError, SealError
+from tui.core.errors import NETWORK, NoSuchAccount, OAuthError, SealError
 
 from .samples import TRACE, body, redirect
 
@@ -140,3 +140,34 @@ def test_report_advice_for_other_failures(capsys, exc: BaseException, entry_titl
 def test_report_without_a_match_prints_only_the_error(capsys) -> None:
     assert cli.report(KeyError("x"), debug=False) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_advice_fills_in_the_label() -> None:
+    exc = OAuthError("x", error="invalid_grant", codes=(70008,))
+    advice = catalog.advice_for(exc, label="work mail")
+    assert advice is not None
+    assert "`exo-oauth authorize 'work mail'`" in advice and "LABEL" not in advice
+    missing = catalog.advice_for(NoSuchAccount("shared"))
+    assert missing is not None and "exo-oauth add shared --client-id" in missing
+
+
+def test_failing_commands_print_error_then_advice(tmp_path, capsys, monkeypatch) -> None:
+    """End to end through cli.main: store and account errors come with catalog advice."""
+    config = str(tmp_path / "accounts.toml")
+    monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", "not-a-real-secret")
+    assert cli.main(["--config", config, "add", "work", "--client-id",
+                     "00000000-0000-4000-8000-00000000c0de", "--tenant", "contoso.example"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--config", config, "show", "nobody"]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("exo-oauth: No account is labelled 'nobody'")
+    assert "No account with that label" in err[1]
+    assert cli.main(["--config", config, "token", "work"]) == 4
+    err = capsys.readouterr().err
+    assert "The account needs a sign-in" in err and "exo-oauth authorize work" in err
+    with open(config, "a", encoding="utf-8") as fh:
+        fh.write("\nbroken = [\n")
+    assert cli.main(["--config", config, "list"]) == 6
+    err = capsys.readouterr().err.splitlines()
+    assert "line" in err[0] and "column" in err[0]
+    assert "The account file is not valid TOML" in err[1]

@@ -247,8 +247,10 @@ def _facts(thing: object) -> _Facts:
         if isinstance(rule, str):  # a validate.Issue (duck-typed: no import needed)
             facts.rules.append(rule)
             return facts
-        if type(thing).__name__ == "Parsed":
-            facts.absorb(thing)  # type: ignore[arg-type]
+        from .catalog_parse import Parsed as ParsedType
+
+        if isinstance(thing, ParsedType):
+            facts.absorb(thing)
             return facts
         facts.absorb(parse(str(thing)))
         return facts
@@ -331,12 +333,22 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(items))
 
 
-def format_advice(found: Match, *, width: int = 88) -> str:
+def resolution_for(entry: Entry, label: str | None = None) -> tuple[str, ...]:
+    """The entry's steps, with the placeholder LABEL replaced by a real account label."""
+    if not label:
+        return entry.resolution
+    import shlex
+
+    shown = shlex.quote(label)
+    return tuple(re.sub(r"\bLABEL\b", lambda _: shown, step) for step in entry.resolution)
+
+
+def format_advice(found: Match, *, label: str | None = None, width: int = 88) -> str:
     """Plain text: the title, numbered steps and the link; for stderr and the TUI."""
     import textwrap
 
     lines = [f"What to do ({found.entry.id}): {found.entry.title}"]
-    for n, step in enumerate(found.entry.resolution, 1):
+    for n, step in enumerate(resolution_for(found.entry, label), 1):
         lines += textwrap.wrap(step, width, initial_indent=f"  {n}. ",
                                subsequent_indent="     ", break_on_hyphens=False,
                                break_long_words=False)
@@ -345,13 +357,20 @@ def format_advice(found: Match, *, width: int = 88) -> str:
     return "\n".join(lines)
 
 
-def advice_for(exc: BaseException) -> str | None:
-    """The top match's advice for a failure, or None; never raises (it runs on error paths)."""
+def advice_for(exc: BaseException, *, label: str | None = None) -> str | None:
+    """The top match's advice for a failure, or None; never raises (it runs on error paths).
+
+    ``label`` (else the exception's own ``label`` attribute, if any) replaces LABEL in
+    the steps, so the commands can be pasted as they are.
+    """
     try:
         found = match(exc)
+        if not found:
+            return None
+        own = getattr(exc, "label", None)
+        return format_advice(found[0], label=label or (own if isinstance(own, str) else None))
     except Exception:  # a broken catalog must not hide the original failure
         return None
-    return format_advice(found[0]) if found else None
 
 
 if __name__ == "__main__":

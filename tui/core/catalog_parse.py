@@ -10,6 +10,7 @@ Only the standard library is used, so the CLI's error path stays cheap.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -209,12 +210,17 @@ def parse(text: str, *, known_errors: Iterable[str] = ()) -> Parsed:
 
 def _bare_errors(text: str, known: Iterable[str]) -> list[str]:
     """Known error names standing as words in ``text``, in order of appearance."""
-    names = sorted(set(known), key=len, reverse=True)
+    names = tuple(sorted(set(known), key=lambda n: (-len(n), n)))
     if not names:
         return []
-    canonical = {n.lower(): n for n in names}
+    pattern, canonical = _bare_pattern(names)
+    return [canonical[m.lower()] for m in pattern.findall(text)]
+
+
+@functools.lru_cache(maxsize=4)
+def _bare_pattern(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
     pattern = re.compile(
         r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(n) for n in names) + r")(?![A-Za-z0-9_])",
         re.I,
     )
-    return [canonical[m.lower()] for m in pattern.findall(text)]
+    return pattern, {n.lower(): n for n in names}
