@@ -1,0 +1,183 @@
+"""How `list`, `show` and `validate` print accounts: plain tables, masked secrets, JSON shapes.
+
+Nothing here prints a secret: at most its first four characters (for long
+values) and its length.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.core.model import Account, TokenState
+    from tui.core.validate import Issue
+
+# Shorter secrets show no characters at all, only their length.
+MASK_PREFIX_MIN = 16
+
+
+def mask(secret: str) -> str:
+    if not secret:
+        return "(none)"
+    if len(secret) >= MASK_PREFIX_MIN:
+        return f"{secret[:4]}… ({len(secret)} chars)"
+    return f"… ({len(secret)} chars)"
+
+
+def printable(text: str) -> str:
+    """Control characters shown as escapes, so a label cannot disturb the terminal."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+def tenant_of(account: Account) -> str:
+    from urllib.parse import urlsplit
+
+    from tui.core.tenant import cloud_of_url, tenant_from_url
+
+    if cloud_of_url(account.authorize_url):
+        return tenant_from_url(account.authorize_url) or "?"
+    return urlsplit(account.authorize_url).hostname or "?"
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(int(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    return f"{round(hours / 24)} days"
+
+
+def when(ts: float | None, now: float | None = None) -> str:
+    """Local time plus "in 52 min" / "3 h 05 min ago"."""
+    if ts is None:
+        return "-"
+    now = time.time() if now is None else now
+    local = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(ts))
+    rel = f"in {_span(ts - now)}" if ts >= now else f"{_span(now - ts)} ago"
+    return f"{local} ({rel})"
+
+
+def token_status(state: TokenState, now: float | None = None) -> str:
+    """valid, expired, none, needs_authorization or error."""
+    if state.needs_authorization:
+        return "needs_authorization"
+    if state.access_token and state.valid_for(now) > 0:
+        return "valid"
+    if state.access_token or state.refresh_token:
+        return "expired"
+    return "error" if state.last_error else "none"
+
+
+def token_text(state: TokenState, now: float | None = None) -> str:
+    status = token_status(state, now)
+    if status == "valid":
+        return f"valid {_span(state.valid_for(now))}"
+    if status == "expired":
+        return "expired, refreshable" if state.refresh_token else "expired"
+    return {"needs_authorization": "sign-in needed", "error": "error",
+            "none": "none"}[status]
+
+
+def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
+    return {
+        "label": account.label, "id": account.id, "tenant": tenant_of(account),
+        "client_id": account.client_id, "client_type": account.client_type,
+        "auto_refresh": account.auto_refresh, "token": _token_json(state),
+    }
+
+
+def _token_json(state: TokenState) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "status": token_status(state, now),
+        "expires_at": state.expires_at,
+        "expires_in": int(state.valid_for(now)) if state.expires_at is not None else None,
+        "has_refresh_token": bool(state.refresh_token),
+        "last_error": state.last_error or None,
+    }
+
+
+def account_json(account: Account, state: TokenState) -> dict[str, Any]:
+    token = _token_json(state)
+    token.update({"access_token": mask(state.access_token),
+                  "refresh_token": mask(state.refresh_token),
+                  "obtained_at": state.obtained_at, "scope": state.scope,
+                  "last_refresh_at": state.last_refresh_at,
+                  "last_error_at": state.last_error_at})
+    return {
+        "label": account.label, "id": account.id, "client_id": account.client_id,
+        "client_secret": mask(account.client_secret), "client_type": account.client_type,
+        "client_auth": account.client_auth, "authorize_url": account.authorize_url,
+        "token_url": account.token_url, "redirect_uri": account.redirect_uri,
+        "auto_refresh": account.auto_refresh,
+        "auth_params": [{"name": r.name, "value": r.value} for r in account.auth_params],
+        "token_params": [{"name": r.name, "value": r.value} for r in account.token_params],
+        "token": token,
+    }
+
+
+def print_table(rows: Sequence[tuple[Account, TokenState]]) -> None:
+    now = time.time()
+    head = ("LABEL", "TENANT", "CLIENT ID", "TYPE", "TOKEN", "AUTO-REFRESH")
+    lines = [head] + [
+        (printable(a.label), printable(tenant_of(a)), printable(a.client_id), a.client_type,
+         token_text(s, now), "on" if a.auto_refresh else "off") for a, s in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for line in lines:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def print_account(account: Account, state: TokenState) -> None:
+    def rows(params: Sequence[Any]) -> str:
+        if not params:
+            return "(none)"
+        return ("\n" + " " * 17).join(f"{printable(r.name)} = {printable(r.value)}"
+                                      for r in params)
+
+    fields = [
+        ("label", printable(account.label)),
+        ("id", account.id),
+        ("client id", printable(account.client_id)),
+        ("client type", f"{account.client_type} (secret sent by {account.client_auth})"),
+        ("client secret", mask(account.client_secret)),
+        ("authorize url", printable(account.authorize_url)),
+        ("token url", printable(account.token_url)),
+        ("redirect uri", printable(account.redirect_uri)),
+        ("auto-refresh", "on" if account.auto_refresh else "off"),
+        ("auth params", rows(account.auth_params)),
+        ("token params", rows(account.token_params)),
+        ("token", token_text(state)),
+        ("access token", mask(state.access_token)),
+        ("expires", when(state.expires_at)),
+        ("refresh token", mask(state.refresh_token)),
+    ]
+    if state.scope:
+        fields.append(("granted scope", printable(state.scope)))
+    if state.last_refresh_at is not None:
+        fields.append(("last refresh", when(state.last_refresh_at)))
+    if state.last_error:
+        fields.append(("last error", printable(state.last_error)))
+    for name, value in fields:
+        print(f"{name + ':':<16} {value}")
+
+
+def print_issues(results: Sequence[tuple[Account, Sequence[Issue]]]) -> None:
+    for account, issues in results:
+        errors = sum(1 for i in issues if i.is_error)
+        warnings = len(issues) - errors
+        if not issues:
+            print(f"{printable(account.label)}: ok")
+            continue
+        counts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
+        counts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+        print(f"{printable(account.label)}: {', '.join(counts)}")
+        for issue in sorted(issues, key=lambda i: not i.is_error):
+            print(f"  {issue.severity:<8}{issue.field}: {issue.message}")
