@@ -55,8 +55,8 @@ def test_fake_error_body_and_redirect_select_the_specific_entry(code: int, entry
     now = time.time()
     body = errors.aad_error(code, now, tenant="contoso.example", client_id=CONF,
                             param="scope", scope="x", redirect_uri=REDIRECT)
-    redirect = REDIRECT + "?" + errors.encode(errors.redirect_error_params(code, now, "st-1"))
-    fragment = REDIRECT + "#" + errors.encode(errors.redirect_error_params(code, now, None))
+    redirect = REDIRECT + "?" + urlencode(errors.redirect_error_params(code, now, "st-1"))
+    fragment = REDIRECT + "#" + urlencode(errors.redirect_error_params(code, now, None))
     for thing in (json.dumps(body), redirect, fragment):
         top = _top(thing)
         assert top.id == entry_id, (thing, [(m.id, m.via) for m in catalog.match(thing)])
@@ -67,7 +67,7 @@ def test_fake_error_body_and_redirect_select_the_specific_entry(code: int, entry
 
 
 def test_fake_cancel_and_graph_errors() -> None:
-    cancel = REDIRECT + "?" + errors.encode(errors.cancel_params("st-1"))
+    cancel = REDIRECT + "?" + urlencode(errors.cancel_params("st-1"))
     assert _top(cancel).id == "signin.cancelled"
     graph_401 = json.dumps(errors.graph_error("InvalidAuthenticationToken", "Expired.", 0))
     assert _top(graph_401).id == "http.401"
