@@ -171,3 +171,11 @@ def test_failing_commands_print_error_then_advice(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err.splitlines()
     assert "line" in err[0] and "column" in err[0]
     assert "The account file is not valid TOML" in err[1]
+
+
+def test_wrapped_advice_never_splits_a_command() -> None:
+    for entry in catalog.load():
+        text = catalog.format_advice(catalog.Match(entry, catalog.LEVEL_ID, entry.id),
+                                     label="work", width=60)
+        for line in text.splitlines():
+            assert line.count("`") % 2 == 0, (entry.id, line)

@@ -84,7 +84,8 @@ def test_graph_error_body() -> None:
 
 
 def test_bare_codes_and_statuses() -> None:
-    for text in ("AADSTS7000215", "7000215", "  7000215\n", "see AADSTS7000215."):
+    for text in ("AADSTS7000215", "7000215", "  7000215\n", "see AADSTS7000215.",
+                 "aadsts7000215", "AADSTS 7000215"):
         assert catalog.parse(text).codes == (7000215,), text
     assert catalog.parse("429").statuses == (429,)
     assert catalog.parse("HTTP/1.1 503 Service Unavailable").statuses == (503,)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 from typing import Any
 
 from tui.core.errors import UsageError
@@ -45,9 +44,9 @@ def _read_input(args: argparse.Namespace) -> str:
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent, break_on_hyphens=False,
-                         break_long_words=False) or [first or indent]
+    from tui.core.catalog import wrap
+
+    return wrap(text, WIDTH, indent if first is None else first, indent)
 
 
 def _entry_lines(entry: Any, link: str | None, via: str | None = None) -> list[str]:

@@ -343,15 +343,21 @@ def resolution_for(entry: Entry, label: str | None = None) -> tuple[str, ...]:
     return tuple(re.sub(r"\bLABEL\b", lambda _: shown, step) for step in entry.resolution)
 
 
-def format_advice(found: Match, *, label: str | None = None, width: int = 88) -> str:
-    """Plain text: the title, numbered steps and the link; for stderr and the TUI."""
+def wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    """Wrap for a terminal without breaking inside a `command`, so it can be copied whole."""
     import textwrap
 
+    glued = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\0"), text)
+    lines = textwrap.wrap(glued, width, initial_indent=first, subsequent_indent=rest,
+                          break_on_hyphens=False, break_long_words=False)
+    return [line.replace("\0", " ") for line in lines] or [first.rstrip()]
+
+
+def format_advice(found: Match, *, label: str | None = None, width: int = 88) -> str:
+    """Plain text: the title, numbered steps and the link; for stderr and the TUI."""
     lines = [f"What to do ({found.entry.id}): {found.entry.title}"]
     for n, step in enumerate(resolution_for(found.entry, label), 1):
-        lines += textwrap.wrap(step, width, initial_indent=f"  {n}. ",
-                               subsequent_indent="     ", break_on_hyphens=False,
-                               break_long_words=False)
+        lines += wrap(step, width, f"  {n}. ", "     ")
     if found.link:
         lines.append(f"  More: {found.link}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from urllib.parse import unquote_plus
 _GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 _STAMP = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?Z?"
 
-AADSTS_RE = re.compile(r"AADSTS(\d{4,9})\b")
+AADSTS_RE = re.compile(r"AADSTS[ :]?(\d{4,9})\b", re.I)
 _LOOKUP_RE = re.compile(r"/error\?code=(\d{4,9})\b")
 _CODES_FIELD_RE = re.compile(r"error_codes[\"']?\s*[:=]\s*\[([\d,\s]+)\]")
 _TRACE_RES = (
