@@ -89,3 +89,19 @@ def test_clock_moves_over_http(idp: FakeIdP, http: httpx.Client) -> None:
     assert http.post(f"{idp.base_url}/_fake/clock", json={"advance": "soon"}).status_code == 400
     assert http.get(f"{idp.base_url}/_fake/revoke").status_code == 405
     assert http.post(f"{idp.base_url}/_fake/nothing").status_code == 404
+
+
+def test_chunked_and_bad_bodies(idp: FakeIdP, http: httpx.Client) -> None:
+    body = f"client_id={CONF}&client_secret={SECRET}&grant_type=refresh_token&refresh_token=x"
+    r = http.post(idp.token_url(), content=iter([body[:20].encode(), body[20:].encode()]),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.json()["error_codes"] == [9002313]  # the whole chunked body was read
+    for length in (b"lots", b"-5", str((1 << 20) + 1).encode()):
+        with socket.create_connection(("127.0.0.1", idp.port), timeout=5) as sock:
+            sock.sendall(b"POST /common/oauth2/v2.0/token HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: " + length + b"\r\n\r\n")
+            assert sock.recv(100).startswith(b"HTTP/1.1 400"), length
+
+
+def test_repr(idp: FakeIdP) -> None:
+    assert repr(idp) == f"<FakeIdP {idp.base_url} running>"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from urllib.parse import urlencode
 
 # code -> (error, message template). Templates take keyword fields.
 MESSAGES: dict[int, tuple[str, str]] = {
@@ -144,10 +143,6 @@ def cancel_params(state: str | None) -> dict[str, str]:
     if state is not None:
         params["state"] = state
     return params
-
-
-def encode(params: dict[str, str]) -> str:
-    return urlencode(params)
 
 
 def graph_error(code: str, message: str, now: float) -> dict[str, object]:

@@ -14,6 +14,7 @@ import contextlib
 import ipaddress
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +45,11 @@ class _Server(ThreadingHTTPServer):
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up mid-answer is normal here; anything else deserves a trace."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
     def drop_connections(self) -> None:
         """Close keep-alive connections so their threads end with the server."""
@@ -87,12 +93,40 @@ class _Handler(BaseHTTPRequestHandler):
         if log is not None:
             log(f"{self.address_string()} {format % args}")
 
+    def _body(self) -> bytes | None:
+        """The request body (Content-Length or chunked); None if unreadable or too large."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                try:
+                    size = int(self.rfile.readline(100).split(b";")[0], 16)
+                except ValueError:
+                    return None
+                if size == 0:
+                    while self.rfile.readline(1000).strip():  # trailers
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(10)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if not 0 <= length <= MAX_BODY:
+            return None
+        return self.rfile.read(length) if length else b""
+
     def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(json_reply(413, {"error": "request body too large"}))
+        raw = self._body()
+        if raw is None:
+            self.close_connection = True
+            self._send(json_reply(400, {"error": "invalid_request",
+                                        "error_description": "Unreadable or oversized body."}))
             return
-        raw = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
@@ -156,6 +190,10 @@ class FakeIdP:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+
+    def __repr__(self) -> str:
+        running = "running" if self._server is not None else "stopped"
+        return f"<FakeIdP {self.base_url} {running}>"
 
     # ---- life cycle ----------------------------------------------------------------
     def start(self) -> FakeIdP:
