@@ -94,7 +94,8 @@ def test_exit_codes(idp: FakeIdP, store: AccountStore, config: Path,
 
 @pytest.mark.parametrize(("fault", "words"), [("html", "text/html"),
                                               ("malformed_json", "invalid or truncated JSON"),
-                                              ("empty", "empty body"), ("drop", "dropped")])
+                                              ("empty", "empty body"), ("drop", "dropped"),
+                                              ("truncated", "dropped")])
 def test_unreadable_answers_exit_5(idp: FakeIdP, store: AccountStore, config: Path,
                                          capsys: pytest.CaptureFixture[str], fault: str,
                                          words: str) -> None:

@@ -74,6 +74,7 @@ async def test_refused_refresh_token_marks_needs_authorization(
         assert info.value.exit_code == 4 and "50173" in str(info.value)
         state = store.token_state(account)
         assert state.needs_authorization and "AADSTS50173" in state.last_error
+        assert "50173" in state.last_error_id  # the troubleshooting entry, for the UI
         assert state.refresh_token  # kept, in case a person wants to look
         # asking again does not bother the identity provider
         with pytest.raises(NeedsAuthorization):
@@ -226,3 +227,14 @@ async def test_watch_reports_a_dead_account_once(idp: FakeIdP, store: AccountSto
     assert sum("needs a sign-in" in line for line in lines) == 0  # already reported above
     assert idp.stats()["grant_types"]["refresh_token"] == 1
     assert json.dumps(lines)  # plain strings
+
+
+def test_get_token_from_two_event_loops(idp: FakeIdP, store: AccountStore) -> None:
+    account = asyncio.run(add_signed_in(idp, store, expired=True))
+
+    async def once() -> str:
+        async with OAuthService() as service:
+            return (await get_token(store, account, service=service, force=True)).access_token
+
+    first, second = asyncio.run(once()), asyncio.run(once())  # one lock per loop, no clash
+    assert first != second and idp.stats()["grant_types"]["refresh_token"] == 2

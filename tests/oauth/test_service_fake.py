@@ -254,11 +254,17 @@ async def test_basic_auth_works(idp: FakeIdP) -> None:
         assert (await service.exchange_code(acct, code, request)).access_token
 
 
-async def test_redirect_uri_not_registered_50011_stays_on_the_provider_page(idp: FakeIdP) -> None:
-    acct = fake_account(idp, redirect_uri="https://app.example/callback")
+@pytest.mark.parametrize(("change", "code"), [
+    (dict(redirect_uri="https://app.example/callback"), 50011),
+    (dict(client_id="99999999-9999-4999-8999-999999999999"), 700016),
+    (dict(tenant="unknown.example"), 90002),
+])
+async def test_errors_shown_on_the_provider_page(idp: FakeIdP, change: dict, code: int) -> None:
+    """Microsoft does not redirect these back (RFC 6749 4.1.2.1): the person sees them."""
+    acct = fake_account(idp, **change)
     request = OAuthService().authorize_request(acct)
     page = await browse(request.url)
-    assert page.status_code == 400 and "AADSTS50011" in page.text
+    assert page.status_code == 400 and f"AADSTS{code}" in page.text
 
 
 async def test_error_redirect_becomes_oauth_error(idp: FakeIdP) -> None:

@@ -40,11 +40,13 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _local_lock(store: Any, account: Account) -> asyncio.Lock:
+    """One asyncio lock per account and event loop (a UI may run workers on other loops)."""
+    key = f"{id(asyncio.get_running_loop())}:{account.id}"
     try:
         locks = _local_locks.setdefault(store, {})
     except TypeError:  # a store that cannot be weakly referenced: no in-process sharing
         return asyncio.Lock()
-    return locks.setdefault(account.id, asyncio.Lock())
+    return locks.setdefault(key, asyncio.Lock())
 
 
 @contextlib.asynccontextmanager
