@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "tui.commands.tokens",
     "tui.commands.troubleshoot",
     "tui.commands.unattended",
+    "tui.commands.doctor",
     "tui.commands.fakeidp",
 )
 
