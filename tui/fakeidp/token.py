@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from . import errors, pages
 from .authorize import tenant_error
-from .claims import TokenMinter, access_claims, id_claims, resources, tenant_id
+from .claims import TokenMinter, access_claims, id_claims, resource_of, resources, tenant_id
 from .replies import Reply, html_reply, json_reply
 from .state import Device, FaultPlan, Grant, State
 
@@ -325,9 +325,10 @@ def _pkce_ok(verifier: str, challenge: str, method: str) -> bool:
 
 def _first_resource(scopes: tuple[str, ...]) -> tuple[str, ...]:
     """With no scope in the token request: the authorized scopes of the first resource."""
-    res = resources(scopes)
-    keep = res[0] if res else None
-    return tuple(s for s in scopes if (r := resources((s,))) == [] or r[0] == keep)
+    named = resources(scopes)
+    if not named:
+        return scopes
+    return tuple(s for s in scopes if resource_of(s) in (None, named[0]))
 
 
 def _retire_parent(state: State, grant: Grant) -> None:
