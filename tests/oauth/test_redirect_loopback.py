@@ -183,3 +183,13 @@ def test_loopback_redirect_helpers() -> None:
     assert loopback_redirect("http://localhost", 9123) == "http://localhost:9123"
     line = ssh_forward_line(9123)
     assert line.startswith("ssh -L 9123:127.0.0.1:9123 ") and "@" in line
+
+
+async def test_loopback_accepts_form_post() -> None:
+    async with LoopbackReceiver(state=STATE) as rx:
+        waiter = asyncio.create_task(rx.wait(timeout=5))
+        async with httpx.AsyncClient() as client:
+            page = await client.post(f"http://127.0.0.1:{rx.port}/",
+                                     data={"code": "POSTED", "state": STATE})
+        assert page.status_code == 200
+        assert (await waiter).code == "POSTED"

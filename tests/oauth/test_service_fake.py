@@ -385,3 +385,23 @@ async def test_client_credentials(idp: FakeIdP) -> None:
             await service.client_credentials(with_scope(fake_account(idp), "User.Read"))
     assert result.access_token and not result.refresh_token
     assert info.value.codes == (1002012,)
+
+
+async def test_loopback_with_form_post_response_mode(idp: FakeIdP) -> None:
+    """response_mode=form_post: the fake's page posts the answer to the receiver."""
+    import re
+    from html import unescape
+
+    acct = fake_account(idp, auth_params=(ParamRow("scope", "offline_access User.Read"),
+                                          ParamRow("response_mode", "form_post")))
+    async with svc() as service, LoopbackReceiver(state="x") as rx:
+        request = service.authorize_request(acct, redirect_uri=f"http://127.0.0.1:{rx.port}/")
+        rx.state = request.state
+        waiter = asyncio.create_task(rx.wait(timeout=10))
+        page = await browse(request.url)
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+        async with httpx.AsyncClient() as browser:
+            await browser.post(f"http://127.0.0.1:{rx.port}/",
+                               data={k: unescape(v) for k, v in fields.items()})
+        result = await service.exchange_code(acct, (await waiter).code, request)
+    assert result.access_token

@@ -3,7 +3,8 @@
 It listens on loopback only (reach it from a laptop with ``ssh -L``), accepts a GET
 on the redirect path whose ``state`` is ours, answers the browser with a short
 page, and hands back the code. A wrong or missing state gets a 400 and the
-receiver keeps waiting; anything else gets a 404. Closing (or cancelling the
+receiver keeps waiting; anything else gets a 404. Both the query form and
+``response_mode=form_post`` (a POST of the same fields) are understood. Closing (or cancelling the
 wait) closes the listening socket and every open connection, so the port is free
 again at once.
 """
@@ -111,23 +112,28 @@ class LoopbackReceiver:
                 return
             if len(head) > MAX_HEAD:
                 return
-            status, body = self._answer(head)
+            form = b""
+            length = _content_length(head)
+            if head.startswith(b"POST ") and 0 < length <= MAX_HEAD:  # response_mode=form_post
+                form = await asyncio.wait_for(reader.readexactly(length), READ_TIMEOUT_S)
+            status, body = self._answer(head, form)
             await self._send(writer, status, body)
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, TimeoutError, asyncio.IncompleteReadError):
             pass
         finally:
             self._writers.discard(writer)
             writer.close()
 
-    def _answer(self, head: bytes) -> tuple[int, bytes]:
+    def _answer(self, head: bytes, form: bytes = b"") -> tuple[int, bytes]:
         try:
             method, target, _version = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
         except ValueError:
             return 400, _page(*PAGE_NOT_FOUND)
         parts = urlsplit(target)
-        if method != "GET" or (parts.path or "/") != self.path:
+        if method not in ("GET", "POST") or (parts.path or "/") != self.path:
             return 404, _page(*PAGE_NOT_FOUND)
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query = form.decode("utf-8", "replace") if method == "POST" else parts.query
+        params = dict(parse_qsl(query, keep_blank_values=True))
         if "code" not in params and "error" not in params:
             return 404, _page(*PAGE_NOT_FOUND)
         done = self._result is None or self._result.done()
@@ -157,6 +163,17 @@ class LoopbackReceiver:
                 "Referrer-Policy: no-referrer\r\nConnection: close\r\n\r\n")
         writer.write(head.encode("latin-1") + body)
         await writer.drain()
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                return int(value.strip())
+            except ValueError:
+                return -1
+    return 0
 
 
 def redirect_path(redirect_uri: str) -> str:
