@@ -253,3 +253,28 @@ def _url_line(stream: IO[str]) -> str:
             assert line.strip() == line.rstrip("\n")  # the URL alone on its own line
             return line.strip()
     raise AssertionError("no URL line on stderr")
+
+
+@pytest.mark.parametrize("method", ["loopback", "paste"])
+def test_ctrl_c_cancels_cleanly(idp: FakeIdP, store: AccountStore, config: Path,
+                                method: str) -> None:
+    import signal
+    import socket
+
+    store.add(fake_account(idp))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
+                                method, "--port", str(port)),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=sub_env())
+    assert proc.stderr
+    _url_line(proc.stderr)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    with socket.socket() as s:  # the loopback port is free again
+        s.bind(("127.0.0.1", port))

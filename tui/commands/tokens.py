@@ -113,6 +113,8 @@ def cmd_authorize(args: argparse.Namespace) -> int:
                          f"{account.label}`.")
     if args.port is not None and not 0 < args.port < 65536:
         raise UsageError("--port must be between 1 and 65535.")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds.")
     return asyncio.run(_authorize(store, account, args))
 
 
@@ -159,11 +161,36 @@ async def _paste(service: OAuthService, account: Account) -> TokenResult:
     _err()
     _err("The browser then ends on a page that may fail to load; that is expected. Copy the "
          "whole address from its address bar (or just the code) and paste it here:")
-    line = await asyncio.to_thread(sys.stdin.readline)
+    line = await _read_line()
     if not line.strip():
         raise UsageError("Nothing was pasted; run authorize again when you have the address.")
     answer = parse_answer(line, request.state)
     return await service.exchange_code(account, answer.code, request)
+
+
+async def _read_line() -> str:
+    """One line of stdin without tying up asyncio's executor: on Ctrl-C the loop must be
+    able to close while the reading thread still waits for input."""
+    import contextlib
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def read() -> None:
+        try:
+            line = sys.stdin.readline()
+        except (OSError, ValueError):
+            line = ""
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(deliver, line)
+
+    threading.Thread(target=read, name="exo-stdin", daemon=True).start()
+    return await future
 
 
 async def _loopback(service: OAuthService, account: Account, port: int | None,
