@@ -144,11 +144,13 @@ class OAuthService:
     """Talks to one or many identity providers through a single HTTP client."""
 
     def __init__(self, *, clock: Clock | None = None, retry: RetryPolicy | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 verify: Any = True) -> None:
+        """``verify``: as httpx's (an ssl.SSLContext trusts a chosen CA, e.g. doctor's --cafile)."""
         self.clock = clock or SYSTEM_CLOCK
         self.retry = retry or RetryPolicy()
         self.client = httpx.AsyncClient(
-            timeout=make_timeout(), transport=transport, follow_redirects=False,
+            timeout=make_timeout(), transport=transport, follow_redirects=False, verify=verify,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
         self._device_endpoints: dict[str, str] = {}
