@@ -11,6 +11,7 @@ full command, which can refresh and explain failures, takes over.
 from __future__ import annotations
 
 import base64
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -108,8 +109,9 @@ def try_token(argv: Sequence[str]) -> int | None:
         from tui.core import paths, seal, tokens
 
         config_path = paths.config_path(config)
-        with open(config_path, "rb") as fh:  # the account must still exist in the file
-            if label.encode() not in fh.read():
+        with open(config_path, "rb") as fh:  # the account must still be in the file
+            pattern = rb"""(?m)^\s*label\s*=\s*["']""" + re.escape(label.encode()) + rb"""["']"""
+            if not re.search(pattern, fh.read()):
                 return None
         sealer = seal.load_sealer(config_path, create=False)
         state = tokens.read_token_state(

@@ -4,6 +4,7 @@ path's imports, and `refresh --watch` stopping on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import subprocess
 import sys
@@ -144,3 +145,15 @@ def test_watch_stops_on_sigterm(idp: FakeIdP, store: AccountStore, config: Path)
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert out.strip().endswith("stopped") and time.monotonic() - started < 5
+
+
+def test_fast_path_needs_the_label_in_the_account_file(idp: FakeIdP, store: AccountStore,
+                                                       config: Path) -> None:
+    signed_in(idp, store, "work")
+    c = str(config)
+    assert try_token(["--config", c, "token", "work"]) == 0
+    assert try_token(["--config", c, "token", "wor"]) is None
+    text = config.read_text()
+    config.write_text(re.sub(r"""label = (["'])work\1""", r"label = \1workshop\1", text))
+    assert "workshop" in config.read_text()
+    assert try_token(["--config", c, "token", "work"]) is None  # renamed by hand
