@@ -243,7 +243,7 @@ def test_a_person_can_break_the_file_and_we_say_where(capsys: pytest.CaptureFixt
                                                       secret_env: str) -> None:
     cli(capsys, *ADD)
     cfg = paths.config_path()
-    broken = cfg.read_bytes().replace(b'label = "work"', b'label = "work')
+    broken = cfg.read_bytes().replace(b"label = 'work'", b"label = 'work")
     cfg.write_bytes(broken)
     for args in (["list"], ["list", "--json"], ["show", "work"], ["validate"],
                  [*ADD[:1], "second", *ADD[2:]], ["edit", "work", "--auto-refresh"],
@@ -292,8 +292,7 @@ def test_unknown_schema_unreadable_and_wrong_passphrase(capsys: pytest.CaptureFi
 def test_subprocess_exit_codes_and_fresh_home_permissions(isolated_env: Path) -> None:
     done = run_cli(*ADD, EXO_OAUTH_CLIENT_SECRET=SECRET)
     assert done.returncode == 0, done.stderr
-    assert not (isolated_env / "state").exists()  # no tokens yet, so no state folder
-    for root in ("config", "data"):
+    for root in ("config", "state", "data"):
         for p in [isolated_env / root, *(isolated_env / root).rglob("*")]:
             assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
     assert (isolated_env / "data" / "exo-oauth" / "key").exists()

@@ -335,3 +335,43 @@ def test_token_state_for_a_hand_written_file_records_the_key(store: AccountStore
     store.save_token_state(TokenState(hand.id, "hand", "AT", "RT", 5.0))
     assert seal.read_header(store.path)["sealing"] == "keyfile"
     assert AccountStore(store.path).get("hand").access_token == "AT"
+
+
+def test_parse_cache_is_used_only_for_the_same_bytes(store: AccountStore,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.core import store_cache, store_toml
+
+    store.add(make_account("a"))
+    calls: list[int] = []
+    real = store_toml.parse
+    monkeypatch.setattr(store_toml, "parse", lambda data, path: calls.append(1) or real(
+        data, path))
+    assert [a.label for a in AccountStore(store.path).load()] == ["a"]
+    assert calls == []  # a fresh process-like store found the cache of our own save
+    store.path.write_text(store.path.read_text().replace("label = 'a'", "label = 'b'"))
+    assert AccountStore(store.path).labels() == ["b"]  # edited by hand: parsed again
+    assert calls == [1]
+    assert AccountStore(store.path).labels() == ["b"] and calls == [1]
+    cache = store_cache.cache_path(store.state_dir, tokens.resolved(store.path))
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    for junk in (b"{not json", b"[]", b'{"version": 1, "sha256": "00"}'):
+        cache.write_bytes(junk)
+        assert AccountStore(store.path).labels() == ["b"]
+    broken = store.path.read_text().replace("label = 'b'", "label = 'b")
+    store.path.write_text(broken)
+    with pytest.raises(ParseError):
+        AccountStore(store.path).labels()
+
+
+def test_values_json_cannot_hold_skip_the_cache(store: AccountStore) -> None:
+    from tui.core import store_cache
+
+    store.add(make_account("a"))
+    text = store.path.read_text().replace("label = 'a'", "label = 'a'\ncreated = 2024-05-01")
+    store.path.write_text(text)
+    cache = store_cache.cache_path(store.state_dir, tokens.resolved(store.path))
+    cache.unlink()
+    assert AccountStore(store.path).labels() == ["a"]
+    assert not cache.exists()
+    store.update(replace(store.get("a"), client_id="new"))
+    assert "created = 2024-05-01" in store.path.read_text()

@@ -69,6 +69,7 @@ def test_save_then_load_is_equal(first: Account, second: Account) -> None:
         store.update(changed, expected=first)
         (got,) = AccountStore(store.path, state_dir=store.state_dir).load()
         assert got.config_equal(changed)
+        assert store.load() == [got]  # the writer's cached view equals a fresh parse
         if first.label == changed.label or not (first.access_token or first.refresh_token):
             assert got.access_token == first.access_token  # tokens kept (and moved on rename)
         assert got.refresh_token == first.refresh_token

@@ -43,7 +43,7 @@ def kept(store: AccountStore) -> None:
     for piece in (INSIDE, ABOVE, 'owner = "dana"  # an unknown key', "# trailing comment",
                   "note = 'kept'  # header comment", "[extra]\nfuture = true"):
         assert piece in text
-    assert text.index(ABOVE) < text.index('label = "b"') < text.index(INSIDE)
+    assert text.index(ABOVE) < text.index("label = 'b'") < text.index(INSIDE)
     raw = tomllib.loads(text)
     assert raw["extra"] == {"future": True}
 
@@ -87,7 +87,7 @@ def test_multiline_strings_use_the_whole_document_path(store: AccountStore) -> N
     store.add(make_account("a"))
     store.add(make_account("b"))
     text = store.path.read_text()
-    text = text.replace('label = "a"\n', 'label = "a"\nnotes = """\n[[account]]\nfake\n"""\n')
+    text = text.replace("label = 'a'\n", "label = 'a'\nnotes = \"\"\"\n[[account]]\nfake\n\"\"\"\n")
     store.path.write_text("# top\n" + text)
     assert store_toml.parse(store.path.read_bytes(), "f").segments() is None
     store.update(replace(store.get("b"), client_id="changed"))
@@ -140,7 +140,7 @@ def test_a_1000_account_save_parses_tomlkit_only_locally(store: AccountStore,
     for i in range(1, 1000):
         new_id = str(uuid.uuid4())
         pieces.append("\n[[account]]" + chunk.replace(first.id, new_id).replace(
-            '"acct-0"', f'"acct-{i}"').replace(
+            "'acct-0'", f"'acct-{i}'").replace(
             sealed, store.sealer.seal(new_id, "client_secret", f"secret-{i}")))
     store.path.write_text("".join(pieces))
     sizes: list[int] = []

@@ -73,7 +73,7 @@ def test_flipped_byte_in_a_token_is_an_error(tmp_path: Path) -> None:
     p = tmp_path / "t.toml"
     tokens.write_token_state(p, state(), SEALER)
     text = p.read_text()
-    start = text.index("access_token = \"enc:v1:") + len("access_token = \"enc:v1:") + 10
+    start = text.index("access_token = 'enc:v1:") + len("access_token = 'enc:v1:") + 10
     p.write_text(text[:start] + ("A" if text[start] != "A" else "B") + text[start + 1:])
     with pytest.raises(SealError, match="account 'work'"):
         tokens.read_token_state(p, SEALER)
@@ -89,7 +89,7 @@ def test_swapped_tokens_and_moved_files_are_errors(tmp_path: Path) -> None:
     with pytest.raises(SealError):
         tokens.read_token_state(p, SEALER)
     tokens.write_token_state(p, state(), SEALER)
-    p.write_text(p.read_text().replace('account_id = "id-1"', 'account_id = "id-2"'))
+    p.write_text(p.read_text().replace("account_id = 'id-1'", "account_id = 'id-2'"))
     with pytest.raises(SealError):
         tokens.read_token_state(p, SEALER)
 

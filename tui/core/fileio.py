@@ -15,14 +15,16 @@ import errno
 import fcntl
 import os
 import re
-import secrets
 import time
 import tomllib
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from .errors import ParseError, StoreError
+
+TYPE_CHECKING = False  # typing costs a few ms on the token fast path
+if TYPE_CHECKING:
+    from typing import Any
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -83,7 +85,7 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
 
 def temp_name(path: Path) -> Path:
     """A fresh temporary name beside ``path``: ``.<name>.<random>.tmp``."""
-    return path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    return path.with_name(f".{path.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
 
 
 def is_temp_of(candidate: Path, path: Path) -> bool:
@@ -105,8 +107,12 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MODE) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix."""
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MODE, *,
+                 durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix.
+
+    ``durable=False`` skips the fsyncs (still atomic): for disposable files like caches.
+    """
     target = Path(path)
     folder = ensure_dir(target.parent)
     tmp = temp_name(target)
@@ -123,7 +129,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MOD
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -134,7 +141,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MOD
             raise StoreError(f"Cannot write {target}: {exc.strerror or exc}.",
                              path=str(target)) from exc
         raise
-    fsync_dir(folder)
+    if durable:
+        fsync_dir(folder)
 
 
 def create_exclusive(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MODE) -> bool:

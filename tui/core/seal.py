@@ -23,7 +23,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,6 +30,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from . import paths
 from .errors import SealError, StoreError
 from .fileio import loads_toml
+
+TYPE_CHECKING = False  # typing costs a few ms on the token fast path
+if TYPE_CHECKING:
+    from typing import Any
 
 PREFIX = "enc:v1:"
 HEADER_TABLE = "exo-oauth"

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import fileio, paths, seal, store_toml, tokens
+from . import fileio, paths, seal, store_cache, store_toml, tokens
 from .errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
 from .model import Account, TokenState
 from .store_toml import ACCOUNT_KEYS, AccountFile, derived_id, to_values
@@ -46,6 +46,10 @@ class AccountStore:
         self.path = Path(config_path)
         self.state_dir = Path(state_dir) if state_dir is not None else paths.state_dir()
         self.lock_path = self.path.with_name(f".{self.path.name}.lock")
+        resolved = tokens.resolved(self.path)
+        self._resolved = resolved
+        self._tokens_dir = self.state_dir / "tokens"
+        self._cache_file = store_cache.cache_path(self.state_dir, resolved)
         self._sealer: seal.Sealer | None = None
         self._sealer_key: tuple[str, bytes, str] | None = None
         self._cache: tuple[bytes, AccountFile] | None = None
@@ -69,6 +73,14 @@ class AccountStore:
         digest = hashlib.sha256(data).digest()
         if self._cache and self._cache[0] == digest:
             return self._cache[1]
+        cached = store_cache.load(self._cache_file, digest)
+        if cached is not None:  # these exact bytes parsed (and checked) before
+            header, accounts = cached
+            parsed = AccountFile(str(self.path), data.decode("utf-8"),
+                                 {store_toml.HEADER: header, store_toml.ACCOUNTS: accounts},
+                                 header, accounts)
+            self._cache = (digest, parsed)
+            return parsed
         parsed = store_toml.parse(data, str(self.path))
         seen: dict[str, int] = {}
         for n, raw in enumerate(parsed.accounts, 1):
@@ -82,6 +94,7 @@ class AccountStore:
                                  path=str(self.path))
             seen[str(account_id)] = n
         self._cache = (digest, parsed)
+        store_cache.save(self._cache_file, digest, parsed.header, parsed.accounts)
         return parsed
 
     def _sealer_for(self, header: dict[str, Any], *, create: bool) -> seal.Sealer:
@@ -110,7 +123,7 @@ class AccountStore:
         return opener
 
     def _token_file(self, label: str) -> Path:
-        return tokens.token_path(self.state_dir, self.path, label)
+        return self._tokens_dir / tokens.token_file_name(self._resolved, label)
 
     def _state(self, account: Account, header: dict[str, Any] | None = None) -> TokenState:
         path = self._token_file(account.label)
@@ -210,14 +223,23 @@ class AccountStore:
         fileio.ensure_dir(self.path.parent)
         return fileio.locked(self.lock_path)
 
-    def _write(self, text: str) -> None:
+    def _write(self, editor: store_toml.Editor) -> None:
+        text = editor.render()
+        if text == editor.source.text and self.path.exists():
+            return  # nothing changed: leave the file (and its mtime) alone
         folder = self.path.parent
         with contextlib.suppress(OSError):  # temp files of killed writers (we hold the lock)
             for entry in os.scandir(folder):
                 if fileio.is_temp_of(Path(entry.path), self.path):
                     os.unlink(entry.path)
-        fileio.atomic_write(self.path, text.encode("utf-8"))
+        data = text.encode("utf-8")
         self._cache = None
+        fileio.atomic_write(self.path, data)
+        # The next read of these exact bytes needs no parse (the TUI saves, then lists;
+        # the next command finds the JSON cache).
+        result = editor.result(text)
+        self._cache = (hashlib.sha256(data).digest(), result)
+        store_cache.save(self._cache_file, self._cache[0], result.header, result.accounts)
 
     def _prepare(self, parsed: AccountFile, editor: store_toml.Editor) -> seal.Sealer:
         """The key for writing (made on first use); header fields it needs go into ``editor``."""
@@ -256,7 +278,7 @@ class AccountStore:
             sealer = self._prepare(parsed, editor)
             secret = sealer.seal(account.id, "client_secret", account.client_secret)
             editor.add_account(to_values(account, secret))
-            self._write(editor.render())
+            self._write(editor)
             if (account.access_token or account.refresh_token
                     or account.access_token_expires_at is not None):
                 tokens.write_token_state(self._token_file(account.label), TokenState(
@@ -343,11 +365,11 @@ class AccountStore:
             state = tokens.read_token_state(old_path, sealer) if old_path.exists() else None
             if state is not None and state.account_id == account.id:
                 tokens.write_token_state(new_path, replace(state, label=account.label), sealer)
-            self._write(editor.render())
+            self._write(editor)
             if state is not None and state.account_id == account.id:
                 fileio.remove(old_path)
         else:
-            self._write(editor.render())
+            self._write(editor)
         return self._merge(account, self._state(account, editor.header))
 
     def delete(self, account_id: str) -> None:
@@ -361,7 +383,7 @@ class AccountStore:
             label = str(parsed.accounts[index].get("label", ""))
             editor = parsed.edit()
             editor.delete_account(index)
-            self._write(editor.render())
+            self._write(editor)
             fileio.remove(self._token_file(label))
 
     def _token_sealer(self) -> seal.Sealer:
@@ -372,7 +394,7 @@ class AccountStore:
             parsed = self._read_for_write()
             editor = parsed.edit()
             sealer = self._prepare(parsed, editor)
-            self._write(editor.render())
+            self._write(editor)
             return sealer
 
     def save_token_state(self, state: TokenState) -> None:

@@ -39,6 +39,9 @@ NEW_FILE_COMMENT = (
 _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_auth",
          "authorize_url", "token_url", "redirect_uri")
 _ROWS = ("auth_params", "token_params")
+# tomllib scans basic strings ("...") character by character but literal strings
+# ('...') with str.find, so every value that can be literal is written literal.
+_NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")
 _TABLE_LINE = re.compile(r"^[ \t]*(\[\[?)([^\[\]\n#]*)(\]\]?)[ \t]*(?:#[^\n]*)?\r?$", re.M)
 _COMMENT_LINE = re.compile(r"[ \t]*#[^\n]*\n?")
 
@@ -192,6 +195,7 @@ def account_from_raw(raw: dict[str, Any], number: int, path: str,
 
 
 def _item(value: Any) -> Any:
+    """A tomlkit item; text goes out as a literal string ('...') when it can."""
     import tomlkit
 
     if isinstance(value, list):
@@ -199,10 +203,12 @@ def _item(value: Any) -> Any:
         for row in value:
             inline = tomlkit.inline_table()
             for k, v in row.items():
-                inline.append(k, v)
+                inline.append(k, _item(v))
             arr.append(inline)
         arr.multiline(bool(value))
         return arr
+    if isinstance(value, str) and not _NOT_LITERAL.search(value):
+        return tomlkit.string(value, literal=True)
     return tomlkit.item(value)
 
 
@@ -230,7 +236,7 @@ class Editor:
     def __init__(self, source: AccountFile) -> None:
         self.source = source
         self.header = dict(source.header)
-        self.accounts = copy.deepcopy(source.accounts)
+        self.accounts = list(source.accounts)  # dicts are replaced, never changed in place
         pieces = source.segments()
         # [kind, text, changed?]; None once we fall back to the whole document
         self._pieces: list[list[Any]] | None = (
@@ -312,7 +318,7 @@ class Editor:
         if not changes:
             return
         where = self._account_piece(index)
-        self.accounts[index].update(copy.deepcopy(changes))
+        self.accounts[index] = {**self.accounts[index], **copy.deepcopy(changes)}
         if where is None:
             _apply(self._doc[ACCOUNTS][index], changes)
             return
@@ -331,6 +337,11 @@ class Editor:
         del self._pieces[where]
 
     # -- result -------------------------------------------------------------------
+    def result(self, text: str) -> AccountFile:
+        """The AccountFile for ``text`` (from render()) without parsing it again."""
+        data = {**self.source.data, HEADER: self.header, ACCOUNTS: self.accounts}
+        return AccountFile(self.source.path, text, data, self.header, self.accounts)
+
     def render(self) -> str:
         """The new text, checked to parse back to exactly the intended content."""
         if self._pieces is not None:
