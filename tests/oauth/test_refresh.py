@@ -238,3 +238,28 @@ def test_get_token_from_two_event_loops(idp: FakeIdP, store: AccountStore) -> No
 
     first, second = asyncio.run(once()), asyncio.run(once())  # one lock per loop, no clash
     assert first != second and idp.stats()["grant_types"]["refresh_token"] == 2
+
+
+async def test_watch_survives_a_broken_account_file(idp: FakeIdP, store: AccountStore) -> None:
+    await add_signed_in(idp, store, "auto", auto_refresh=True, expired=True)
+    good = store.path.read_bytes()
+    store.path.write_bytes(good + b"\n[[account]\nbroken")
+    clock = QuickClock()
+    stop = asyncio.Event()
+    lines: list[str] = []
+    original = clock.sleep
+
+    async def sleep(seconds: float) -> None:
+        await original(seconds)
+        if len(clock.sleeps) == 2:
+            store.path.write_bytes(good)  # the person fixed the file
+        if len(clock.sleeps) == 3:
+            stop.set()
+        await asyncio.sleep(0)
+
+    clock.sleep = sleep  # type: ignore[method-assign]
+    async with OAuthService(clock=clock) as service:
+        await asyncio.wait_for(watch(store, service=service, stop=stop, log=lines.append,
+                                     clock=clock), 10)
+    assert sum("cannot read the accounts" in line for line in lines) == 1
+    assert any(line.startswith("auto: refreshed") for line in lines)

@@ -233,13 +233,22 @@ async def watch(store: Any, *, service: OAuthService, stop: asyncio.Event,
     failures: dict[str, int] = {}
     reported: set[str] = set()
     log(f"watching auto-refresh accounts; refreshing {margin:g} s before expiry")
+    file_problem = ""
     while not stop.is_set():
         now = clock.time()
         due: list[Account] = []
-        for account in store.load():
-            if not account.auto_refresh:
-                continue
-            state = store.token_state(account)
+        try:
+            accounts = [a for a in store.load() if a.auto_refresh]
+            states = {a.id: store.token_state(a) for a in accounts}
+        except (ExoError, OSError) as exc:  # e.g. a person's half-finished edit: wait it out
+            if str(exc) != file_problem:
+                file_problem = str(exc)
+                log(f"cannot read the accounts ({exc}); trying again in {check_every:g} s")
+            accounts, states = [], {}
+        else:
+            file_problem = ""
+        for account in accounts:
+            state = states[account.id]
             if state.needs_authorization or not state.refresh_token:
                 if account.id not in reported:
                     reported.add(account.id)
