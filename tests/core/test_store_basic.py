@@ -375,3 +375,21 @@ def test_values_json_cannot_hold_skip_the_cache(store: AccountStore) -> None:
     assert not cache.exists()
     store.update(replace(store.get("a"), client_id="new"))
     assert "created = 2024-05-01" in store.path.read_text()
+
+
+def test_stale_token_file_under_a_reused_label_is_removed(store: AccountStore) -> None:
+    """A writer killed mid-delete can leave a token file; a new owner of the label drops it."""
+    gone = store.add(make_account("old"))
+    stale = tokens.token_path(store.state_dir, store.path, "old")
+    store.save_token_state(TokenState(gone.id, "old", "AT-of-gone", "RT", 2e9))
+    saved = stale.read_bytes()
+    store.delete(gone.id)
+    stale.write_bytes(saved)  # as if the delete had been killed before removing it
+    store.add(make_account("old"))
+    assert not stale.exists()
+    other = store.add(make_account("other"))
+    stale.write_bytes(saved)
+    store.delete(store.get("old").id)
+    stale.write_bytes(saved)
+    store.update(replace(other, label="old"))  # renamed onto the label, with no tokens
+    assert not stale.exists()

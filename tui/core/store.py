@@ -1,5 +1,9 @@
 """The account store: accounts in a TOML file a person may edit, tokens in the state folder.
 
+All methods block (file locks, fsync): from async code, call the writing ones
+in a thread (``asyncio.to_thread``), so that a refresh holding an account's
+token lock in the same event loop can finish while a rename waits for it.
+
 Reads use tomllib and take no lock (writes are atomic renames, so a reader sees
 a whole file). Every read-modify-write of the account file holds an flock on a
 sibling lock file, re-reads the file under it and changes only the account at
@@ -25,6 +29,8 @@ from .store_toml import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .validate import SAVE, Issue, validate
 
 _DEFAULTS = Account(id="")
+# A rename or delete waits this long for a refresh of that account to finish.
+RENAME_WAIT_S = 30.0
 # Secret could not be opened (lenient reads only): never equal to a real value.
 _UNOPENED = "\0unopened"
 
@@ -279,11 +285,14 @@ class AccountStore:
             secret = sealer.seal(account.id, "client_secret", account.client_secret)
             editor.add_account(to_values(account, secret))
             self._write(editor)
+            token_file = self._token_file(account.label)
             if (account.access_token or account.refresh_token
                     or account.access_token_expires_at is not None):
-                tokens.write_token_state(self._token_file(account.label), TokenState(
+                tokens.write_token_state(token_file, TokenState(
                     account.id, account.label, account.access_token, account.refresh_token,
                     account.access_token_expires_at), sealer)
+            else:  # left by a writer killed mid-delete/rename: must not serve this label
+                fileio.remove(token_file)
         return account
 
     def _changes(self, raw: dict[str, Any], account: Account, current: Account,
@@ -319,7 +328,8 @@ class AccountStore:
         """
         for _ in range(3):
             renaming = self._current_label(account.id) not in (None, account.label)
-            token_lock = self.token_lock(account) if renaming else contextlib.nullcontext()
+            token_lock = (self.token_lock(account, RENAME_WAIT_S) if renaming
+                          else contextlib.nullcontext())
             with token_lock, self._file_lock():
                 result = self._update_locked(account, expected, holds_token_lock=renaming)
                 if result is not None:
@@ -365,6 +375,8 @@ class AccountStore:
             state = tokens.read_token_state(old_path, sealer) if old_path.exists() else None
             if state is not None and state.account_id == account.id:
                 tokens.write_token_state(new_path, replace(state, label=account.label), sealer)
+            else:  # a stale file under the new label must not pass for this account's
+                fileio.remove(new_path)
             self._write(editor)
             if state is not None and state.account_id == account.id:
                 fileio.remove(old_path)
@@ -374,7 +386,7 @@ class AccountStore:
 
     def delete(self, account_id: str) -> None:
         """Remove an account and its token file."""
-        with self.token_lock(Account(id=account_id)), self._file_lock():
+        with self.token_lock(Account(id=account_id), RENAME_WAIT_S), self._file_lock():
             parsed = self._read_for_write()
             ids = self._ids(parsed)
             if account_id not in ids:
