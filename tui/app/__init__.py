@@ -1,0 +1,54 @@
+"""The Textual UI. ``make_app`` is the one way in: the CLI, the tests and the screenshot
+script all build the app through it, so they all see the same screens.
+
+Importing this package is cheap; Textual is imported only when an app is made.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .main import ExoApp
+
+LIVE_INTERVAL_S = 30.0
+
+
+def make_app(
+    config_path: str | os.PathLike[str] | None = None,
+    *,
+    state_dir: str | os.PathLike[str] | None = None,
+    clock: Callable[[], float] | None = None,
+    live_interval: float | None = LIVE_INTERVAL_S,
+    cursor_blink: bool = True,
+    banner: str = "",
+    store: Any = None,
+) -> ExoApp:
+    """Build the exo-oauth app.
+
+    ``clock`` returns epoch seconds (``time.time`` by default; tests pass a fixed one).
+    ``live_interval``: seconds between status refreshes in the list (None: never, for tests).
+    ``cursor_blink``: False makes snapshots deterministic.
+    ``banner``: a line shown above the list (the demo says it is a demo).
+    ``store``: an AccountStore to use instead of opening one for ``config_path``.
+    """
+    from tui.core.paths import config_path as default_config_path
+
+    from .main import ExoApp
+
+    path = Path(config_path) if config_path is not None else default_config_path()
+    return ExoApp(
+        config_path=path,
+        state_dir=Path(state_dir) if state_dir is not None else None,
+        clock=clock,
+        live_interval=live_interval,
+        cursor_blink=cursor_blink,
+        banner=banner,
+        store=store,
+    )
+
+
+__all__ = ["LIVE_INTERVAL_S", "make_app"]

@@ -1,0 +1,131 @@
+"""The App: owns the store, the clock and the runtime hooks every screen calls.
+
+Issue 6 (authorize, refresh, troubleshooting, test connection) replaces the four
+``start_*``/``open_*``/``test_*`` methods below; screens only ever call these.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui.core.model import Account, TokenState
+
+if TYPE_CHECKING:
+    from tui.core.store import AccountStore
+
+HERE = Path(__file__).parent
+CSS_FILES = ["app.tcss", "screens/accounts.tcss", "screens/form.tcss", "screens/modals.tcss",
+             "widgets/fields.tcss", "widgets/rows.tcss"]
+
+RUNTIME_LATER = "arrives with the runtime (the next release); use the command line meanwhile"
+
+
+class ExoApp(App[None]):
+    TITLE = "exo-oauth"
+    CSS_PATH: ClassVar[list[str | Path]] = [HERE / name for name in CSS_FILES]  # type: ignore[misc]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help", show=False),
+    ]
+
+    def __init__(self, *, config_path: Path, state_dir: Path | None = None,
+                 clock: Callable[[], float] | None = None, live_interval: float | None = 30.0,
+                 cursor_blink: bool = True, banner: str = "", store: Any = None) -> None:
+        super().__init__()
+        self.config_path = config_path
+        self.state_dir = state_dir
+        self.clock: Callable[[], float] = clock or time.time
+        self.live_interval = live_interval
+        self.cursor_blink = cursor_blink
+        self.banner = banner
+        self._store = store
+        from .text import display_path
+
+        self.sub_title = display_path(config_path)
+
+    # -- shared services ----------------------------------------------------------------
+    @property
+    def store(self) -> AccountStore:
+        """Opened on first use (after the first paint), not at start-up."""
+        if self._store is None:
+            from tui.core.store import AccountStore
+
+            self._store = AccountStore(self.config_path, state_dir=self.state_dir)
+        return self._store
+
+    def now(self) -> float:
+        return self.clock()
+
+    def get_default_screen(self) -> Screen[Any]:
+        from .screens.accounts import AccountsScreen
+
+        return AccountsScreen()
+
+    # -- help and palette ---------------------------------------------------------------
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The screen's own actions first (those that apply now), then Textual's."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.system:
+                continue
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = self.get_key_display(binding)
+            yield SystemCommand(binding.description, f"{binding.tooltip or binding.description}"
+                                f" ({key})", _runner(self, binding.action, active.node))
+        yield from super().get_system_commands(screen)
+
+    # -- runtime hooks: issue 6 fills these in -------------------------------------------
+    def start_authorize(self, account: Account) -> None:
+        """Sign in for ``account`` and store its tokens (modal + exclusive worker)."""
+        self.notify(f"Authorize {account.label!r}: {RUNTIME_LATER} "
+                    f"(`exo-oauth authorize {account.label}`).", title="Not yet")
+
+    def start_refresh(self, account: Account) -> None:
+        """Refresh ``account``'s access token now (exclusive worker)."""
+        self.notify(f"Refresh {account.label!r}: {RUNTIME_LATER} "
+                    f"(`exo-oauth refresh {account.label}`).", title="Not yet")
+
+    def open_troubleshooting(self, subject: object | None = None) -> None:
+        """Open the troubleshooting panel, preselecting what matches ``subject`` if given."""
+        self.notify(f"The troubleshooting panel {RUNTIME_LATER} "
+                    "(`exo-oauth troubleshoot TEXT`).", title="Not yet")
+
+    def test_connection(self, account: Account) -> None:
+        """Call Graph /me with ``account``'s token and show who it is."""
+        self.notify(f"Test connection {RUNTIME_LATER} (`exo-oauth test {account.label}`).",
+                    title="Not yet")
+
+    def publish_token_state(self, state: TokenState) -> None:
+        """New token state for one account: update the list row and any open form.
+
+        Call from the UI thread (workers use ``call_from_thread``).
+        """
+        from .screens.accounts import AccountsScreen
+        from .screens.form import AccountFormScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, AccountsScreen | AccountFormScreen):
+                screen.set_token_state(state)
+
+
+def _runner(app: App[Any], action: str, node: Any) -> Callable[[], Any]:
+    async def run() -> None:
+        await app.run_action(action, node)
+
+    return run

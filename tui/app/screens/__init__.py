@@ -1,0 +1,1 @@
+"""Screens: the accounts list, the account form, help, and the small modal questions."""

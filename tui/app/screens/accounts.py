@@ -1,0 +1,407 @@
+"""The first screen: every account in a table, with its live status.
+
+Start-up stays light: the screen paints first, then a thread worker reads the
+account file and token states. Statuses are recomputed (and token files re-read)
+every ``app.live_interval`` seconds without moving the cursor.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from tui.core.errors import ExoError
+from tui.core.model import Account, TokenState
+
+from .. import text
+
+if TYPE_CHECKING:
+    from ..main import ExoApp
+
+COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
+           ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    accounts: tuple[Account, ...]
+    states: dict[str, TokenState]
+    mtime: float | None
+
+
+def widths_for(width: int, label_max: int = 16, tenant_max: int = 24) -> dict[str, int]:
+    """Column widths that fit the terminal; label and tenant share what is left."""
+    wide = width >= 96
+    fixed = {"client": 9, "type": 12 if wide else 6, "status": 24, "auto": 4}
+    spare = max(20, width - 2 - 2 * len(COLUMNS) - sum(fixed.values()))
+    want_label, want_tenant = max(5, label_max), max(6, tenant_max)
+    if want_label + want_tenant <= spare:
+        label, tenant = want_label, spare - want_label
+    else:  # the label is what people look for: it gets room first
+        label = min(want_label, max(10, spare - 9))
+        tenant = spare - label
+        if tenant > want_tenant:
+            label, tenant = label + tenant - want_tenant, want_tenant
+    return {"label": label, "tenant": tenant, **fixed}
+
+
+class AccountsTable(DataTable[Any]):
+    """The table, with Enter meaning "edit" (and saying so in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.edit", "Edit", id="accounts.edit"),
+        Binding("home", "first_row", "First account", show=False),
+        Binding("end", "last_row", "Last account", show=False),
+    ]
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=self.row_count - 1)
+
+
+class AccountsScreen(Screen[None]):
+    HELP_TITLE = "Accounts"
+    HELP_TEXT = (
+        "Every OAuth2 account exo-oauth keeps, one per row, with the state of its access "
+        "token. Add an account with n, open one with Enter. Statuses update on their own "
+        "about every 30 seconds; tokens refreshed by `exo-oauth refresh` or cron show up "
+        "here too."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="accounts.new"),
+        Binding("e", "edit", "Edit", id="accounts.edit_e", show=False),
+        Binding("d", "delete", "Delete", id="accounts.delete"),
+        Binding("a", "authorize", "Authorize", id="accounts.authorize"),
+        Binding("r", "refresh", "Refresh", id="accounts.refresh"),
+        Binding("t", "troubleshoot", "Troubleshoot", id="accounts.troubleshoot"),
+        Binding("question_mark", "app.help", "Help", id="accounts.help"),
+        Binding("q", "app.quit", "Quit", id="accounts.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accounts: list[Account] = []
+        self.states: dict[str, TokenState] = {}
+        self.loaded = False
+        self.load_error = ""
+        self._mtime: float | None = None
+        self._widths: dict[str, int] = {}
+
+    @property
+    def xapp(self) -> ExoApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def HELP_KEYS(self) -> list[tuple[str, list[type]]]:
+        return [("Accounts list", [AccountsTable, AccountsScreen])]
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        if self.xapp.banner:
+            yield Static(Content(self.xapp.banner), id="banner")
+        with Vertical(id="list-body"):
+            yield AccountsTable(id="accounts", cursor_type="row", zebra_stripes=True)
+            yield Static(id="empty")
+            yield Static(id="details")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#empty").display = False
+        self.query_one("#details").display = False
+        table = self.query_one(AccountsTable)
+        table.display = False
+        self._set_columns()
+        if self.xapp.live_interval:
+            self.set_interval(self.xapp.live_interval, self.refresh_statuses)
+        self.reload()
+
+    def on_resize(self) -> None:
+        if self._widths_now() != self._widths:
+            self._fill()
+
+    def _widths_now(self) -> dict[str, int]:
+        labels = max((len(a.label) for a in self.accounts), default=16)
+        tenants = max((len(text.tenant_text(a, short=True)) for a in self.accounts),
+                      default=24)
+        return widths_for(self.size.width or self.app.size.width, labels, tenants)
+
+    def _set_columns(self) -> None:
+        table = self.query_one(AccountsTable)
+        self._widths = self._widths_now()
+        table.clear(columns=True)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key, width=self._widths[key])
+
+    # -- loading --------------------------------------------------------------------------
+    def reload(self, select_id: str | None = None) -> None:
+        """Read accounts and token states in a thread; the table fills in when done."""
+        self._load(select_id or self.selected_id())
+
+    @work(thread=True, exclusive=True, group="accounts-load")
+    def _load(self, select_id: str | None) -> None:
+        try:
+            loaded = read_all(self.xapp)
+        except ExoError as exc:
+            self.app.call_from_thread(self._show_error, str(exc))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._apply, loaded, select_id)
+
+    def _show_error(self, message: str) -> None:
+        self.loaded = True
+        self.load_error = message
+        self.accounts, self.states = [], {}
+        self._fill()
+        self.notify(message, title="Cannot read the accounts", severity="error", timeout=10)
+
+    def _apply(self, loaded: Loaded, select_id: str | None) -> None:
+        self.loaded = True
+        self.load_error = ""
+        self.accounts = list(loaded.accounts)
+        self.states = dict(loaded.states)
+        self._mtime = loaded.mtime
+        self._fill(select_id)
+
+    def refresh_statuses(self) -> None:
+        """Re-read token states (another process may have refreshed) and redraw statuses."""
+        if self.loaded and not self.load_error:
+            self._reread_states()
+
+    @work(thread=True, exclusive=True, group="accounts-status")
+    def _reread_states(self) -> None:
+        store = self.xapp.store
+        if _mtime(store.path) != self._mtime:  # the account file itself changed
+            self.app.call_from_thread(self.reload)
+            return
+        states = {}
+        for account in list(self.accounts):
+            try:
+                states[account.id] = store.token_state(account)
+            except ExoError:
+                continue
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._merge_states, states)
+
+    def _merge_states(self, states: dict[str, TokenState]) -> None:
+        self.states.update(states)
+        self.update_statuses()
+
+    # -- drawing --------------------------------------------------------------------------
+    def _cells(self, account: Account) -> list[Any]:
+        w = self._widths
+        state = self.states.get(account.id)
+        now = self.xapp.now()
+        auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
+        ctype = account.client_type if w["type"] >= 12 else (
+            "conf." if account.client_type == "confidential" else account.client_type)
+        return [
+            text.ellipsize(account.label, w["label"]),
+            text.ellipsize(text.tenant_text(account, short=True), w["tenant"]),
+            text.short_id(account.client_id),
+            ctype,
+            self._status_cell(account, state, now),
+            auto,
+        ]
+
+    def _status_cell(self, account: Account, state: TokenState | None, now: float) -> Text:
+        label = text.ellipsize(text.status_text(state, account, now), self._widths["status"])
+        theme = self.app.current_theme
+        color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(
+            text.status_style(state, account, now))
+        return Text(label, style=f"bold {color}" if color else "")
+
+    def _fill(self, select_id: str | None = None) -> None:
+        table = self.query_one(AccountsTable)
+        select_id = select_id or self.selected_id()
+        if self._widths_now() != self._widths:
+            self._set_columns()
+        table.clear()
+        for account in self.accounts:
+            table.add_row(*self._cells(account), key=account.id)
+        empty = self.query_one("#empty", Static)
+        has_rows = bool(self.accounts)
+        table.display = has_rows
+        empty.display = self.loaded and not has_rows
+        self.query_one("#details").display = has_rows
+        if not has_rows:
+            empty.update(self._empty_text())
+            self.refresh_bindings()
+            return
+        index = next((i for i, a in enumerate(self.accounts) if a.id == select_id), 0)
+        table.move_cursor(row=index, animate=False)
+        table.focus()
+        self._show_details()
+        self.refresh_bindings()
+
+    def _empty_text(self) -> Content:
+        if self.load_error:
+            return Content.assemble(("The account file cannot be used.\n\n", "bold"),
+                                    self.load_error, "\n\nNothing will be written to it "
+                                    "until it reads cleanly.")
+        return Content.assemble(
+            ("No accounts yet.\n\n", "bold"),
+            "Press ", ("n", "bold reverse"), " to add your first account. You will need the "
+            "app's Application (client) ID, a client secret and your tenant, all from the "
+            "app registration in the Azure portal.\n\n"
+            "Or try everything first against a local stand-in for Microsoft, with no tenant "
+            "at all: quit and run ", ("exo-oauth --demo", "bold"), ".\n\n",
+            ("Account file: ", "dim"), (text.display_path(self.xapp.config_path), "dim"),
+        )
+
+    def update_statuses(self) -> None:
+        """Redraw the status cells (time moves on); the cursor stays where it is."""
+        table = self.query_one(AccountsTable)
+        now = self.xapp.now()
+        for account in self.accounts:
+            table.update_cell(account.id, "status",
+                              self._status_cell(account, self.states.get(account.id), now))
+        self._show_details()
+
+    def set_token_state(self, state: TokenState) -> None:
+        """Hook for the runtime: one account's tokens changed."""
+        self.states[state.account_id] = state
+        account = self.account_by_id(state.account_id)
+        if account is None:
+            return
+        self.query_one(AccountsTable).update_cell(
+            account.id, "status", self._status_cell(account, state, self.xapp.now()))
+        self._show_details()
+
+    def _show_details(self) -> None:
+        account = self.selected()
+        details = self.query_one("#details", Static)
+        if account is None:
+            details.update("")
+            return
+        now = self.xapp.now()
+        state = self.states.get(account.id)
+        status = text.status_text(state, account, now)
+        if state is not None and state.access_token and state.expires_at:
+            status += f" ({text.local_time(state.expires_at, now)} local time)"
+        if state is not None and state.last_error:
+            status += f" · last error: {state.last_error}"
+        tenant = text.tenant_text(account)
+        host = urlsplit(account.token_url).hostname or text.DASH
+        details.update(Content.assemble(
+            (account.label, "bold"),
+            f"  {account.client_type} client, auto-refresh "
+            f"{'on' if account.auto_refresh else 'off'}\n",
+            ("Client ID  ", "dim"), account.client_id or text.DASH, "\n",
+            ("Tenant     ", "dim"), tenant, (f"  on {host}", "dim"), "\n",
+            ("Status     ", "dim"), status,
+        ))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_details()
+        self.refresh_bindings()
+
+    # -- selection ------------------------------------------------------------------------
+    def selected_id(self) -> str | None:
+        table = self.query_one(AccountsTable)
+        if not self.accounts or table.row_count == 0:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:
+            return None
+
+    def selected(self) -> Account | None:
+        sid = self.selected_id()
+        return self.account_by_id(sid) if sid else None
+
+    def account_by_id(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    # -- actions ----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit", "delete", "authorize", "refresh"):
+            return self.selected() is not None
+        return True
+
+    def action_new(self) -> None:
+        self._open_form(None)
+
+    def action_edit(self) -> None:
+        account = self.selected()
+        if account is not None:
+            self._open_form(account)
+
+    def _open_form(self, account: Account | None) -> None:
+        from .form import AccountFormScreen
+
+        taken = [a.label for a in self.accounts if account is None or a.id != account.id]
+        self.app.push_screen(AccountFormScreen(account, taken_labels=taken),
+                             self._form_closed)
+
+    def _form_closed(self, saved_id: str | None) -> None:
+        self.reload(saved_id)
+
+    def action_delete(self) -> None:
+        from .modals import ConfirmDelete
+
+        account = self.selected()
+        if account is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.notify(f"Kept {account.label!r}.", timeout=2)
+                return
+            try:
+                self.xapp.store.delete(account.id)
+            except ExoError as exc:
+                self.notify(str(exc), title="Not deleted", severity="error")
+                return
+            self.notify(f"Deleted {account.label!r}.")
+            self.reload()
+
+        self.app.push_screen(ConfirmDelete(account.label), answered)
+
+    def action_authorize(self) -> None:
+        account = self.selected()
+        if account is not None:
+            self.xapp.start_authorize(account)
+
+    def action_refresh(self) -> None:
+        account = self.selected()
+        if account is not None:
+            self.xapp.start_refresh(account)
+
+    def action_troubleshoot(self) -> None:
+        account = self.selected()
+        state = self.states.get(account.id) if account else None
+        self.xapp.open_troubleshooting(state.last_error if state and state.last_error else None)
+
+
+def _mtime(path: os.PathLike[str] | str) -> float | None:
+    try:
+        return os.stat(path).st_mtime_ns / 1e9
+    except OSError:
+        return None
+
+
+def read_all(app: ExoApp) -> Loaded:
+    """Accounts (config order) and their token states; runs in a worker thread."""
+    store = app.store
+    mtime = _mtime(store.path)
+    load_all = getattr(store, "load_all", None)  # one pass over the files when offered
+    if load_all is not None:
+        pairs = load_all()
+        return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
+    accounts = tuple(store.load())
+    return Loaded(accounts, {a.id: store.token_state(a) for a in accounts}, mtime)

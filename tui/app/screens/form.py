@@ -1,0 +1,237 @@
+"""The account form screen: save (ctrl+s), leave (escape), and never lose a change.
+
+Saving validates first (errors refuse, naming the first bad field and focusing it;
+warnings pass), then writes through the store. An edit checks that nobody changed
+the account on disk since it was loaded (``store.update(expected=...)``) and asks
+what to do when somebody did. The screen returns the id of the account it saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header
+
+from tui.core.errors import ConflictError, ExoError, NoSuchAccount
+from tui.core.model import Account, TokenState, without_tokens
+
+from ..widgets.account_form import TITLES, AccountForm, field_title
+from ..widgets.fields import SecretInput, TokenView
+from ..widgets.rows import ParamRowsEditor, RowInput
+from .modals import ConflictQuestion, UnsavedChanges
+
+if TYPE_CHECKING:
+    from ..main import ExoApp
+
+
+class AccountFormScreen(Screen[str | None]):
+    HELP_TITLE = "Account form"
+    HELP_TEXT = (
+        "All settings of one account, in the order of the usual OAuth2 account form. "
+        "Fields marked * are required. Problems show under each field as you leave it: "
+        "red errors must be fixed before saving, amber warnings may be saved. Issued "
+        "tokens are read-only here; they come from Authorize."
+    )
+    HELP_KEYS: ClassVar[list[tuple[str, list[type]]]] = []  # filled below the class
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("escape", "back", "Back", id="form.back"),
+        Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="form.troubleshoot",
+                show=False),
+        Binding("f1", "app.help", "Help", id="form.help"),
+    ]
+
+    def __init__(self, account: Account | None, *, taken_labels: list[str]) -> None:
+        super().__init__()
+        self.is_new = account is None
+        self.original: Account = account if account is not None else Account()
+        self.saved_id: str | None = None
+        self.taken_labels = taken_labels
+        self._last_dirty: bool | None = None
+
+    @property
+    def xapp(self) -> ExoApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def form(self) -> AccountForm:
+        return self.query_one(AccountForm)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AccountForm(self.original, taken_labels=self.taken_labels,
+                          show_all=not self.is_new, id="form")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._update_title()
+        self.query_one("#f-label").focus()
+        if self.xapp.live_interval:
+            self.set_interval(self.xapp.live_interval, self.form.refresh_expiry)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        return self.form.to_model() != self.original
+
+    def _update_title(self) -> None:
+        dirty = self.dirty
+        name = self.original.label
+        self.title = "New account" if self.is_new else f"Account {name!r}"
+        self.sub_title = "unsaved changes" if dirty else (
+            "not saved yet" if self.is_new else "saved")
+        self._last_dirty = dirty
+
+    def on_input_changed(self) -> None:
+        self._update_title()
+
+    def on_select_changed(self) -> None:
+        self._update_title()
+
+    def on_checkbox_changed(self) -> None:
+        self._update_title()
+
+    def on_param_rows_editor_changed(self) -> None:
+        self._update_title()
+
+    # -- saving ---------------------------------------------------------------------------
+    def action_save(self) -> None:
+        self.save()
+
+    def save(self, *, then_close: bool = False, overwrite: bool = False) -> None:
+        """Validate, then write through the store; on success maybe leave the screen."""
+        form = self.form
+        issues = form.refresh_issues(show_all=True)
+        errors = [i for i in issues if i.is_error]
+        if errors:
+            first = errors[0]
+            more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
+                if len(errors) > 1 else ""
+            self.notify(f"{field_title(first.field)}: {first.message}{more}",
+                        title="Not saved", severity="error", timeout=8)
+            form.focus_field(first.field)
+            return
+        account = form.to_model()
+        store = self.xapp.store
+        try:
+            if self.is_new:
+                saved = store.add(account)
+            else:
+                saved = store.update(account, expected=None if overwrite else self.original)
+        except ConflictError:
+            self._ask_conflict(then_close)
+            return
+        except NoSuchAccount:
+            self.is_new = True
+            self.notify("This account was deleted from the account file meanwhile. "
+                        "Press ctrl+s again to add it back.", title="Not saved",
+                        severity="warning", timeout=8)
+            return
+        except ExoError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+            return
+        self._saved(saved, account)
+        warnings = len(issues)
+        note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+        self.notify(f"Saved {saved.label!r}{note} to {store.path}. Secrets are stored "
+                    "encrypted.", title="Saved", timeout=5)
+        if then_close:
+            self.dismiss(self.saved_id)
+
+    def _saved(self, saved: Account, typed: Account) -> None:
+        self.is_new = False
+        self.saved_id = saved.id
+        form = self.form
+        if without_tokens(saved) != without_tokens(typed):  # the store tidied something
+            form.load_model(saved)
+        self.original = form.to_model()
+        self._update_title()
+
+    def _ask_conflict(self, then_close: bool) -> None:
+        store = self.xapp.store
+        try:
+            theirs: Account | None = store.get_by_id(self.original.id)
+        except ExoError:
+            theirs = None
+        changed = [] if theirs is None else [
+            TITLES.get(f.name, f.name) for f in fields(Account)
+            if f.name not in ("access_token", "refresh_token", "access_token_expires_at")
+            and getattr(theirs, f.name) != getattr(self.original, f.name)
+        ]
+
+        def answered(answer: str | None) -> None:
+            if answer == "overwrite":
+                if theirs is None:
+                    self.is_new = True
+                self.save(then_close=then_close, overwrite=True)
+            elif answer == "reload":
+                self.reload_from_disk()
+            else:
+                self.notify("Nothing saved; your edits are still here.", timeout=4)
+
+        self.app.push_screen(
+            ConflictQuestion(self.original.label, changed, deleted=theirs is None), answered)
+
+    def reload_from_disk(self) -> None:
+        try:
+            theirs = self.xapp.store.get_by_id(self.original.id)
+        except ExoError as exc:
+            self.notify(str(exc), title="Cannot reload", severity="error")
+            return
+        self.original = theirs
+        self.form.load_model(theirs)
+        self._update_title()
+        self.notify(f"Loaded {theirs.label!r} as it is on disk now.", timeout=4)
+
+    # -- leaving --------------------------------------------------------------------------
+    def action_back(self) -> None:
+        if not self.dirty:
+            self.dismiss(self.saved_id)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.save(then_close=True)
+            elif answer == "discard":
+                self.dismiss(self.saved_id)
+
+        self.app.push_screen(UnsavedChanges(self.form.to_model().label), answered)
+
+    # -- runtime hooks ------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "f-authorize":
+            event.stop()
+            self.action_authorize()
+
+    def action_authorize(self) -> None:
+        if self.is_new or self.dirty:
+            self.notify("Save the account first (ctrl+s); sign-in uses the saved settings.",
+                        severity="warning")
+            return
+        self.xapp.start_authorize(self.original)
+
+    def action_troubleshoot(self) -> None:
+        issues = self.form.issues()
+        self.xapp.open_troubleshooting(issues[0] if issues else None)
+
+    def set_token_state(self, state: TokenState) -> None:
+        """Hook for the runtime: fresh tokens for this account show without a reload."""
+        if state.account_id != self.original.id:
+            return
+        self.form.set_token_state(state)
+        self.original = replace(self.original, access_token=state.access_token,
+                                refresh_token=state.refresh_token,
+                                access_token_expires_at=state.expires_at)
+        self._update_title()
+
+
+AccountFormScreen.HELP_KEYS = [
+    ("Form", [AccountFormScreen]),
+    ("Client secret", [SecretInput]),
+    ("Issued tokens", [TokenView]),
+    ("Parameter rows", [ParamRowsEditor, RowInput]),
+]

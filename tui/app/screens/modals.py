@@ -1,0 +1,185 @@
+"""Small modal questions. Each returns a typed answer through ``dismiss``:
+
+- ConfirmDelete -> bool
+- UnsavedChanges -> "save" | "discard" | "cancel"
+- ConflictQuestion -> "overwrite" | "reload" | "cancel"
+- PresetMenu -> preset key ("graph", "imap_smtp", "ews", "reset") or None
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
+
+UnsavedAnswer = Literal["save", "discard", "cancel"]
+ConflictAnswer = Literal["overwrite", "reload", "cancel"]
+
+
+class _Question(ModalScreen[object]):
+    """A titled box with a message and a row of buttons; each button id is the answer."""
+
+    TITLE_TEXT = ""
+    CANCEL: object = None
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer_cancel", "Cancel", id="modal.cancel"),
+        Binding("left", "app.focus_previous", "Previous", show=False),
+        Binding("right", "app.focus_next", "Next", show=False),
+    ]
+
+    def __init__(self, message: str | Content) -> None:
+        super().__init__(classes="question")
+        self.message = message
+
+    def buttons(self) -> list[Button]:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.TITLE_TEXT, classes="dialog-title")
+            yield Static(self.message, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield from self.buttons()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self.answer_for(event.button.id or ""))
+
+    def answer_for(self, button_id: str) -> object:
+        return button_id
+
+    def action_answer_cancel(self) -> None:
+        self.dismiss(self.CANCEL)
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(self.answer_for(answer))
+
+
+class ConfirmDelete(_Question):
+    """Delete an account? True only on an explicit yes."""
+
+    TITLE_TEXT = "Delete account"
+    CANCEL = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,d", "answer('delete')", "Delete", id="delete.yes"),
+        Binding("n", "answer_cancel", "Keep", id="delete.no"),
+    ]
+
+    def __init__(self, label: str) -> None:
+        body = Content.assemble(
+            "Delete ", (repr(label), "bold"), "?\n\n",
+            "Its settings, its sealed secret and its issued tokens are removed from this "
+            "machine. The app registration in Azure is not touched.",
+        )
+        super().__init__(body)
+        self.label = label
+
+    def buttons(self) -> list[Button]:
+        return [Button("Delete (y)", id="delete", variant="error", compact=True),
+                Button("Keep it (n)", id="keep", compact=True)]
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()  # the safe choice is the default
+
+    def answer_for(self, button_id: str) -> object:
+        return button_id == "delete"
+
+
+class UnsavedChanges(_Question):
+    """Leaving the form with changes: save them, drop them, or stay."""
+
+    TITLE_TEXT = "Unsaved changes"
+    CANCEL = "cancel"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "answer('save')", "Save", id="unsaved.save"),
+        Binding("d", "answer('discard')", "Discard", id="unsaved.discard"),
+        Binding("c", "answer_cancel", "Keep editing", id="unsaved.cancel"),
+    ]
+
+    def __init__(self, label: str) -> None:
+        name = repr(label) if label.strip() else "this new account"
+        super().__init__(Content(f"You changed {name} but did not save.\n\n"
+                                 "Save the changes, discard them, or go back to the form?"))
+
+    def buttons(self) -> list[Button]:
+        return [Button("Save (s)", id="save", variant="primary", compact=True),
+                Button("Discard (d)", id="discard", variant="error", compact=True),
+                Button("Cancel (c)", id="cancel", compact=True)]
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+
+class ConflictQuestion(_Question):
+    """The account changed on disk since the form loaded it."""
+
+    TITLE_TEXT = "Changed by someone else"
+    CANCEL = "cancel"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "answer('overwrite')", "Overwrite", id="conflict.overwrite"),
+        Binding("r", "answer('reload')", "Reload", id="conflict.reload"),
+        Binding("c", "answer_cancel", "Keep editing", id="conflict.cancel"),
+    ]
+
+    def __init__(self, label: str, changed: list[str], *, deleted: bool = False) -> None:
+        self.deleted = deleted
+        if deleted:
+            body = (f"{label!r} was deleted from the account file after you opened it "
+                    "(by another exo-oauth, or an editor).\n\n"
+                    "Overwrite: save your version, adding it back.\n"
+                    "Cancel: keep editing; nothing is saved.")
+        else:
+            what = ", ".join(changed) if changed else "the account"
+            body = (f"{label!r} was changed in the account file after you opened it "
+                    f"(by another exo-oauth, or an editor). Changed there: {what}.\n\n"
+                    "Overwrite: save your version over theirs.\n"
+                    "Reload: drop your edits and load theirs.\n"
+                    "Cancel: keep editing; nothing is saved.")
+        super().__init__(Content(body))
+
+    def buttons(self) -> list[Button]:
+        buttons = [Button("Overwrite (o)", id="overwrite", variant="warning", compact=True)]
+        if not self.deleted:
+            buttons.append(Button("Reload (r)", id="reload", variant="primary", compact=True))
+        return [*buttons, Button("Cancel (c)", id="cancel", compact=True)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "answer" and parameters == ("reload",) and self.deleted)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+
+class PresetMenu(ModalScreen[str | None]):
+    """Scope presets for the scope row; reset puts back the default rows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="presets.cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        from ..widgets.rows import PRESETS
+
+        options = [Option(Content.assemble((label, "bold"), "\n", (value, "dim")), id=key)
+                   for key, (label, value) in PRESETS.items()]
+        options.append(Option(Content.assemble(("Reset to default", "bold"), "\n",
+                                               ("one scope row with the Graph scopes",
+                                                "dim")), id="reset"))
+        with Vertical(classes="dialog presets"):
+            yield Static("Scope presets", classes="dialog-title")
+            yield Static("Sets the value of the scope row. Enter picks, Escape closes.",
+                         classes="hint")
+            yield OptionList(*options, id="preset-list")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

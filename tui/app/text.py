@@ -1,0 +1,99 @@
+"""Plain-text formatting for the screens: statuses, times, masked values.
+
+No Textual here, so these are easy to test and reuse (the screenshot script too).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from tui.core import health
+from tui.core.model import Account, TokenState
+from tui.core.tenant import TENANT_PLACEHOLDER, is_guid, tenant_from_url
+
+DASH = "—"
+
+
+def status_text(state: TokenState | None, account: Account, now: float) -> str:
+    """The status column: 'Not authorized', 'Valid, expires in 52 min', 'Expired', ..."""
+    if state is None:
+        return "…"
+    return health.describe(health.assess(state, now=now, auto_refresh=account.auto_refresh))
+
+
+def status_style(state: TokenState | None, account: Account, now: float) -> str:
+    """A style class name for the status text: ok, warn, bad or none."""
+    if state is None:
+        return "none"
+    h = health.assess(state, now=now, auto_refresh=account.auto_refresh)
+    if h.state in (health.VALID,):
+        return "warn" if h.problem else "ok"
+    if h.state == health.EXPIRING:
+        return "warn"
+    if h.state == health.NOT_AUTHORIZED:
+        return "none"
+    return "bad"
+
+
+def relative(seconds_from_now: float) -> str:
+    """'in 52 min' or 'expired 3 h ago'."""
+    if seconds_from_now >= 0:
+        return f"in {health.human_duration(seconds_from_now)}"
+    return f"expired {health.human_duration(seconds_from_now)} ago"
+
+
+def local_time(epoch: float, now: float) -> str:
+    """Local wall-clock time; the date is added when it is not today."""
+    when = time.localtime(epoch)
+    today = time.localtime(now)
+    if when[:3] == today[:3]:
+        return time.strftime("%H:%M:%S", when)
+    return time.strftime("%Y-%m-%d %H:%M", when)
+
+
+def expiry_text(expires_at: float | None, now: float) -> str:
+    """'14:32:10 local time (in 52 min)', or a dash when nothing was issued."""
+    if expires_at is None:
+        return f"{DASH} (no token issued yet)"
+    return f"{local_time(expires_at, now)} local time ({relative(expires_at - now)})"
+
+
+def short_id(client_id: str, keep: int = 8) -> str:
+    """First characters of a client ID: enough to tell accounts apart in a table."""
+    cid = client_id.strip()
+    if len(cid) <= keep + 1:
+        return cid or DASH
+    return cid[:keep] + "…"
+
+
+def tenant_text(account: Account, *, short: bool = False) -> str:
+    """The tenant named by the URLs; ``short`` cuts a GUID down like a client ID."""
+    tenant = tenant_from_url(account.authorize_url) or tenant_from_url(account.token_url)
+    if not tenant:
+        return DASH
+    if tenant == TENANT_PLACEHOLDER:
+        return "(not set)"
+    return short_id(tenant) if short and is_guid(tenant) else tenant
+
+
+def display_path(path: os.PathLike[str] | str) -> str:
+    """A path with the home folder written as ~ (shorter in a header)."""
+    text = os.fspath(path)
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home):]
+    return text
+
+
+def ellipsize(text: str, width: int) -> str:
+    if width <= 1 or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
+
+
+def mask(value: str, what: str = "token") -> str:
+    """A secret shown as dots plus its length, never any of its characters."""
+    if not value:
+        return f"{DASH} (no {what} yet)"
+    return f"{'•' * 12}  ({len(value):,} characters)"

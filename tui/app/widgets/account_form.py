@@ -1,0 +1,331 @@
+"""The account form: every field of the seed form, in its order, plus our helpers.
+
+A widget that converts to and from ``model.Account`` (``load_model`` / ``to_model``)
+and shows ``validate`` issues inline. Saving, leaving and conflicts belong to the
+screen (``screens/form.py``); this widget never touches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.events import DescendantBlur
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from tui.core.errors import UsageError
+from tui.core.model import Account, TokenState
+from tui.core.tenant import CLOUDS, TENANT_PLACEHOLDER, cloud_of_url, endpoint_urls, tenant_from_url
+from tui.core.validate import ERROR, Issue, validate
+
+from ..text import expiry_text
+from .fields import Field, FieldInput, SecretInput, TokenView
+from .rows import ParamRowsEditor
+
+# Field -> title as the seed form labels it (ours where the seed has none).
+TITLES: dict[str, str] = {
+    "label": "Label", "client_id": "Client ID", "client_type": "Client type",
+    "client_auth": "Secret sent as", "client_secret": "Client secret",
+    "access_token": "Access token", "refresh_token": "Refresh token",
+    "access_token_expires_at": "Access token expiration", "tenant": "Tenant",
+    "authorize_url": "OAuth2 Endpoint", "token_url": "OAuth2 Token",
+    "redirect_uri": "Redirect URI", "token_params": "Token endpoint config",
+    "auth_params": "Auth endpoint config", "auto_refresh": "Auto-refresh token",
+}
+# Visual order of the fields that validation can name.
+ORDER = ("label", "client_id", "client_type", "client_auth", "client_secret", "tenant",
+         "authorize_url", "token_url", "redirect_uri", "token_params", "auth_params",
+         "auto_refresh")
+INPUT_FIELDS = ("label", "client_id", "client_secret", "authorize_url", "token_url",
+                "redirect_uri")
+CLOUD_NAMES = {"global": "Global", "usgov": "US Gov", "china": "China"}
+
+
+def base_field(field: str) -> str:
+    """'token_params[2].name' -> 'token_params'."""
+    return field.split("[", 1)[0]
+
+
+def issue_sort_key(issue: Issue) -> tuple[int, int, int]:
+    base = base_field(issue.field)
+    row = int(issue.field.split("[", 1)[1].split("]", 1)[0]) if "[" in issue.field else -1
+    column = 1 if issue.field.endswith(".value") else 0
+    return (ORDER.index(base) if base in ORDER else len(ORDER), row, column)
+
+
+def field_title(field: str) -> str:
+    base = base_field(field)
+    title = TITLES.get(base, base)
+    if "[" in field:
+        row = int(field.split("[", 1)[1].split("]", 1)[0]) + 1
+        return f"{title}, row {row}"
+    return title
+
+
+class AccountForm(VerticalScroll, can_focus=False):
+    """All fields of one account; ``to_model()`` gives the account as typed so far."""
+
+    def __init__(self, account: Account, *, taken_labels: list[str], show_all: bool,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._base = account
+        self.taken_labels = list(taken_labels)
+        self.show_all = show_all
+        self.touched: set[str] = set()
+        self.extra_issues: list[Issue] = []  # the tenant helper's own complaints
+        self._tenant_filled = ""
+        self._build(account)
+
+    # -- composition ----------------------------------------------------------------------
+    def _build(self, a: Account) -> None:
+        self.c: dict[str, Widget] = {
+            "label": FieldInput(a.label, field_name="label", id="f-label",
+                                placeholder="e.g. shared-mailbox"),
+            "client_id": FieldInput(a.client_id, field_name="client_id", id="f-client_id",
+                                    placeholder="00000000-0000-0000-0000-000000000000"),
+            "client_type": Select([("confidential: signs in with a client secret",
+                                    "confidential"),
+                                   ("public: no secret (desktop / device code)", "public")],
+                                  value=a.client_type, allow_blank=False, compact=True,
+                                  id="f-client_type"),
+            "client_auth": Select([("post: in the request body (usual)", "post"),
+                                   ("basic: HTTP Basic header", "basic")],
+                                  value=a.client_auth, allow_blank=False, compact=True,
+                                  id="f-client_auth"),
+            "client_secret": SecretInput(a.client_secret, field_name="client_secret",
+                                         id="f-client_secret"),
+            "access_token": TokenView(a.access_token, field_name="access_token",
+                                      what="access token", id="f-access_token"),
+            "refresh_token": TokenView(a.refresh_token, field_name="refresh_token",
+                                       what="refresh token", id="f-refresh_token"),
+            "access_token_expires_at": Static(id="f-expiry"),
+            "tenant": FieldInput(self._tenant_of(a), field_name="tenant", id="f-tenant",
+                                 placeholder="contoso.onmicrosoft.com or tenant ID"),
+            "cloud": Select([(f"{CLOUD_NAMES[c]}", c) for c in CLOUDS],
+                            value=cloud_of_url(a.authorize_url) or "global",
+                            allow_blank=False, compact=True, id="f-cloud"),
+            "authorize_url": FieldInput(a.authorize_url, field_name="authorize_url",
+                                        id="f-authorize_url"),
+            "token_url": FieldInput(a.token_url, field_name="token_url", id="f-token_url"),
+            "redirect_uri": FieldInput(a.redirect_uri, field_name="redirect_uri",
+                                       id="f-redirect_uri"),
+            "token_params": ParamRowsEditor(
+                a.token_params, field_name="token_params", id="f-token_params",
+                title="Token endpoint config",
+                hint="Extra name = value pairs sent with every token request."),
+            "auth_params": ParamRowsEditor(
+                a.auth_params, field_name="auth_params", id="f-auth_params",
+                title="Auth endpoint config",
+                hint="Extra name = value pairs added to the sign-in (authorize) URL."),
+            "auto_refresh": Checkbox("Refresh before it expires, while exo-oauth runs",
+                                     a.auto_refresh, id="f-auto_refresh"),
+        }
+        self._tenant_filled = self._tenant_of(a)
+
+    @staticmethod
+    def _tenant_of(a: Account) -> str:
+        tenant = tenant_from_url(a.authorize_url) or ""
+        return "" if tenant == TENANT_PLACEHOLDER or not cloud_of_url(a.authorize_url) else tenant
+
+    def _field(self, name: str, hint: str, *, required: bool = False,
+               control: Widget | None = None) -> Field:
+        return Field(TITLES[name], control or self.c[name], hint, field_name=name,
+                     required=required, id=f"field-{name}")
+
+    def compose(self) -> ComposeResult:
+        c = self.c
+        yield Static("Application", classes="section first")
+        yield self._field("label", "Short name; scripts ask for tokens by it.",
+                          required=True)
+        yield self._field("client_id", "Application (client) ID from the app's Overview.",
+                          required=True)
+        yield self._field("client_type", "Public apps (device code) have no secret.")
+        yield self._field("client_auth", "How the secret reaches the token endpoint.")
+        yield self._field("client_secret", "Value (not ID); kept encrypted; ^r shows it.",
+                          required=True)
+        yield Static("Issued tokens (read-only)", classes="section")
+        yield self._field("access_token", "Issued at sign-in; c copies it.")
+        yield self._field("refresh_token", "Renews the access token; c copies it.")
+        yield self._field("access_token_expires_at", "When the access token stops working.")
+        yield Static("Endpoints", classes="section")
+        yield self._field("tenant", "Tenant ID or domain; Enter fills both URLs.",
+                          control=Horizontal(c["tenant"], c["cloud"],
+                                             Button("Fill", id="f-fill", compact=True),
+                                             classes="tenant-row"))
+        yield self._field("authorize_url", "Authorize URL: where sign-in starts.",
+                          required=True)
+        yield self._field("token_url", "Token URL: where tokens are issued.", required=True)
+        yield self._field("redirect_uri", "Must match one registered on the app.")
+        yield Static("Endpoint parameters", classes="section")
+        yield c["token_params"]
+        yield c["auth_params"]
+        yield Static("Refresh and sign-in", classes="section")
+        yield self._field("auto_refresh", "Needs offline_access in a scope row.")
+        yield Field("Authorize", Button("Authorize…", id="f-authorize", variant="primary",
+                                        compact=True),
+                    "Sign in and store tokens for this account.",
+                    field_name="authorize", id="field-authorize")
+
+    def on_mount(self) -> None:
+        self.refresh_expiry()
+        self.refresh_issues()
+
+    # -- data in and out ------------------------------------------------------------------
+    def _value(self, name: str) -> Any:
+        widget = self.c[name]
+        if isinstance(widget, Input | Select | Checkbox):
+            return widget.value
+        raise KeyError(name)
+
+    def to_model(self) -> Account:
+        return replace(
+            self._base,
+            **{name: self._value(name) for name in INPUT_FIELDS},
+            client_type=str(self._value("client_type")),
+            client_auth=str(self._value("client_auth")),
+            auto_refresh=bool(self._value("auto_refresh")),
+            token_params=self.editor("token_params").to_rows(),
+            auth_params=self.editor("auth_params").to_rows(),
+        )
+
+    def load_model(self, account: Account) -> None:
+        """Show ``account`` (e.g. after "reload from disk"); issues are recomputed."""
+        self._base = account
+        for name in INPUT_FIELDS:
+            self.c[name].value = getattr(account, name)  # type: ignore[attr-defined]
+        self.c["client_type"].value = account.client_type  # type: ignore[attr-defined]
+        self.c["client_auth"].value = account.client_auth  # type: ignore[attr-defined]
+        self.c["auto_refresh"].value = account.auto_refresh  # type: ignore[attr-defined]
+        self.c["tenant"].value = self._tenant_filled = self._tenant_of(account)  # type: ignore[attr-defined]
+        self.editor("token_params").load_rows(account.token_params)
+        self.editor("auth_params").load_rows(account.auth_params)
+        self._show_tokens(account.access_token, account.refresh_token,
+                          account.access_token_expires_at)
+        self.refresh_issues()
+
+    def set_token_state(self, state: TokenState) -> None:
+        """New tokens were issued (authorize or refresh): show them, keep the edits."""
+        self._base = replace(self._base, access_token=state.access_token,
+                             refresh_token=state.refresh_token,
+                             access_token_expires_at=state.expires_at)
+        self._show_tokens(state.access_token, state.refresh_token, state.expires_at)
+
+    def _show_tokens(self, access: str, refresh: str, expires_at: float | None) -> None:
+        self.c["access_token"].set_value(access)  # type: ignore[attr-defined]
+        self.c["refresh_token"].set_value(refresh)  # type: ignore[attr-defined]
+        self.refresh_expiry(expires_at)
+
+    def refresh_expiry(self, expires_at: float | None = None) -> None:
+        when = expires_at if expires_at is not None else self._base.access_token_expires_at
+        self.c["access_token_expires_at"].update(  # type: ignore[attr-defined]
+            Content(expiry_text(when, self.app.now())))  # type: ignore[attr-defined]
+
+    def editor(self, name: str) -> ParamRowsEditor:
+        return self.c[name]  # type: ignore[return-value]
+
+    # -- validation -------------------------------------------------------------------------
+    def issues(self) -> list[Issue]:
+        found = validate(self.to_model(), taken_labels=self.taken_labels) + self.extra_issues
+        return sorted(found, key=issue_sort_key)
+
+    def refresh_issues(self, *, show_all: bool | None = None) -> list[Issue]:
+        """Show the issues of the touched fields (or all); return every issue."""
+        if show_all:
+            self.show_all = True
+        issues = self.issues()
+        visible = [i for i in issues if self.show_all or base_field(i.field) in self.touched]
+        for field in self.query(Field):
+            if field.field_name in ("token_params", "auth_params"):
+                continue
+            field.show_issues([i for i in visible if i.field == field.field_name])
+        for name in ("token_params", "auth_params"):
+            self.editor(name).show_issues([i for i in visible if base_field(i.field) == name])
+        return issues
+
+    def focus_field(self, field: str) -> None:
+        base = base_field(field)
+        if base in ("token_params", "auth_params"):
+            if self.editor(base).focus_field(field):
+                return
+            self.editor(base).query_one(".rows-add").focus()
+            return
+        widget = self.c.get(base)
+        if widget is not None and widget.focusable:
+            widget.focus()
+
+    def _field_of(self, widget: Widget | None) -> str | None:
+        node = widget
+        while node is not None and node is not self:
+            name = getattr(node, "field_name", None)
+            if name:
+                return str(name)
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    # -- events -------------------------------------------------------------------------------
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        name = self._field_of(event.widget)
+        if name is None:
+            return
+        self.touched.add(name)
+        if name == "tenant":
+            self._maybe_fill(quiet=True)
+        self.refresh_issues()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "f-tenant":
+            self.extra_issues = []
+        self.refresh_issues()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "f-cloud" and self.c["tenant"].value.strip():  # type: ignore[attr-defined]
+            self.fill_urls()
+        self.refresh_issues()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.refresh_issues()
+
+    def on_param_rows_editor_changed(self, event: ParamRowsEditor.Changed) -> None:
+        self.refresh_issues()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "f-tenant":
+            self.fill_urls()
+        self.screen.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "f-fill":
+            event.stop()
+            self.fill_urls()
+
+    # -- tenant helper ------------------------------------------------------------------------
+    def _maybe_fill(self, quiet: bool) -> None:
+        tenant = self.c["tenant"].value.strip()  # type: ignore[attr-defined]
+        if tenant and tenant != self._tenant_filled:
+            self.fill_urls(quiet=quiet)
+
+    def fill_urls(self, *, quiet: bool = False) -> None:
+        """Both URLs from tenant + cloud (tenant.endpoint_urls)."""
+        tenant = self.c["tenant"].value  # type: ignore[attr-defined]
+        cloud = str(self.c["cloud"].value)  # type: ignore[attr-defined]
+        try:
+            auth, token = endpoint_urls(tenant, cloud)
+        except UsageError as exc:
+            self.extra_issues = [Issue("tenant", ERROR, str(exc), "config.bad_tenant")]
+            self.touched.add("tenant")
+            self.refresh_issues()
+            return
+        self.extra_issues = []
+        self._tenant_filled = tenant.strip()
+        self.c["authorize_url"].value = auth  # type: ignore[attr-defined]
+        self.c["token_url"].value = token  # type: ignore[attr-defined]
+        self.touched.update({"authorize_url", "token_url"})
+        self.refresh_issues()
+        if not quiet:
+            self.notify(f"Filled both URLs for tenant {tenant.strip()!r} "
+                        f"({CLOUD_NAMES[cloud]} cloud).", timeout=3)

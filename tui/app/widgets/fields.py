@@ -1,0 +1,148 @@
+"""Form building blocks: a labelled field with a hint and an issue line, and the inputs.
+
+A Field shows one account attribute: title on the left (``*`` when required), the
+control, a one-line hint in plain words, and an issue line (error or warning) that
+validation fills. Controls carry ``field_name`` so the form can map focus and issues.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from tui.core.validate import Issue
+
+from ..text import mask
+
+
+def issue_markup(issue: Issue, extra: int = 0) -> str:
+    """One issue as a line: a mark that differs for errors and warnings, then the message."""
+    mark = "✗ Error:" if issue.is_error else "! Warning:"
+    more = f"  (+{extra} more)" if extra else ""
+    return f"{mark} {issue.message}{more}"
+
+
+def pick_issue(issues: list[Issue]) -> tuple[Issue | None, int]:
+    """The issue to show (errors first) and how many others there are."""
+    if not issues:
+        return None, 0
+    ordered = sorted(issues, key=lambda i: not i.is_error)
+    return ordered[0], len(ordered) - 1
+
+
+class IssueLine(Static):
+    """Shows nothing, an error (red) or a warning (amber) under a control."""
+
+    _shown: tuple[Issue | None, int] | None = None
+
+    def show(self, issues: list[Issue]) -> None:
+        issue, extra = pick_issue(issues)
+        if self._shown == (issue, extra):
+            return  # typing re-validates on every key: repaint only what changed
+        self._shown = (issue, extra)
+        self.set_class(issue is not None and issue.is_error, "-error")
+        self.set_class(issue is not None and not issue.is_error, "-warning")
+        self.display = issue is not None
+        self.update(Content(issue_markup(issue, extra)) if issue else "")
+
+
+class FieldInput(Input):
+    """A one-line input that follows the app's cursor-blink setting; up/down move between fields."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "app.focus_next", "Next field", show=False),
+        Binding("up", "app.focus_previous", "Previous field", show=False),
+    ]
+
+    def __init__(self, value: str = "", *, field_name: str, **kwargs: object) -> None:
+        super().__init__(value, compact=True, select_on_focus=False, **kwargs)  # type: ignore[arg-type]
+        self.field_name = field_name
+
+    def on_mount(self) -> None:
+        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+
+class SecretInput(FieldInput):
+    """The client secret: masked until the person asks to see it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "toggle_reveal", "Reveal/hide", id="form.reveal_secret"),
+    ]
+
+    def __init__(self, value: str = "", *, field_name: str, **kwargs: object) -> None:
+        super().__init__(value, field_name=field_name, password=True, **kwargs)
+
+    def action_toggle_reveal(self) -> None:
+        self.password = not self.password
+        self.notify("Client secret shown; ctrl+r hides it." if not self.password
+                    else "Client secret hidden.", timeout=3)
+
+
+class TokenView(Static, can_focus=True):
+    """An issued token: read-only, always masked, copyable to the clipboard."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c,enter", "copy", "Copy", id="form.copy_token"),
+        Binding("down", "app.focus_next", "Next field", show=False),
+        Binding("up", "app.focus_previous", "Previous field", show=False),
+    ]
+
+    def __init__(self, value: str, *, field_name: str, what: str, **kwargs: object) -> None:
+        super().__init__(Content(mask(value, what)), **kwargs)  # type: ignore[arg-type]
+        self.field_name = field_name
+        self.what = what
+        self._value = value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    def set_value(self, value: str) -> None:
+        self._value = value
+        self.update(Content(mask(value, self.what)))
+
+    def action_copy(self) -> None:
+        if not self._value:
+            self.notify(f"There is no {self.what} to copy yet; authorize the account first.",
+                        severity="warning")
+            return
+        self.app.copy_to_clipboard(self._value)
+        self.notify(f"Copied the {self.what} to your clipboard. Treat it like a password.",
+                    timeout=4)
+
+
+class Field(Horizontal):
+    """Title column + (control, hint, issue line)."""
+
+    def __init__(self, title: str, control: Widget, hint: str, *, field_name: str,
+                 required: bool = False, **kwargs: object) -> None:
+        super().__init__(classes="field", **kwargs)  # type: ignore[arg-type]
+        self.title = title
+        self.control = control
+        self.hint = hint
+        self.field_name = field_name
+        self.required = required
+        self.issue_line = IssueLine(classes="issue")
+
+    def compose(self) -> ComposeResult:
+        star = " [b $error]*[/]" if self.required else ""
+        yield Static(f"{self.title}{star}", classes="field-title")
+        with Vertical(classes="field-body"):
+            yield self.control
+            yield Static(self.hint, classes="hint")
+            yield self.issue_line
+
+    def on_mount(self) -> None:
+        self.issue_line.display = False
+
+    def show_issues(self, issues: list[Issue]) -> None:
+        self.issue_line.show(issues)
+        issue, _ = pick_issue(issues)
+        self.set_class(issue is not None and issue.is_error, "-error")
+        self.set_class(issue is not None and not issue.is_error, "-warning")

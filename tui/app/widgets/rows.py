@@ -1,0 +1,293 @@
+"""The parameter row editor: an ordered list of name = value rows, edited in place.
+
+Used twice in the form (token endpoint rows, auth endpoint rows). It converts to and
+from the model's rows (``load_rows`` / ``to_rows``) so the form never reaches inside.
+Keys while focus is in it: ctrl+n add, ctrl+d remove, ctrl+up/down move, ctrl+o presets;
+up/down walk the rows like a spreadsheet.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from tui.core.model import ParamRow, default_rows
+from tui.core.validate import Issue
+
+from .fields import FieldInput, IssueLine
+
+IMAP_SMTP_SCOPES = ("https://outlook.office.com/IMAP.AccessAsUser.All "
+                    "https://outlook.office.com/SMTP.Send offline_access")
+EWS_SCOPES = "https://outlook.office365.com/EWS.AccessAsUser.All offline_access"
+
+
+class RowInput(FieldInput):
+    """Name or value cell of one row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Input uses ctrl+d for "delete right"; the Delete key still does that here.
+        Binding("ctrl+d", "remove_row", "Remove row", id="rows.remove"),
+        Binding("down", "walk(1)", "Row below", show=False),
+        Binding("up", "walk(-1)", "Row above", show=False),
+    ]
+
+    def __init__(self, value: str, *, column: str, field_name: str, placeholder: str) -> None:
+        super().__init__(value, field_name=field_name, placeholder=placeholder,
+                         classes=f"row-{column}")
+        self.column = column
+
+    @property
+    def row(self) -> RowEditor:
+        return self.query_ancestor(RowEditor)
+
+    @property
+    def editor(self) -> ParamRowsEditor:
+        return self.query_ancestor(ParamRowsEditor)
+
+    def action_remove_row(self) -> None:
+        self.editor.remove_row(self.row)
+
+    def action_walk(self, step: int) -> None:
+        self.editor.walk(self.row, self.column, step)
+
+
+class RowEditor(Vertical):
+    """One row: name and value side by side, with an issue line under them."""
+
+    def __init__(self, row: ParamRow, field_name: str) -> None:
+        super().__init__(classes="param-row")
+        self.name_input = RowInput(row.name, column="name", field_name=field_name,
+                                   placeholder="name")
+        self.value_input = RowInput(row.value, column="value", field_name=field_name,
+                                    placeholder="value")
+        self.issue_line = IssueLine(classes="issue")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="param-cells"):
+            yield self.name_input
+            yield Static("=", classes="param-eq")
+            yield self.value_input
+        yield self.issue_line
+
+    def on_mount(self) -> None:
+        self.issue_line.display = False
+
+    def to_row(self) -> ParamRow:
+        return ParamRow(self.name_input.value, self.value_input.value)
+
+    def cell(self, column: str) -> RowInput:
+        return self.name_input if column == "name" else self.value_input
+
+
+class ParamRowsEditor(Vertical):
+    """Ordered name/value rows for one endpoint."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "add_row", "Add row", id="rows.add"),
+        Binding("ctrl+up", "move(-1)", "Move up", id="rows.move_up"),
+        Binding("ctrl+down", "move(1)", "Move down", id="rows.move_down"),
+        Binding("ctrl+o", "presets", "Scope presets", id="rows.presets"),
+    ]
+
+    class Changed(Message):
+        """Rows were added, removed, moved, replaced or edited."""
+
+        def __init__(self, editor: ParamRowsEditor) -> None:
+            super().__init__()
+            self.editor = editor
+
+        @property
+        def control(self) -> ParamRowsEditor:
+            return self.editor
+
+    def __init__(self, rows: tuple[ParamRow, ...] = (), *, field_name: str, title: str,
+                 hint: str, **kwargs: object) -> None:
+        super().__init__(classes="rows-editor", **kwargs)  # type: ignore[arg-type]
+        self.field_name = field_name
+        self.title = title
+        self.hint = hint
+        self._rows: list[RowEditor] = [RowEditor(r, field_name) for r in rows]
+        self._body = Vertical(classes="param-rows")
+
+    # -- composition -------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(self.title, classes="rows-title")
+        yield Static(self.hint, classes="hint")
+        with Horizontal(classes="param-head"):
+            yield Static("Name", classes="head-name")
+            yield Static("Value", classes="head-value")
+        with self._body:
+            yield from self._rows
+        yield Static(Content("(no rows)"), classes="rows-empty hint")
+        with Horizontal(classes="rows-tools"):
+            yield Button("+ Add row", id=f"{self.field_name}-add", compact=True,
+                         classes="rows-add")
+            yield Button("Scope presets…", id=f"{self.field_name}-presets", compact=True,
+                         classes="rows-presets")
+            yield Static("^n add · ^d remove · ^↑/^↓ move · ^o presets", classes="rows-keys")
+
+    def on_mount(self) -> None:
+        self._sync_empty()
+
+    def _sync_empty(self) -> None:
+        self.query_one(".rows-empty").display = not self._rows
+
+    # -- data in and out ----------------------------------------------------------------
+    def to_rows(self) -> tuple[ParamRow, ...]:
+        return tuple(r.to_row() for r in self._rows)
+
+    def load_rows(self, rows: tuple[ParamRow, ...]) -> None:
+        """Replace every row (keeps the widget; used by presets and reloads)."""
+        for old in self._rows:
+            old.remove()
+        self._rows = [RowEditor(r, self.field_name) for r in rows]
+        if self._rows:
+            self._body.mount_all(self._rows)
+        self._changed()
+
+    def show_issues(self, issues: list[Issue]) -> None:
+        """Issues whose field is ``<field_name>[i].name`` or ``[i].value`` go to row i."""
+        per_row: dict[int, list[Issue]] = {}
+        prefix = f"{self.field_name}["
+        for issue in issues:
+            if issue.field.startswith(prefix):
+                index = int(issue.field[len(prefix):].split("]", 1)[0])
+                per_row.setdefault(index, []).append(issue)
+        for i, row in enumerate(self._rows):
+            found = per_row.get(i, [])
+            row.issue_line.show(found)
+            errs = {i.field.rsplit(".", 1)[-1] for i in found if i.is_error}
+            warns = {i.field.rsplit(".", 1)[-1] for i in found if not i.is_error}
+            for column in ("name", "value"):
+                row.cell(column).set_class(column in errs, "-error")
+                row.cell(column).set_class(column in warns and column not in errs, "-warning")
+
+    def focus_field(self, field: str) -> bool:
+        """Focus the cell named by an issue field like ``token_params[2].name``."""
+        try:
+            index = int(field.split("[", 1)[1].split("]", 1)[0])
+            column = field.rsplit(".", 1)[1]
+        except (IndexError, ValueError):
+            index, column = 0, "name"
+        if 0 <= index < len(self._rows):
+            self._rows[index].cell(column if column in ("name", "value") else "name").focus()
+            return True
+        return False
+
+    # -- helpers ----------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._sync_empty()
+        self.post_message(self.Changed(self))
+
+    def _focused_row(self) -> RowEditor | None:
+        focused = self.screen.focused
+        for row in self._rows:
+            if focused is not None and focused in (row.name_input, row.value_input):
+                return row
+        return None
+
+    def _focused_column(self) -> str:
+        focused = self.screen.focused
+        return focused.column if isinstance(focused, RowInput) else "name"
+
+    def walk(self, row: RowEditor, column: str, step: int) -> None:
+        index = self._rows.index(row) + step
+        if 0 <= index < len(self._rows):
+            self._rows[index].cell(column).focus()
+        elif step < 0:
+            self.screen.focus_previous()
+        else:
+            self.screen.focus_next()
+
+    # -- actions ------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("move", "remove_row"):
+            return self._focused_row() is not None and len(self._rows) > 0
+        return True
+
+    async def action_add_row(self) -> None:
+        current = self._focused_row()
+        row = RowEditor(ParamRow("", ""), self.field_name)
+        if current is None:
+            self._rows.append(row)
+            await self._body.mount(row)
+        else:
+            self._rows.insert(self._rows.index(current) + 1, row)
+            await self._body.mount(row, after=current)
+        row.name_input.focus()
+        self._changed()
+
+    def remove_row(self, row: RowEditor) -> None:
+        index = self._rows.index(row)
+        column = self._focused_column()
+        self._rows.remove(row)
+        row.remove()
+        if self._rows:
+            self._rows[min(index, len(self._rows) - 1)].cell(column).focus()
+        else:
+            self.query_one(".rows-add", Button).focus()
+        self._changed()
+
+    def action_move(self, step: int) -> None:
+        row = self._focused_row()
+        if row is None:
+            return
+        index = self._rows.index(row)
+        target = index + step
+        if not 0 <= target < len(self._rows):
+            self.app.bell()
+            return
+        other = self._rows[target]
+        self._rows[index], self._rows[target] = other, row
+        if step < 0:
+            self._body.move_child(row, before=other)
+        else:
+            self._body.move_child(row, after=other)
+        row.scroll_visible()
+        self._changed()
+
+    def action_presets(self) -> None:
+        from ..screens.modals import PresetMenu
+
+        self.app.push_screen(PresetMenu(), self.apply_preset)
+
+    def apply_preset(self, key: str | None) -> None:
+        """Set the scope row from a preset (adding one at the top if there is none)."""
+        if key is None:
+            return
+        if key == "reset":
+            self.load_rows(default_rows())
+            self.notify(f"{self.title}: back to the default scope row.", timeout=3)
+            return
+        value = PRESETS[key][1]
+        row = self._focused_row()
+        if row is None or row.name_input.value.strip() != "scope":
+            row = next((r for r in self._rows if r.name_input.value.strip() == "scope"), None)
+        if row is None:
+            self._rows.insert(0, RowEditor(ParamRow("scope", value), self.field_name))
+            self._body.mount(self._rows[0], before=0)
+        else:
+            row.value_input.value = value
+        self._changed()
+        self.notify(f"{self.title}: scope set to {PRESETS[key][0]}.", timeout=3)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("rows-add"):
+            self.run_worker(self.action_add_row())
+        elif event.button.has_class("rows-presets"):
+            self.action_presets()
+
+
+# preset key -> (menu label, scope value)
+PRESETS: dict[str, tuple[str, str]] = {
+    "graph": ("Microsoft Graph: mail, calendar, contacts", default_rows()[0].value),
+    "imap_smtp": ("IMAP + SMTP (Outlook)", IMAP_SMTP_SCOPES),
+    "ews": ("Exchange Web Services (EWS)", EWS_SCOPES),
+}
