@@ -253,22 +253,12 @@ def _mint_refresh_tokens(idp: object, client_id: str, secret: str, count: int) -
     import httpx
 
     from tui.core.model import GRAPH_SCOPES
+    from tui.fakeidp.signin import sign_in
 
-    tokens_out: list[str] = []
-    redirect = "http://localhost:8400"
     with httpx.Client(timeout=30) as client:
-        for _ in range(count):
-            r = client.get(idp.authorize_url(), params={  # type: ignore[attr-defined]
-                "client_id": client_id, "response_type": "code", "redirect_uri": redirect,
-                "scope": GRAPH_SCOPES}, follow_redirects=False)
-            code = httpx.URL(r.headers["location"]).params["code"]
-            t = client.post(idp.token_url(), data={  # type: ignore[attr-defined]
-                "client_id": client_id, "client_secret": secret, "grant_type":
-                "authorization_code", "code": code, "redirect_uri": redirect,
-                "scope": GRAPH_SCOPES})
-            t.raise_for_status()
-            tokens_out.append(t.json()["refresh_token"])
-    return tokens_out
+        return [sign_in(idp.authorize_url(), idp.token_url(),  # type: ignore[attr-defined]
+                        client_id, secret, GRAPH_SCOPES, client=client)["refresh_token"]
+                for _ in range(count)]
 
 
 def refresh_figures(root: Path, count: int, sample: int, latency_ms: int) -> list[Figure]:
@@ -306,7 +296,7 @@ def refresh_figures(root: Path, count: int, sample: int, latency_ms: int) -> lis
             if proc.returncode != 0:
                 raise RuntimeError(f"refresh --all failed ({proc.returncode}): "
                                    f"{proc.stderr[-800:]}")
-            refreshed = idp.stats().get("grant_type", {}).get("refresh_token", 0)
+            refreshed = idp.stats()["issued"]["refresh_token"]
             if refreshed != n:
                 raise RuntimeError(f"expected {n} refreshes at the fake, saw {refreshed}")
     scaled = results["one-by-one"] * count / sample
