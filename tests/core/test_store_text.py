@@ -154,3 +154,21 @@ def test_a_1000_account_save_parses_tomlkit_only_locally(store: AccountStore,
     labels = store.labels()
     assert len(labels) == 1000 and "acct-7" not in labels and labels[-1] == "acct-new"
     assert store.get("acct-500").client_id == "edited"
+
+
+def test_header_goes_first_even_in_whole_document_mode(store: AccountStore,
+                                                       passphrase: str) -> None:
+    """The fast path finds the salt in the file's prefix, whatever layout the file had."""
+    from tui.core import seal
+
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text('# mine\nowner = "ops"\n\n[[account]]\nlabel = "hand"\n'
+                          'client_id = "abc"\nclient_type = "public"\nnotes = """\nmulti\n"""\n')
+    hand = store.get("hand")
+    store.update(replace(hand, auto_refresh=True))
+    text = store.path.read_text()
+    assert text.index("[exo-oauth]") < text.index("[[account]]")
+    assert text.startswith('# mine\nowner = "ops"\n')
+    assert tomllib.loads(text)["owner"] == "ops"
+    assert seal.read_header(store.path)["sealing"] == "passphrase"
+    assert AccountStore(store.path).get("hand").auto_refresh

@@ -391,6 +391,8 @@ class AccountStore:
             ids = self._ids(parsed)
             if account_id not in ids:
                 raise NoSuchAccount(account_id)
+            if parsed.header.get("sealing"):  # a wrong key or passphrase writes nothing
+                self._sealer_for(parsed.header, create=False)
             index = ids.index(account_id)
             label = str(parsed.accounts[index].get("label", ""))
             editor = parsed.edit()

@@ -217,6 +217,19 @@ def _apply(table: Any, changes: dict[str, Any]) -> None:
         table[key] = _item(value)
 
 
+def _insert_first(doc: Any, table: Any) -> None:
+    """Put the header table before every other table: the token fast path reads only the
+    file's prefix (up to the first [[account]]) to find the sealing salt."""
+    import tomlkit.items
+
+    kinds = (tomlkit.items.Table, tomlkit.items.AoT)
+    first = next((i for i, (_, item) in enumerate(doc.body) if isinstance(item, kinds)), None)
+    if first is None:
+        doc[HEADER] = table
+    else:
+        doc._insert_at(first, HEADER, table)  # tomlkit has no public "insert before"
+
+
 def render_account(values: dict[str, Any]) -> str:
     """A new ``[[account]]`` chunk, keys in the usual order."""
     import tomlkit
@@ -282,8 +295,11 @@ class Editor:
         table = doc.get(HEADER)
         if table is None:
             table = tomlkit.table()
-            doc[HEADER] = table
-        _apply(table, updates)
+            _apply(table, updates)
+            table.add(tomlkit.nl())
+            _insert_first(doc, table)
+        else:
+            _apply(table, updates)
         self.header.update(updates)
         if self._pieces is not None:
             text = doc.as_string()
