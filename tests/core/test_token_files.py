@@ -118,3 +118,25 @@ def test_token_modules_stay_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env(), check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("state_kw", [
+    {}, {"last_error": "it's got a quote"}, {"last_error": "tab\there"},
+    {"scope": "a\nb"}, {"expires_at": float("inf")}, {"expires_at": -1.5e-300},
+    {"needs_authorization": True, "access_token": "", "refresh_token": ""},
+])
+def test_quick_reader_agrees_with_tomllib(tmp_path: Path, state_kw: dict[str, object]) -> None:
+    p = tmp_path / "t.toml"
+    tokens.write_token_state(p, state(**state_kw), SEALER)
+    text = p.read_text()
+    quick = tokens._quick(text)
+    assert quick is None or quick == tomllib.loads(text)
+    assert tokens.read_token_state(p, SEALER) == state(**state_kw)
+
+
+@pytest.mark.parametrize("text", [
+    "a = 'x'\na = 'y'\n",  # duplicate key: tomllib refuses it
+    "a = 1.\n", "a = 'x' # c\n", 'a = "x"\n', "a='x'\n", "A = 1\n",
+])
+def test_quick_reader_leaves_anything_unusual_to_tomllib(text: str) -> None:
+    assert tokens._quick(text) is None

@@ -122,8 +122,39 @@ def _bad(path: Path, detail: str) -> StoreError:
                       path=str(path))
 
 
+_LINE = re.compile(r"([a-z_]+) = (?:'([^'\x00-\x08\x0a-\x1f\x7f]*)'|(true|false)|"
+                   r"([+-]?\d+)|([+-]?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|inf|nan)))")
+
+
+def _quick(text: str) -> dict[str, Any] | None:
+    """Read what dumps_state writes (literal strings, numbers, booleans) without tomllib,
+    which is slow for long strings; None for anything else (tomllib then decides)."""
+    out: dict[str, Any] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _LINE.fullmatch(line)
+        if m is None or m.group(1) in out:
+            return None
+        key, literal, boolean, integer, number = m.groups()
+        if literal is not None:
+            out[key] = literal
+        elif boolean is not None:
+            out[key] = boolean == "true"
+        elif integer is not None:
+            out[key] = int(integer)
+        else:
+            out[key] = float(number)
+    return out
+
+
 def loads_state(data: bytes, path: Path, sealer: Sealer | None) -> TokenState:
-    raw = loads_toml(data, str(path))
+    try:
+        raw = _quick(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raw = None
+    if raw is None:
+        raw = loads_toml(data, str(path))
     schema = raw.get("schema", SCHEMA)
     if isinstance(schema, bool) or not isinstance(schema, int) or schema > SCHEMA:
         raise StoreError(f"The token file {path} has schema {schema!r}; this exo-oauth "
