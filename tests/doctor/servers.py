@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import datetime
 import ipaddress
 import json
@@ -115,7 +116,7 @@ def date_server(date: Callable[[], str], context: ssl.SSLContext | None = None
                 ) -> Iterator[str]:
     """Yield the base URL of a server answering every GET with 405 and the given Date."""
     server = DateServer(date, context)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     scheme = "https" if context else "http"
     try:
@@ -144,7 +145,7 @@ def tls_server(context: ssl.SSLContext) -> Iterator[int]:
     server = socketserver.ThreadingTCPServer((HOST, 0), _TLSHandler)
     server.daemon_threads = True
     server.context = context  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1]
@@ -201,6 +202,14 @@ class _IMAPHandler(socketserver.StreamRequestHandler):
         self.request = self.server.context.wrap_socket(self.request, server_side=True)
         super().setup()
 
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.request.close()  # the TLS socket that setup() put in place
+
     def say(self, text: str) -> None:
         self.wfile.write(text.encode() + b"\r\n")
         self.wfile.flush()
@@ -254,7 +263,7 @@ class _IMAPServer(socketserver.ThreadingTCPServer):
 @contextmanager
 def imap_server(context: ssl.SSLContext, log: MailLog) -> Iterator[int]:
     server = _IMAPServer(context, log)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1]
@@ -292,6 +301,17 @@ class XOAuth2Handler:
                           message="535 5.7.3 Authentication unsuccessful [test]")
 
 
+class _XOAuthSMTP(SMTP):
+    """aiosmtpd with room for an AUTH line carrying a JWT (RFC 4954 allows 12,288 octets)."""
+
+    line_length_limit = 16384
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.command_size_limits = collections.defaultdict(  # this instance's own table
+            lambda: SMTP.command_size_limit, {"AUTH": 16384})
+
+
 class _PlainOnly:
     """A handler with no AUTH methods of its own: the server offers only PLAIN."""
 
@@ -305,20 +325,29 @@ def smtp_server(context: ssl.SSLContext, log: MailLog, *, implicit_tls: bool = F
     handler: object = XOAuth2Handler(log) if log.xoauth2 else _PlainOnly()
 
     def factory() -> SMTP:
-        return SMTP(handler, hostname="mail.test", loop=loop,
-                    tls_context=None if implicit_tls else context,
-                    require_starttls=not implicit_tls, auth_require_tls=not implicit_tls,
-                    auth_exclude_mechanism=["LOGIN", "PLAIN"] if log.xoauth2 else ["LOGIN"])
+        return _XOAuthSMTP(handler, hostname="mail.test", loop=loop,
+                           tls_context=None if implicit_tls else context,
+                           require_starttls=not implicit_tls,
+                           auth_require_tls=not implicit_tls,
+                           auth_exclude_mechanism=["LOGIN", "PLAIN"] if log.xoauth2
+                           else ["LOGIN"])
 
-    server = loop.run_until_complete(loop.create_server(
-        factory, HOST, 0, ssl=context if implicit_tls else None))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+
+    async def serve() -> asyncio.Server:
+        return await loop.create_server(factory, HOST, 0,
+                                        ssl=context if implicit_tls else None)
+
+    async def close(server: asyncio.Server) -> None:
+        server.close()
+        await server.wait_closed()
+
+    server = asyncio.run_coroutine_threadsafe(serve(), loop).result(5)
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
+        asyncio.run_coroutine_threadsafe(close(server), loop).result(5)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
-        server.close()
-        loop.run_until_complete(server.wait_closed())
         loop.close()
