@@ -66,6 +66,14 @@ def fake_account(idp: FakeIdP, label: str = "work", **kw: Any) -> Account:
     return Account(**base)
 
 
+@pytest.fixture(autouse=True)
+def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxy variables from outside would turn direct-connection failures into warnings."""
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.lower(), raising=False)
+
+
 @pytest.fixture(scope="session")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> Cert:
     return make_cert(tmp_path_factory.mktemp("certs"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ssl
 
 import pytest
 
@@ -154,7 +155,7 @@ async def test_smtp_refused() -> None:
     port = closed_port()
     (check,) = await check_logins(Options(smtp=MailServer(HOST, port)), user=USER,
                                   token=GOOD, label="work",
-                                  context=__import__("ssl").create_default_context())
+                                  context=ssl.create_default_context())
     assert check.status == FAIL and check.entry == "network.refused"
     assert "smtp.office365.com:587" in check.fix
 

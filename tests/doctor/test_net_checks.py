@@ -57,7 +57,7 @@ async def test_dns_pass_with_the_real_resolver_on_a_loopback_literal() -> None:
 async def test_dns_failure_is_one_line_matched_to_the_catalog() -> None:
     check = await check_dns(HTTPS, Options(resolver=resolver_failing), "work")
     assert check.status == FAIL and check.entry == "network.dns"
-    assert "does not resolve (Name or service not known)" in check.detail
+    assert check.detail == "login.example.test does not resolve: Name or service not known"
     assert "getent hosts" in check.fix and "exo-oauth show work" in check.fix
 
 

@@ -112,7 +112,7 @@ def exc_text(exc: BaseException, timeout: float | None = None) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {timeout:g} s" if timeout else "timed out"
     if isinstance(exc, socket.gaierror):
-        return f"the name does not resolve ({exc.strerror or exc})"
+        return exc.strerror or str(exc)
     if isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError):
         if isinstance(exc.errno, int) and exc.errno > 0:  # asyncio words these its own way
             return os.strerror(exc.errno)
