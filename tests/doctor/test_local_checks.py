@@ -129,3 +129,11 @@ def test_a_shared_folder_holding_the_account_file_is_only_checked_for_writers(
     shared.chmod(0o777)
     check = check_permissions(store, acct)
     assert check.status == FAIL and f"chmod go-w {shared}" in check.fix
+
+
+def test_a_damaged_token_file_fails_the_secrets_check(store: AccountStore) -> None:
+    store.add(account(access_token=make_jwt(), access_token_expires_at=2e9))
+    token_path(store.state_dir, store.path, "work").write_text("schema = 99\n")
+    acct, opened, check = open_account(AccountStore(store.path), "work")
+    assert not opened and check.status == FAIL and "has schema 99" in check.detail
+    assert check.entry and acct.label == "work"

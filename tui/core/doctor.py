@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import paths, seal
-from .errors import NeedsAuthorization, NoSuchAccount, OAuthError, SealError
+from .errors import NeedsAuthorization, NoSuchAccount, OAuthError, ParseError, StoreError
 from .model import Account, TokenState, param
 from .redact import MARKER, redact
 
@@ -167,7 +167,9 @@ def open_account(store: AccountStore, label: str) -> tuple[Account, bool, Check]
         sealing = seal.read_header(store.path).get("sealing")
         source = store.sealer.source if sealing else ""
         account = store.get(label)
-    except SealError as exc:
+    except ParseError:
+        raise
+    except StoreError as exc:  # wrong key or passphrase, damaged salt or token file
         entry, fix = advice(exc, label)
         return _config_only(store, label), False, Check(name, FAIL, str(exc), fix, entry)
     if not sealing:
