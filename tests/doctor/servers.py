@@ -193,6 +193,7 @@ class MailLog:
     xoauth2: bool = True
     error_challenge: bool = False  # answer a bad token Gmail-style: "+ <json>" first
     refusal: str = "NO AUTHENTICATE failed."
+    smtp_refusal: str = "535 5.7.3 Authentication unsuccessful [test]"
 
 
 class _IMAPHandler(socketserver.StreamRequestHandler):
@@ -297,8 +298,7 @@ class XOAuth2Handler:
         if self.log.error_challenge:
             detail = json.dumps({"status": "401", "schemes": "Bearer"})
             await server.challenge_auth(detail)  # the client answers with an empty line
-        return AuthResult(success=False, handled=False,
-                          message="535 5.7.3 Authentication unsuccessful [test]")
+        return AuthResult(success=False, handled=False, message=self.log.smtp_refusal)
 
 
 class _XOAuthSMTP(SMTP):

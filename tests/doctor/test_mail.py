@@ -118,6 +118,16 @@ async def test_smtp_login_refused_reports_the_server_answer(cert: Cert) -> None:
     assert "SMTP.Send" in check.fix and "Authenticated SMTP" in check.fix
 
 
+async def test_smtp_auth_switched_off_for_the_tenant_says_how_to_turn_it_on(cert: Cert) -> None:
+    log = MailLog(accept=set(), smtp_refusal="535 5.7.139 Authentication unsuccessful, "
+                                             "SmtpClientAuthentication is disabled for the "
+                                             "Tenant.")
+    with smtp_server(cert.server_context(), log) as port:
+        (check,) = await login(cert, smtp=port)
+    assert check.status == FAIL and "5.7.139" in check.detail
+    assert "Set-TransportConfig -SmtpClientAuthenticationDisabled $false" in check.fix
+
+
 async def test_smtp_error_challenge_then_refusal(cert: Cert) -> None:
     log = MailLog(accept={GOOD}, error_challenge=True)
     with smtp_server(cert.server_context(), log) as port:
