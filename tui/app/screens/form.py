@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Header
 
 from tui.core.errors import ConflictError, ExoError, NoSuchAccount
 from tui.core.model import Account, TokenState, without_tokens
+from tui.core.validate import Issue
 
 from ..widgets.account_form import TITLES, AccountForm, field_title
 from ..widgets.fields import SecretInput, TokenView
@@ -26,6 +27,14 @@ from .modals import ConflictQuestion, UnsavedChanges
 
 if TYPE_CHECKING:
     from ..main import ExoApp
+
+
+def refusal_text(issue: Issue) -> str:
+    """The first problem, named by its field unless the message already says which."""
+    title = field_title(issue.field)
+    if issue.message.split()[:2] == title.split()[:2]:
+        return issue.message
+    return f"{title}: {issue.message}"
 
 
 class AccountFormScreen(Screen[str | None]):
@@ -42,7 +51,7 @@ class AccountFormScreen(Screen[str | None]):
         Binding("escape", "back", "Back", id="form.back"),
         Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="form.troubleshoot",
                 show=False),
-        Binding("f1", "app.help", "Help", id="form.help"),
+        Binding("f1", "app.help", "Help", id="form.help", show=False),
     ]
 
     def __init__(self, account: Account | None, *, taken_labels: list[str]) -> None:
@@ -111,7 +120,7 @@ class AccountFormScreen(Screen[str | None]):
             first = errors[0]
             more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
                 if len(errors) > 1 else ""
-            self.notify(f"{field_title(first.field)}: {first.message}{more}",
+            self.notify(f"{refusal_text(first)}{more}",
                         title="Not saved", severity="error", timeout=8)
             form.focus_field(first.field)
             return

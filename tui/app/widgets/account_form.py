@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.events import DescendantBlur
+from textual.events import DescendantBlur, DescendantFocus
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
@@ -267,6 +267,13 @@ class AccountForm(VerticalScroll, can_focus=False):
         return None
 
     # -- events -------------------------------------------------------------------------------
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Mark the field holding the focus (its title is highlighted)."""
+        holder = next((a for a in event.widget.ancestors_with_self if isinstance(a, Field)),
+                      None)
+        for field in self.query(Field):
+            field.set_class(field is holder, "-focused")
+
     def on_descendant_blur(self, event: DescendantBlur) -> None:
         name = self._field_of(event.widget)
         if name is None:

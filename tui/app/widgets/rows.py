@@ -32,7 +32,8 @@ class RowInput(FieldInput):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Input uses ctrl+d for "delete right"; the Delete key still does that here.
-        Binding("ctrl+d", "remove_row", "Remove row", id="rows.remove"),
+        Binding("ctrl+d", "remove_row", "Remove", tooltip="Remove this row",
+                id="rows.remove"),
         Binding("down", "walk(1)", "Row below", show=False),
         Binding("up", "walk(-1)", "Row above", show=False),
     ]
@@ -90,9 +91,12 @@ class ParamRowsEditor(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "add_row", "Add row", id="rows.add"),
-        Binding("ctrl+up", "move(-1)", "Move up", id="rows.move_up"),
-        Binding("ctrl+down", "move(1)", "Move down", id="rows.move_down"),
-        Binding("ctrl+o", "presets", "Scope presets", id="rows.presets"),
+        Binding("ctrl+up", "move(-1)", "Move ↑", tooltip="Move this row up",
+                id="rows.move_up"),
+        Binding("ctrl+down", "move(1)", "Move ↓", tooltip="Move this row down",
+                id="rows.move_down"),
+        Binding("ctrl+o", "presets", "Presets", tooltip="Scope presets for the scope row",
+                id="rows.presets"),
     ]
 
     class Changed(Message):
@@ -130,7 +134,7 @@ class ParamRowsEditor(Vertical):
                          classes="rows-add")
             yield Button("Scope presets…", id=f"{self.field_name}-presets", compact=True,
                          classes="rows-presets")
-            yield Static("^n add · ^d remove · ^↑/^↓ move · ^o presets", classes="rows-keys")
+            yield Static("^n add  ^d remove  ^↑↓ move  ^o presets", classes="rows-keys")
 
     def on_mount(self) -> None:
         self._sync_empty()

@@ -1,0 +1,85 @@
+"""SVG snapshots of the screens an admin sees first, at 100x30 and at 80x24.
+
+Deterministic: fixed clock, UTC, no cursor blink, no animation, the account file
+under the test's own home folder (shown as ~/...), fake secrets only.
+Update with `pytest tests/ui --snapshot-update`, then look at every changed SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.app.widgets.account_form import AccountForm
+from tui.core.store import AccountStore
+
+from .conftest import FixedClock, build, seed, settle
+
+SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+
+
+@pytest.fixture
+def home_config() -> Path:
+    """The default place, under the per-test home folder, so it shows as ~/.config/..."""
+    return Path.home() / ".config" / "exo-oauth" / "accounts.toml"
+
+
+@SIZES
+def test_accounts_empty(snap_compare, home_config: Path, size) -> None:
+    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+                        run_before=settle)
+
+
+@SIZES
+def test_accounts_list(snap_compare, home_config: Path, size) -> None:
+    seed(AccountStore(home_config))
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down")  # the selected row's details show below the table
+
+    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+                        run_before=run_before)
+
+
+@SIZES
+def test_form_new(snap_compare, home_config: Path, size) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+                        run_before=run_before)
+
+
+@SIZES
+def test_form_validation_errors(snap_compare, home_config: Path, size) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"ops", "tab", *"not-a-guid", "ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+                        run_before=run_before)
+
+
+@SIZES
+def test_row_editor(snap_compare, home_config: Path, size) -> None:
+    seed(AccountStore(home_config))
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # helpdesk: an IMAP scope row
+        await settle(pilot)
+        form = pilot.app.screen.query_one(AccountForm)
+        form.editor("token_params")._rows[0].cell("value").focus()
+        await pilot.press("ctrl+n", *"login_hint", "tab", *"it@contoso.com")
+        await pilot.press("ctrl+n", *"scope", "tab", *"openid")
+        await settle(pilot)
+
+    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+                        run_before=run_before)
