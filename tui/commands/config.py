@@ -94,6 +94,10 @@ def _account_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--client-type", choices=("confidential", "public"))
     p.add_argument("--client-auth", choices=("post", "basic"),
                    help="send the secret in the form body (post) or as HTTP Basic")
+    p.add_argument("--flow", choices=("delegated", "app"),
+                   help="delegated: a person signs in (default); app: app-only, client "
+                        "credentials with the secret (token scope "
+                        "https://outlook.office365.com/.default unless --token-param says)")
     p.add_argument("--auth-param", action="append", metavar="NAME=VALUE",
                    help="authorize request parameter (repeatable; replaces the defaults)")
     p.add_argument("--token-param", action="append", metavar="NAME=VALUE",
@@ -163,7 +167,8 @@ def _urls(args: argparse.Namespace, current: Account | None) -> dict[str, str]:
 def _changes(args: argparse.Namespace, current: Account | None,
              secret: str | None) -> dict[str, Any]:
     changes: dict[str, Any] = dict(_urls(args, current))
-    for name in ("client_id", "redirect_uri", "client_type", "client_auth", "auto_refresh"):
+    for name in ("client_id", "redirect_uri", "client_type", "client_auth", "auto_refresh",
+                 "flow"):
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value
@@ -171,6 +176,11 @@ def _changes(args: argparse.Namespace, current: Account | None,
         rows = _rows(getattr(args, name.replace("params", "param")), option)
         if rows is not None:
             changes[name] = rows
+    if changes.get("flow") == "app" and "token_params" not in changes:
+        from tui.core.model import app_rows, default_rows
+
+        if current is None or current.token_params == default_rows():
+            changes["token_params"] = app_rows()  # the delegated defaults cannot work
     if getattr(args, "clear_secret", False):
         if secret:
             raise UsageError("--clear-secret and a new client secret contradict each other.")

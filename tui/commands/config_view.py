@@ -90,7 +90,8 @@ def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
     return {
         "label": account.label, "id": account.id, "tenant": tenant_of(account),
         "client_id": account.client_id, "client_type": account.client_type,
-        "auto_refresh": account.auto_refresh, "token": _token_json(state),
+        "flow": account.flow, "auto_refresh": account.auto_refresh,
+        "token": _token_json(state),
     }
 
 
@@ -115,7 +116,8 @@ def account_json(account: Account, state: TokenState) -> dict[str, Any]:
     return {
         "label": account.label, "id": account.id, "client_id": account.client_id,
         "client_secret": mask(account.client_secret), "client_type": account.client_type,
-        "client_auth": account.client_auth, "authorize_url": account.authorize_url,
+        "client_auth": account.client_auth, "flow": account.flow,
+        "authorize_url": account.authorize_url,
         "token_url": account.token_url, "redirect_uri": account.redirect_uri,
         "auto_refresh": account.auto_refresh,
         "auth_params": [{"name": r.name, "value": r.value} for r in account.auth_params],
@@ -148,6 +150,8 @@ def print_account(account: Account, state: TokenState) -> None:
         ("client id", printable(account.client_id)),
         ("client type", f"{account.client_type} (secret sent by {account.client_auth})"),
         ("client secret", mask(account.client_secret)),
+        ("flow", "app-only (client credentials)" if account.is_app_only
+         else "delegated (a person signs in)"),
         ("authorize url", printable(account.authorize_url)),
         ("token url", printable(account.token_url)),
         ("redirect uri", printable(account.redirect_uri)),

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tui.core.oauth import DeviceProgress, OAuthService, TokenResult
     from tui.core.store import AccountStore
 
-METHODS = ("device", "paste", "loopback")
+METHODS = ("device", "paste", "loopback", "client-credentials")
 FORMATS = ("raw", "header", "json", "xoauth2")
 
 
@@ -30,9 +30,11 @@ def register(sub: Any) -> None:
         "authorize", help="sign in and store tokens for an account",
         description="Sign in for an account. device (default): enter a short code on any "
         "device's browser. paste: open a link anywhere, then paste back the address the "
-        "browser ended on. loopback: a one-shot receiver on 127.0.0.1 (forward it with ssh -L).")
+        "browser ended on. loopback: a one-shot receiver on 127.0.0.1 (forward it with ssh -L). "
+        "client-credentials (default for app-only accounts): the application gets a token "
+        "with its own secret; nobody signs in.")
     p.add_argument("label")
-    p.add_argument("--method", choices=METHODS, default="device")
+    p.add_argument("--method", choices=METHODS, default=None)
     p.add_argument("--port", type=int, metavar="N",
                    help="loopback: port to listen on (default: the redirect URI's port)")
     p.add_argument("--timeout", type=float, default=600.0, metavar="S",
@@ -59,6 +61,9 @@ def register(sub: Any) -> None:
                    help="refreshes in flight at once (default 16)")
     p.add_argument("--watch", action="store_true",
                    help="keep running; refresh auto-refresh accounts before they expire")
+    p.add_argument("--keep-alive-days", type=float, default=None, metavar="N",
+                   help="with --watch: also refresh accounts without auto-refresh once their "
+                        "refresh token has been idle N days (default 30; 0 turns it off)")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("test", help="call Microsoft Graph /me (or --url) with the token",
@@ -115,6 +120,16 @@ def cmd_authorize(args: argparse.Namespace) -> int:
         raise UsageError("--port must be between 1 and 65535.")
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds.")
+    if args.method is None:
+        args.method = "client-credentials" if account.is_app_only else "device"
+    if (args.method == "client-credentials") != account.is_app_only:
+        raise UsageError(
+            f"{account.label!r} is an app-only account: it gets its token with client "
+            "credentials, so use --method client-credentials (nobody signs in)."
+            if account.is_app_only else
+            f"--method client-credentials is for app-only accounts; {account.label!r} signs "
+            f"in a person. Make it app-only with `exo-oauth edit {account.label} --flow app`, "
+            "or choose device, paste or loopback.")
     return asyncio.run(_authorize(store, account, args))
 
 
@@ -122,6 +137,14 @@ async def _authorize(store: AccountStore, account: Account, args: argparse.Names
     from tui.core.refresh import save_sign_in
 
     async with make_service() as service:
+        if args.method == "client-credentials":
+            from tui.core.refresh import get_token
+
+            state = await get_token(store, account, service=service, force=True)
+            print(f"{account.label}: got an app-only token, valid until "
+                  f"{_until(state.expires_at)}; `exo-oauth token {account.label}` gets a new "
+                  "one whenever it runs out.")
+            return 0
         if args.method == "paste":
             result = await _paste(service, account)
         elif args.method == "loopback":
@@ -258,10 +281,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1.")
     store = _store(args)
+    if args.keep_alive_days is not None and (not args.watch or args.keep_alive_days < 0):
+        raise UsageError("--keep-alive-days goes with --watch and must be 0 or more.")
     if args.watch:
         if args.labels or args.all:
             raise UsageError("--watch keeps every auto-refresh account fresh; give no labels.")
-        return asyncio.run(_watch(store, args.concurrency))
+        days = 30.0 if args.keep_alive_days is None else args.keep_alive_days
+        return asyncio.run(_watch(store, args.concurrency, days))
     if bool(args.labels) == bool(args.all):
         raise UsageError("Name the accounts to refresh, or use --all (not both).")
     accounts = store.load() if args.all else [store.get(label) for label in args.labels]
@@ -288,7 +314,7 @@ async def _refresh(store: AccountStore, accounts: list[Account], concurrency: in
     return batch_exit_code(outcomes)
 
 
-async def _watch(store: AccountStore, concurrency: int) -> int:
+async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) -> int:
     import signal
 
     from tui.core.refresh import watch
@@ -303,7 +329,8 @@ async def _watch(store: AccountStore, concurrency: int) -> int:
 
     try:
         async with make_service() as service:
-            await watch(store, service=service, stop=stop, log=log, concurrency=concurrency)
+            await watch(store, service=service, stop=stop, log=log, concurrency=concurrency,
+                        keep_alive_days=keep_alive_days)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

@@ -10,6 +10,10 @@ import time
 from pathlib import Path
 
 from tui.core import paths
+from tui.core.clock import SYSTEM_CLOCK, Clock
+
+# What `status` takes the time from. Tests put a ManualClock here to move time.
+CLOCK: Clock = SYSTEM_CLOCK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,10 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_status)
 
     s = sub.add_parser("service", help="print a systemd user unit that runs refresh --watch",
-                       description="Print a systemd user service that keeps every "
-                       "auto-refresh account's token fresh with `refresh --watch`.")
+                       description="Print a systemd user service that runs `refresh --watch`: "
+                       "auto-refresh accounts stay fresh, the others' refresh tokens are kept "
+                       "alive, and hooks fire.")
     s.add_argument("--print-unit", action="store_true", required=True,
                    help="print the unit file to standard output")
+    s.add_argument("--keep-alive-days", type=float, default=None, metavar="N",
+                   help="pass --keep-alive-days N to refresh --watch (default: its own, 30)")
     s.set_defaults(func=run_service)
 
 
@@ -54,11 +61,12 @@ def run_status(args: argparse.Namespace) -> int:
 
             raise NoSuchAccount(missing[0])
         accounts = [by_label[label] for label in args.labels]
-    now = time.time()
+    now = CLOCK.time()
     rows = []
     for account in accounts:
         state = store.token_state(account)
-        h = assess(state, now=now, auto_refresh=account.auto_refresh, window_days=args.days)
+        h = assess(state, now=now, auto_refresh=account.auto_refresh, window_days=args.days,
+                   app_only=account.is_app_only)
         rows.append((account, h))
     problems = [(a, h) for a, h in rows if not h.healthy]
     if args.json:
@@ -69,7 +77,7 @@ def run_status(args: argparse.Namespace) -> int:
             "refresh_token_idle_days": None if h.refresh_token_idle_days is None
             else round(h.refresh_token_idle_days, 1),
             "last_error": h.last_error or None, "last_error_entry": h.last_error_id or None,
-            "auto_refresh": a.auto_refresh, "healthy": h.healthy,
+            "auto_refresh": a.auto_refresh, "flow": a.flow, "healthy": h.healthy,
             "problem": h.problem or None,
         } for a, h in rows], "healthy": not problems}, indent=2))
         return 1 if args.check and problems else 0
@@ -96,7 +104,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 UNIT = """\
-# exo-oauth: keeps the OAuth2 tokens of auto-refresh accounts fresh.
+# exo-oauth: keeps OAuth2 tokens fresh with `refresh --watch` (auto-refresh accounts before
+# they expire; the others' refresh tokens before Microsoft's 90-day idle limit; hooks).
 # Install:  mkdir -p ~/.config/systemd/user
 #           exo-oauth service --print-unit > ~/.config/systemd/user/exo-oauth.service
 #           systemctl --user daemon-reload && systemctl --user enable --now exo-oauth
@@ -105,7 +114,6 @@ UNIT = """\
 [Unit]
 Description=exo-oauth token refresher (refresh --watch)
 After=network-online.target
-Wants=network-online.target
 
 [Service]
 Type=simple
@@ -115,34 +123,62 @@ ExecStart={exec_start}
 Restart=on-failure
 RestartSec=30
 NoNewPrivileges=yes
-PrivateTmp=yes
 UMask=0077
+SyslogIdentifier=exo-oauth
 
 [Install]
 WantedBy=default.target
 """
+# Variables that decide where exo-oauth finds its files; copied into the unit when set.
+ENV_VARS = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "EXO_OAUTH_STATE_DIR",
+            "EXO_OAUTH_KEY_FILE")
 
 
 def _quote(arg: str) -> str:
+    """One word for a unit file: systemd expands % specifiers and $ variables, so double them."""
+    arg = arg.replace("%", "%%").replace("$", "$$")
     if arg and all(c.isalnum() or c in "/._-+=:@%" for c in arg):
         return arg
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def unit_text(config: Path, python: str | None = None) -> str:
+def _source_root() -> str | None:
+    """The checkout holding ``tui`` when it is not installed into site-packages."""
+    import sysconfig
+
+    import tui
+
+    root = Path(tui.__file__).resolve().parent.parent
+    installed = {Path(p).resolve() for p in (sysconfig.get_paths()["purelib"],
+                                             sysconfig.get_paths()["platlib"])}
+    return None if root in installed else str(root)
+
+
+def unit_text(config: Path, python: str | None = None,
+              keep_alive_days: float | None = None) -> str:
+    """The user unit; every value comes from the environment we run in, never a secret."""
     python = python or sys.executable
-    argv = [python, "-m", "tui", "--config", str(config.resolve()), "refresh", "--all",
-            "--watch"]
-    env_lines = []
-    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "EXO_OAUTH_STATE_DIR",
-                "EXO_OAUTH_KEY_FILE"):
-        value = os.environ.get(var)
-        if value:
-            env_lines.append(f"Environment={_quote(f'{var}={value}')}\n")
-    return UNIT.format(exec_start=" ".join(_quote(a) for a in argv),
-                       environment="".join(env_lines))
+    argv = [python, "-m", "tui", "--config", str(config.resolve()), "refresh", "--watch"]
+    if keep_alive_days is not None:
+        argv += ["--keep-alive-days", f"{keep_alive_days:g}"]
+    assignments = [f"{var}={os.environ[var]}" for var in ENV_VARS if os.environ.get(var)]
+    root = _source_root()
+    if root:
+        assignments.append(f"PYTHONPATH={root}")
+    environment = ("Environment=" + " ".join(_quote(a) for a in assignments) + "\n"
+                   if assignments else "")
+    return UNIT.format(exec_start=" ".join(_quote(a) for a in argv), environment=environment)
 
 
 def run_service(args: argparse.Namespace) -> int:
-    sys.stdout.write(unit_text(paths.config_path(args.config)))
+    if args.keep_alive_days is not None and args.keep_alive_days < 0:
+        from tui.core.errors import UsageError
+
+        raise UsageError("--keep-alive-days must be 0 or more.")
+    sys.stdout.write(unit_text(paths.config_path(args.config),
+                               keep_alive_days=args.keep_alive_days))
+    if os.environ.get("EXO_OAUTH_PASSPHRASE"):
+        print("note: EXO_OAUTH_PASSPHRASE is set here but is never written into the unit; "
+              "put it in a 0600 file and uncomment the EnvironmentFile= line.",
+              file=sys.stderr)
     return 0

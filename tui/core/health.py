@@ -61,7 +61,10 @@ def human_duration(seconds: float) -> str:
 def assess(
     state: TokenState, *, now: float | None = None, auto_refresh: bool = False,
     margin: float = DEFAULT_MARGIN_S, window_days: float = ATTENTION_WINDOW_DAYS,
+    app_only: bool = False,
 ) -> Health:
+    """``app_only``: client credentials; an expired token with no refresh token is normal
+    there (the next request gets a new one from the client secret)."""
     now = time.time() if now is None else now
     expires_in = state.expires_at - now if state.expires_at is not None else None
     used = refresh_token_last_used(state)
@@ -89,7 +92,7 @@ def assess(
     ):
         return Health(ERROR, problem=f"last refresh failed: {state.last_error}", **base)
     tstate = _token_state(expires_in, margin)
-    if tstate == EXPIRED and not state.refresh_token:
+    if tstate == EXPIRED and not state.refresh_token and not app_only:
         return Health(EXPIRED, problem="the access token expired and there is no refresh "
                       "token; run `exo-oauth authorize LABEL`", **base)
     return Health(tstate, problem="", **base)

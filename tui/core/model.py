@@ -19,6 +19,10 @@ GRAPH_SCOPES = (
 DEFAULT_REDIRECT_URI = "http://localhost:8400"
 CLIENT_TYPES = ("confidential", "public")
 CLIENT_AUTHS = ("post", "basic")
+# delegated: a person signs in (code or device flow) and a refresh token keeps it alive;
+# app: the application signs in as itself (client credentials), no person, no refresh token.
+FLOWS = ("delegated", "app")
+APP_SCOPE = "https://outlook.office365.com/.default"
 SECRET_FIELDS = ("client_secret", "access_token", "refresh_token")
 # A token counts as valid only if it stays valid at least this long.
 DEFAULT_MARGIN_S = 300
@@ -34,6 +38,11 @@ class ParamRow:
 
 def default_rows() -> tuple[ParamRow, ...]:
     return (ParamRow("scope", GRAPH_SCOPES),)
+
+
+def app_rows() -> tuple[ParamRow, ...]:
+    """Token rows for a new app-only account: Exchange Online's application permissions."""
+    return (ParamRow("scope", APP_SCOPE),)
 
 
 def _new_id() -> str:
@@ -63,10 +72,16 @@ class Account:
     client_type: str = "confidential"
     client_auth: str = "post"
     redirect_uri: str = DEFAULT_REDIRECT_URI
+    flow: str = "delegated"  # one of FLOWS
 
     @property
     def is_public(self) -> bool:
         return self.client_type == "public"
+
+    @property
+    def is_app_only(self) -> bool:
+        """Client credentials: tokens are re-acquired with the client secret, never refreshed."""
+        return self.flow == "app"
 
     def config_equal(self, other: Account) -> bool:
         """Same configuration, ignoring the issued tokens."""

@@ -22,6 +22,11 @@ from typing import Any
 from .clock import Clock
 from .endpoints import graph_me_url
 from .errors import ExoError, NeedsAuthorization, OAuthError
+from .health import refresh_token_last_used
+
+# notify: the one call the UI and watch use to fire an account's hooks (re-exported here)
+from .hookconfig import hook_event as hook_event
+from .hookconfig import notify
 from .model import DEFAULT_MARGIN_S, Account, TokenState
 from .oauth import OAuthService, TokenResult
 
@@ -100,6 +105,8 @@ async def get_token(store: Any, account: Account, *, service: OAuthService,
 async def _refresh_locked(store: Any, account: Account, state: TokenState,
                           service: OAuthService, clock: Clock, force: bool) -> TokenState:
     label = account.label
+    if account.is_app_only:
+        return await _client_credentials_locked(store, account, state, service, clock)
     if not state.refresh_token:
         raise NeedsAuthorization(f"{label!r} has no refresh token; {reauthorize_hint(label)}.")
     if state.needs_authorization and not force:
@@ -121,6 +128,22 @@ async def _refresh_locked(store: Any, account: Account, state: TokenState,
         store.save_token_state(failed)
         raise
     new_state = result.apply_to(state)  # keeps the old refresh token when none came back
+    await asyncio.to_thread(store.save_token_state, new_state)
+    return new_state
+
+
+async def _client_credentials_locked(store: Any, account: Account, state: TokenState,
+                                     service: OAuthService, clock: Clock) -> TokenState:
+    """App-only: a new token from the client secret. No person can fix a refusal by
+    signing in, so the state is never marked "needs authorization"; the error is kept."""
+    try:
+        result = await service.client_credentials(account)
+    except OAuthError as exc:
+        store.save_token_state(replace(state, last_error=_summary(exc),
+                                       last_error_id=_catalog_id(exc),
+                                       last_error_at=clock.time()))
+        raise
+    new_state = result.apply_to(state, keep_refresh_token=False)
     await asyncio.to_thread(store.save_token_state, new_state)
     return new_state
 
@@ -217,49 +240,111 @@ def batch_exit_code(outcomes: Sequence[RefreshOutcome]) -> int:
     return others[0] if others else 4
 
 
+# -- watch: auto-refresh, keep-alive, hooks --------------------------------------------------
+
+KEEP_ALIVE_DAYS = 30.0
+_DAY_S = 86400.0
+
+
+def keep_alive_due(state: TokenState, now: float, days: float = KEEP_ALIVE_DAYS) -> bool:
+    """Whether a refresh token has been idle ``days`` (0: never), counting from when it was
+    last obtained or redeemed; one of unknown age counts as idle. Refreshing it restarts
+    Microsoft's 90-day inactivity clock."""
+    if days <= 0 or not state.refresh_token or state.needs_authorization:
+        return False
+    used = refresh_token_last_used(state)
+    return used is None or now - used >= days * _DAY_S
+
+
+def _load_all(store: Any) -> list[tuple[Account, TokenState]]:
+    if hasattr(store, "load_all"):  # reads each token state once
+        return list(store.load_all())
+    return [(a, store.token_state(a)) for a in store.load()]
+
+
 async def watch(store: Any, *, service: OAuthService, stop: asyncio.Event,
                 log: Callable[[str], None], margin: float = DEFAULT_MARGIN_S,
                 check_every: float = 30.0, concurrency: int = 16,
-                clock: Clock | None = None) -> None:
+                clock: Clock | None = None, keep_alive_days: float = KEEP_ALIVE_DAYS,
+                hooks: bool = True) -> None:
     """Keep every auto-refresh account valid until ``stop`` is set.
 
     Wakes at least every ``check_every`` seconds (<= 30) and judges expiry by the wall
     clock, so a machine that slept through an expiry refreshes as soon as it wakes.
-    A failing account is retried after 1, 2, 4 ... minutes (at most 30).
+    A failing account is retried after 1, 2, 4 ... minutes (at most 30). App-only
+    accounts with auto-refresh get a new client-credentials token before expiry.
+    Keep-alive: an account WITHOUT auto-refresh whose refresh token has been idle
+    ``keep_alive_days`` (0 turns it off) is refreshed once and logged, so Microsoft's
+    90-day inactivity limit is never reached by accident. With ``hooks``, every
+    outcome (and an auto-refresh account found needing a sign-in, once per run)
+    fires the account's hook through ``notify``.
     """
     clock = clock or service.clock
     check_every = min(check_every, 30.0)
     retry_at: dict[str, float] = {}
     failures: dict[str, int] = {}
     reported: set[str] = set()
-    log(f"watching auto-refresh accounts; refreshing {margin:g} s before expiry")
+    said: set[str] = set()
+
+    def hook_log(line: str) -> None:  # a mistake in the hook configuration: once per run
+        if not line.startswith("hooks: ") or line not in said:
+            said.add(line)
+            log(line)
+
+    alive = (f"; keep-alive for the others after {keep_alive_days:g} days idle"
+             if keep_alive_days > 0 else "; keep-alive off")
+    log(f"watching auto-refresh accounts; refreshing {margin:g} s before expiry{alive}")
     file_problem = ""
     while not stop.is_set():
         now = clock.time()
-        due: list[Account] = []
         try:
-            accounts = [a for a in store.load() if a.auto_refresh]
-            states = {a.id: store.token_state(a) for a in accounts}
+            rows = _load_all(store)
         except (ExoError, OSError) as exc:  # e.g. a person's half-finished edit: wait it out
             if str(exc) != file_problem:
                 file_problem = str(exc)
                 log(f"cannot read the accounts ({exc}); trying again in {check_every:g} s")
-            accounts, states = [], {}
+            rows = []
         else:
             file_problem = ""
-        for account in accounts:
-            state = states[account.id]
-            if state.needs_authorization or not state.refresh_token:
-                if account.id not in reported:
-                    reported.add(account.id)
-                    log(f"{account.label}: needs a sign-in ({reauthorize_hint(account.label)})")
-                continue
-            reported.discard(account.id)
-            if retry_at.get(account.id, 0.0) <= now and not state.is_valid(margin, now):
-                due.append(account)
-        for outcome in await refresh_many(store, due, concurrency, service=service,
-                                          force=False, min_valid=margin):
+        due: list[Account] = []
+        idle: list[Account] = []
+        signals: list[tuple[Account, BaseException]] = []
+        for account, state in rows:
+            ready = retry_at.get(account.id, 0.0) <= now
+            if account.auto_refresh and account.is_app_only:
+                if ready and not state.is_valid(margin, now):
+                    due.append(account)
+            elif account.auto_refresh:
+                if state.needs_authorization or not state.refresh_token:
+                    if account.id not in reported:
+                        reported.add(account.id)
+                        hint = reauthorize_hint(account.label)
+                        log(f"{account.label}: needs a sign-in ({hint})")
+                        why = f" ({state.last_error})" if state.last_error else ""
+                        signals.append((account, NeedsAuthorization(
+                            f"{account.label!r} needs a sign-in{why}; {hint}.")))
+                    continue
+                reported.discard(account.id)
+                if ready and not state.is_valid(margin, now):
+                    due.append(account)
+            elif not account.is_app_only and ready and keep_alive_due(state, now,
+                                                                       keep_alive_days):
+                idle.append(account)
+        outcomes = await refresh_many(store, due, concurrency, service=service, force=False,
+                                      min_valid=margin)
+        for outcome in outcomes:
             _log_outcome(outcome, log, clock, retry_at, failures, reported)
+        states = {a.id: s for a, s in rows}
+        kept = await refresh_many(store, idle, concurrency, service=service, force=True,
+                                  min_valid=margin)
+        for outcome in kept:
+            used = refresh_token_last_used(states[outcome.account.id])
+            days = "an unknown time" if used is None else f"{(now - used) / _DAY_S:.0f} days"
+            _log_outcome(outcome, log, clock, retry_at, failures, reported,
+                         note=f" (keep-alive: its refresh token had been idle {days})")
+        if hooks:
+            fired = [*signals, *((o.account, o) for o in (*outcomes, *kept))]
+            await asyncio.gather(*(notify(store, a, o, log=hook_log) for a, o in fired))
         if stop.is_set():
             break
         await _sleep_or_stop(clock, stop, check_every)
@@ -267,14 +352,15 @@ async def watch(store: Any, *, service: OAuthService, stop: asyncio.Event,
 
 
 def _log_outcome(outcome: RefreshOutcome, log: Callable[[str], None], clock: Clock,
-                 retry_at: dict[str, float], failures: dict[str, int], reported: set[str]) -> None:
+                 retry_at: dict[str, float], failures: dict[str, int], reported: set[str],
+                 note: str = "") -> None:
     account = outcome.account
     if outcome.state is not None:
         failures.pop(account.id, None)
         retry_at.pop(account.id, None)
         until = outcome.state.expires_at
         when = time.strftime("%H:%M:%S", time.localtime(until)) if until else "unknown"
-        log(f"{account.label}: refreshed, valid until {when}")
+        log(f"{account.label}: refreshed{note}, valid until {when}")
         return
     if isinstance(outcome.error, NeedsAuthorization):
         reported.add(account.id)
@@ -282,7 +368,7 @@ def _log_outcome(outcome: RefreshOutcome, log: Callable[[str], None], clock: Clo
     failures[account.id] = count
     delay = min(1800.0, 60.0 * 2 ** (count - 1))
     retry_at[account.id] = clock.time() + delay
-    log(f"{account.label}: refresh failed: {outcome.error}")
+    log(f"{account.label}: refresh failed{note}: {outcome.error}")
 
 
 async def _sleep_or_stop(clock: Clock, stop: asyncio.Event, seconds: float) -> None:

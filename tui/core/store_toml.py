@@ -29,15 +29,15 @@ HEADER = "exo-oauth"
 ACCOUNTS = "account"
 SCHEMA = 1
 ACCOUNT_KEYS = ("id", "label", "client_id", "client_type", "client_auth", "client_secret",
-                "authorize_url", "token_url", "redirect_uri", "auto_refresh", "auth_params",
-                "token_params")
+                "authorize_url", "token_url", "redirect_uri", "auto_refresh", "flow",
+                "auth_params", "token_params")
 NEW_FILE_COMMENT = (
     "# exo-oauth accounts. You may edit this file by hand: comments, order and unknown\n"
     "# keys are kept when exo-oauth saves it. Secrets are sealed (enc:v1:...); change\n"
     "# them with `exo-oauth edit LABEL --client-secret-stdin` or in the UI.\n"
 )
 _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_auth",
-         "authorize_url", "token_url", "redirect_uri")
+         "authorize_url", "token_url", "redirect_uri", "flow")
 _ROWS = ("auth_params", "token_params")
 # tomllib scans basic strings ("...") character by character but literal strings
 # ('...') with str.find, so every value that can be literal is written literal.

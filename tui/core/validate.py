@@ -11,8 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .model import CLIENT_AUTHS, CLIENT_TYPES, Account, ParamRow
-from .tenant import TENANT_PLACEHOLDER, cloud_of_url, is_guid, tenant_from_url
+from .model import CLIENT_AUTHS, CLIENT_TYPES, FLOWS, Account, ParamRow
+from .tenant import (
+    CONSUMERS_TENANT_ID,
+    SPECIAL_TENANTS,
+    TENANT_PLACEHOLDER,
+    cloud_of_url,
+    is_guid,
+    tenant_from_url,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -160,7 +167,7 @@ def _scope_rules(account: Account) -> list[Issue]:
     issues: list[Issue] = []
     token_scopes = _scopes(account.token_params)
     auth_scopes = _scopes(account.auth_params)
-    if account.auto_refresh and not any(
+    if account.auto_refresh and not account.is_app_only and not any(
         "offline_access" in s.split() for s in token_scopes + auth_scopes
     ):
         issues.append(Issue(
@@ -187,6 +194,31 @@ def _scope_rules(account: Account) -> list[Issue]:
                 f"token_params[{i}].value", WARNING,
                 "A /.default scope cannot be mixed with named scopes in one request.",
                 "config.scope_mixed_resources"))
+    return issues
+
+
+def _app_only(account: Account, purpose: str) -> list[Issue]:
+    """Client credentials need a confidential client, a real tenant and one /.default scope."""
+    severity = ERROR if purpose == AUTHORIZE else WARNING
+    issues: list[Issue] = []
+    if account.client_type == "public":
+        issues.append(Issue(
+            "client_type", ERROR, "An app-only account signs in as the application itself, "
+            "with its client secret: set the client type to confidential.",
+            "config.bad_choice"))
+    tenant = (tenant_from_url(account.token_url) or "").lower()
+    if tenant in SPECIAL_TENANTS or tenant == CONSUMERS_TENANT_ID:
+        issues.append(Issue(
+            "token_url", severity, f"An app-only account needs its own tenant in the token "
+            f"URL; {tenant!r} does not work for client credentials. Use the directory "
+            "(tenant) ID or a verified domain.", "config.app_needs_tenant"))
+    scopes = _scopes(account.token_params)
+    names = scopes[-1].split() if scopes else []
+    if len(names) != 1 or not names[0].endswith("/.default"):
+        issues.append(Issue(
+            "token_params", severity, "An app-only account needs one Token endpoint scope "
+            "row holding exactly one RESOURCE/.default value, such as "
+            "https://outlook.office365.com/.default.", "config.app_needs_default_scope"))
     return issues
 
 
@@ -220,6 +252,11 @@ def validate(
     if account.client_type not in CLIENT_TYPES:
         issues.append(Issue("client_type", ERROR, "Client type must be confidential or "
                                                   "public.", "config.bad_choice"))
+    if account.flow not in FLOWS:
+        issues.append(Issue("flow", ERROR, "Flow must be delegated (a person signs in) or "
+                                           "app (client credentials).", "config.bad_choice"))
+    elif account.is_app_only:
+        issues += _app_only(account, purpose)
     if account.client_auth not in CLIENT_AUTHS:
         issues.append(Issue("client_auth", ERROR, "Client authentication must be post or "
                                                   "basic.", "config.bad_choice"))
