@@ -78,6 +78,9 @@ def test_needs_authorization_and_never_authorized_fail_the_check(
     assert len(lines) == 2
     assert lines[0].startswith("refused: the refresh token was refused")
     assert "`exo-oauth authorize refused`" in lines[0]
+    # the last error, and the catalog entry that explains it
+    assert lines[0].endswith("(invalid_grant AADSTS70008; see `exo-oauth troubleshoot "
+                             "aadsts.70008`)")
     assert lines[1] == "new: never authorized; run `exo-oauth authorize new`"
     assert check(config, capsys, "fine")[0] == 0
 
@@ -112,13 +115,16 @@ def test_table_and_unknown_label(store: AccountStore, config: Path, clock: Manua
     assert run(config, "status", "--check") == 0  # nothing configured: nothing unhealthy
     capsys.readouterr()
     add(store, "fine", used_days_ago=3)
-    add(store, "refused", needs_authorization=True)
+    add(store, "refused", needs_authorization=True, last_error="invalid_grant AADSTS50173",
+        last_error_id="aadsts.50173", last_error_at=NOW)
     assert run(config, "status") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["LABEL", "STATUS", "LAST", "REFRESH", "RT", "IDLE", "PROBLEM"]
+    assert out[0].split() == ["LABEL", "STATUS", "LAST", "REFRESH", "RT", "IDLE", "LAST",
+                              "ERROR", "PROBLEM"]
     assert out[1].startswith("fine ") and "Valid, expires in 50 min" in out[1]
-    assert "3 days" in out[1] and out[1].rstrip().endswith("-")
+    assert "3 days" in out[1] and out[1].split()[-2:] == ["-", "-"]
     assert "Needs authorization" in out[2] and "exo-oauth authorize refused" in out[2]
+    assert "invalid_grant AADSTS50173 [aadsts.50173]" in out[2]
     assert run(config, "status", "nope") == 3
     assert "nope" in capsys.readouterr().err
 

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tui.core import paths
 from tui.core.clock import SYSTEM_CLOCK, Clock
@@ -47,6 +48,16 @@ def _fmt_time(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
+def _error_note(h: Any) -> str:
+    """The last error and where the catalog explains it (unless the problem says it already)."""
+    parts = []
+    if h.last_error and h.last_error not in h.problem:
+        parts.append(h.last_error)
+    if h.last_error and h.last_error_id:
+        parts.append(f"see `exo-oauth troubleshoot {h.last_error_id}`")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def run_status(args: argparse.Namespace) -> int:
     from tui.core.health import assess, describe, human_duration
     from tui.core.store import AccountStore
@@ -83,20 +94,21 @@ def run_status(args: argparse.Namespace) -> int:
         return 1 if args.check and problems else 0
     if args.check:
         for a, h in problems:
-            print(f"{a.label}: {h.problem.replace('LABEL', a.label)}")
+            print(f"{a.label}: {h.problem.replace('LABEL', a.label)}{_error_note(h)}")
         if not problems:
             print(f"OK: {len(rows)} account(s) healthy")
         return 1 if problems else 0
     if not rows:
         print("No accounts yet. Add one with `exo-oauth add` or open the UI with `exo-oauth`.")
         return 0
-    header = ("LABEL", "STATUS", "LAST REFRESH", "RT IDLE", "PROBLEM")
+    header = ("LABEL", "STATUS", "LAST REFRESH", "RT IDLE", "LAST ERROR", "PROBLEM")
     table = [header]
     for a, h in rows:
         idle = "-" if h.refresh_token_idle_days is None else \
             human_duration(h.refresh_token_idle_days * 86400)
+        error = h.last_error + (f" [{h.last_error_id}]" if h.last_error_id else "")
         table.append((a.label, describe(h), _fmt_time(h.last_refresh_at), idle,
-                      h.problem.replace("LABEL", a.label) or "-"))
+                      error or "-", h.problem.replace("LABEL", a.label) or "-"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
     for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
