@@ -209,3 +209,16 @@ async def test_new_account_from_list_returns_and_selects_it(app, seeded, store) 
         assert table.row_count == 5
         assert cell(app, table.cursor_row, "label") == "zz-new"
         assert isinstance(store.get("zz-new"), Account)
+
+
+async def test_runtime_keys_call_one_hook_each(app, seeded) -> None:
+    calls: list[tuple[str, object]] = []
+    app.start_authorize = lambda account: calls.append(("authorize", account.label))
+    app.start_refresh = lambda account: calls.append(("refresh", account.label))
+    app.open_troubleshooting = lambda subject=None: calls.append(("troubleshoot", subject))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")  # helpdesk
+        await pilot.press("a", "r", "t")
+    assert calls == [("authorize", "helpdesk"), ("refresh", "helpdesk"),
+                     ("troubleshoot", None)]

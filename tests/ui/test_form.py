@@ -364,3 +364,24 @@ async def test_tab_order_is_visual_order(app) -> None:
         form = app.screen.query_one(AccountForm)
         tops = [w.region.y + form.scroll_y for w in app.screen.focus_chain]
         assert tops == sorted(tops)
+
+
+async def test_authorize_button_uses_the_runtime_hook(app, seeded) -> None:
+    calls: list = []
+    app.start_authorize = calls.append  # the one method issue 6 replaces
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_account(pilot, 0)
+        button = screen.query_one("#f-authorize")
+        button.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [a.label for a in calls] == ["shared-mailbox"]
+        screen.query_one("#f-redirect_uri", Input).value = "http://localhost:9000"
+        button.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(calls) == 1  # unsaved edits: asks to save first
+        assert any("Save the account first" in m for m in messages(app))
+        await pilot.press("ctrl+t")  # troubleshooting hook, with the form's first issue
+        await pilot.pause()
+        assert any("troubleshooting" in m for m in messages(app))

@@ -62,8 +62,8 @@ class AccountsTable(DataTable[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.edit", "Edit", id="accounts.edit"),
-        Binding("home", "first_row", "First account", show=False),
-        Binding("end", "last_row", "Last account", show=False),
+        Binding("home", "first_row", "First account", show=False, id="accounts.first"),
+        Binding("end", "last_row", "Last account", show=False, id="accounts.last"),
     ]
 
     def action_first_row(self) -> None:

@@ -20,6 +20,7 @@ from tui.core.errors import ConflictError, ExoError, NoSuchAccount
 from tui.core.model import Account, TokenState, without_tokens
 from tui.core.validate import Issue
 
+from ..text import display_path
 from ..widgets.account_form import TITLES, AccountForm, field_title
 from ..widgets.fields import SecretInput, TokenView
 from ..widgets.rows import ParamRowsEditor, RowInput
@@ -51,7 +52,7 @@ class AccountFormScreen(Screen[str | None]):
         Binding("escape", "back", "Back", id="form.back"),
         Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="form.troubleshoot",
                 show=False),
-        Binding("f1", "app.help", "Help", id="form.help", show=False),
+        Binding("f1", "app.help", "Help", id="form.help"),
     ]
 
     def __init__(self, account: Account | None, *, taken_labels: list[str]) -> None:
@@ -146,8 +147,8 @@ class AccountFormScreen(Screen[str | None]):
         self._saved(saved, account)
         warnings = len(issues)
         note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
-        self.notify(f"Saved {saved.label!r}{note} to {store.path}. Secrets are stored "
-                    "encrypted.", title="Saved", timeout=5)
+        self.notify(f"Saved {saved.label!r}{note} to {display_path(store.path)}. Secrets "
+                    "are stored encrypted.", title="Saved", timeout=5)
         if then_close:
             self.dismiss(self.saved_id)
 

@@ -14,8 +14,9 @@ from textual.widgets import Static
 # (section title, binding owner classes) are given by each screen's HELP_KEYS.
 GENERAL = (
     "Everything works from the keyboard. Tab and Shift+Tab move between fields; "
-    "the bar at the bottom shows the keys that apply where you are; ctrl+p opens the "
-    "command palette, which lists the same actions by name."
+    "the bar at the bottom shows the keys that apply where you are; F1 opens this help "
+    "on any screen; ctrl+p opens the command palette, which lists the same actions by "
+    "name; ctrl+q quits from anywhere."
 )
 
 

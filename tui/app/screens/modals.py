@@ -29,8 +29,9 @@ class _Question(ModalScreen[object]):
     CANCEL: object = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer_cancel", "Cancel", id="modal.cancel"),
-        Binding("left", "app.focus_previous", "Previous", show=False),
-        Binding("right", "app.focus_next", "Next", show=False),
+        Binding("left", "app.focus_previous", "Previous button", show=False,
+                id="modal.previous"),
+        Binding("right", "app.focus_next", "Next button", show=False, id="modal.next"),
     ]
 
     def __init__(self, message: str | Content) -> None:
@@ -67,7 +68,7 @@ class ConfirmDelete(_Question):
     TITLE_TEXT = "Delete account"
     CANCEL = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,d", "answer('delete')", "Delete", id="delete.yes"),
+        Binding("y", "answer('delete')", "Delete", id="delete.yes"),
         Binding("n", "answer_cancel", "Keep", id="delete.no"),
     ]
 

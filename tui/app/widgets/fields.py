@@ -56,8 +56,9 @@ class FieldInput(Input):
     """A one-line input that follows the app's cursor-blink setting; up/down move between fields."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "app.focus_next", "Next field", show=False),
-        Binding("up", "app.focus_previous", "Previous field", show=False),
+        Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
+        Binding("up", "app.focus_previous", "Previous field", show=False,
+                id="form.previous_field"),
     ]
 
     def __init__(self, value: str = "", *, field_name: str, **kwargs: object) -> None:
@@ -89,8 +90,9 @@ class TokenView(Static, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,enter", "copy", "Copy", id="form.copy_token"),
-        Binding("down", "app.focus_next", "Next field", show=False),
-        Binding("up", "app.focus_previous", "Previous field", show=False),
+        Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
+        Binding("up", "app.focus_previous", "Previous field", show=False,
+                id="form.previous_field"),
     ]
 
     def __init__(self, value: str, *, field_name: str, what: str, **kwargs: object) -> None:

@@ -34,8 +34,8 @@ class RowInput(FieldInput):
         # Input uses ctrl+d for "delete right"; the Delete key still does that here.
         Binding("ctrl+d", "remove_row", "Remove", tooltip="Remove this row",
                 id="rows.remove"),
-        Binding("down", "walk(1)", "Row below", show=False),
-        Binding("up", "walk(-1)", "Row above", show=False),
+        Binding("down", "walk(1)", "Row below", show=False, id="rows.down"),
+        Binding("up", "walk(-1)", "Row above", show=False, id="rows.up"),
     ]
 
     def __init__(self, value: str, *, column: str, field_name: str, placeholder: str) -> None:

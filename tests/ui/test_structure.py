@@ -1,0 +1,54 @@
+"""House rules of the UI package that are easy to break without noticing."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+from textual.binding import Binding
+
+import tui.app
+
+APP_DIR = Path(tui.app.__file__).parent
+
+
+def app_modules() -> list[object]:
+    names = [m.name for m in pkgutil.walk_packages([str(APP_DIR)], "tui.app.")]
+    return [importlib.import_module(n) for n in names]
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    checked = 0
+    for module in app_modules():
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            for binding in cls.__dict__.get("BINDINGS", []):
+                assert isinstance(binding, Binding), (cls, binding)
+                assert binding.id, f"{cls.__name__}: {binding.key} has no id"
+                assert binding.description, f"{cls.__name__}: {binding.key} has no description"
+                checked += 1
+    assert checked > 25
+
+
+def test_styles_live_in_tcss_files() -> None:
+    from tui.app.main import CSS_FILES
+
+    for name in CSS_FILES:
+        assert (APP_DIR / name).is_file()
+    for path in APP_DIR.rglob("*.py"):
+        text = path.read_text()
+        assert "DEFAULT_CSS" not in text and "\n    CSS = " not in text, path
+
+
+def test_importing_the_package_does_not_import_textual() -> None:
+    """`exo-oauth --help` and the token fast path must not pay for Textual."""
+    import subprocess
+    import sys
+
+    code = "import sys, tui.app; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=APP_DIR.parent.parent)
+    assert out.stdout.strip() == "False"
