@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +97,8 @@ def to_json(report: Report) -> str:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
+    import asyncio
+
     from tui.core.doctor import diagnose
     from tui.core.paths import config_path
     from tui.core.store import AccountStore

@@ -9,7 +9,6 @@ pipes see only the token.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -106,6 +105,8 @@ def _until(epoch: float | None) -> str:
 
 
 def cmd_authorize(args: argparse.Namespace) -> int:
+    import asyncio
+
     from tui.core.validate import AUTHORIZE, validate
 
     store = _store(args)
@@ -194,6 +195,7 @@ async def _paste(service: OAuthService, account: Account) -> TokenResult:
 async def _read_line() -> str:
     """One line of stdin without tying up asyncio's executor: on Ctrl-C the loop must be
     able to close while the reading thread still waits for input."""
+    import asyncio
     import contextlib
     import threading
 
@@ -250,6 +252,8 @@ async def _loopback(service: OAuthService, account: Account, port: int | None,
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    import asyncio
+
     from tui.fastpath import format_token
 
     if args.format == "xoauth2" and not args.user:
@@ -278,6 +282,8 @@ async def _get(store: AccountStore, account: Account, min_valid: float,
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    import asyncio
+
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1.")
     store = _store(args)
@@ -315,6 +321,7 @@ async def _refresh(store: AccountStore, accounts: list[Account], concurrency: in
 
 
 async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) -> int:
+    import asyncio
     import signal
 
     from tui.core.refresh import watch
@@ -338,6 +345,8 @@ async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) 
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    import asyncio
+
     store = _store(args)
     account = store.get(args.label)
     from tui.core.endpoints import graph_me_url

@@ -6,7 +6,6 @@ must notice on waking that its tokens aged; ``monotonic`` measures waits.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -29,6 +28,8 @@ class SystemClock:
         return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio  # lazily: config commands import this module and never sleep
+
         await asyncio.sleep(max(0.0, seconds))
 
 
@@ -57,6 +58,8 @@ class ManualClock:
         seconds = max(0.0, seconds)
         self.sleeps.append(seconds)
         self.advance(seconds)
+        import asyncio
+
         await asyncio.sleep(0)
 
 
