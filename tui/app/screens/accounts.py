@@ -7,8 +7,7 @@ every ``app.live_interval`` seconds without moving the cursor.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -26,36 +25,10 @@ from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState
 
 from .. import text
+from ..listing import COLUMNS, Loaded, mtime_of, read_all, widths_for
 
 if TYPE_CHECKING:
     from ..main import ExoApp
-
-COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
-           ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
-
-
-@dataclass(frozen=True)
-class Loaded:
-    accounts: tuple[Account, ...]
-    states: dict[str, TokenState]
-    mtime: float | None
-
-
-def widths_for(width: int, label_max: int = 16, tenant_max: int = 24) -> dict[str, int]:
-    """Column widths that fit the terminal; label and tenant share what is left."""
-    wide = width >= 96
-    fixed = {"client": 9, "type": 12 if wide else 6, "status": 24, "auto": 4}
-    spare = max(20, width - 2 - 2 * len(COLUMNS) - sum(fixed.values()))
-    want_label, want_tenant = max(5, label_max), max(6, tenant_max)
-    if want_label + want_tenant <= spare:
-        label, tenant = want_label, spare - want_label
-    else:  # the label is what people look for: it gets room first
-        label = min(want_label, max(10, spare - 9))
-        tenant = spare - label
-        if tenant > want_tenant:
-            label, tenant = label + tenant - want_tenant, want_tenant
-    return {"label": label, "tenant": tenant, **fixed}
-
 
 class AccountsTable(DataTable[Any]):
     """The table, with Enter meaning "edit" (and saying so in the footer)."""
@@ -155,12 +128,20 @@ class AccountsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="accounts-load")
     def _load(self, select_id: str | None) -> None:
         try:
-            loaded = read_all(self.xapp)
+            loaded = read_all(self.xapp.store)
         except ExoError as exc:
-            self.app.call_from_thread(self._show_error, str(exc))
+            self._from_thread(self._show_error, str(exc))
+            return
+        except OSError as exc:
+            self._from_thread(self._show_error, f"{exc.strerror or exc}: {exc.filename}")
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._apply, loaded, select_id)
+            self._from_thread(self._apply, loaded, select_id)
+
+    def _from_thread(self, callback: Any, *args: Any) -> None:
+        """Hand a result to the UI thread, unless the app is already shutting down."""
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(callback, *args)
 
     def _show_error(self, message: str) -> None:
         self.loaded = True
@@ -185,17 +166,17 @@ class AccountsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="accounts-status")
     def _reread_states(self) -> None:
         store = self.xapp.store
-        if _mtime(store.path) != self._mtime:  # the account file itself changed
-            self.app.call_from_thread(self.reload)
+        if mtime_of(store.path) != self._mtime:  # the account file itself changed
+            self._from_thread(self.reload)
             return
         states = {}
         for account in list(self.accounts):
             try:
                 states[account.id] = store.token_state(account)
-            except ExoError:
-                continue
+            except (ExoError, OSError):
+                continue  # one unreadable token file must not stop the others
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._merge_states, states)
+            self._from_thread(self._merge_states, states)
 
     def _merge_states(self, states: dict[str, TokenState]) -> None:
         self.states.update(states)
@@ -364,7 +345,7 @@ class AccountsScreen(Screen[None]):
                 return
             try:
                 self.xapp.store.delete(account.id)
-            except ExoError as exc:
+            except (ExoError, OSError) as exc:
                 self.notify(str(exc), title="Not deleted", severity="error")
                 return
             self.notify(f"Deleted {account.label!r}.")
@@ -386,22 +367,3 @@ class AccountsScreen(Screen[None]):
         account = self.selected()
         state = self.states.get(account.id) if account else None
         self.xapp.open_troubleshooting(state.last_error if state and state.last_error else None)
-
-
-def _mtime(path: os.PathLike[str] | str) -> float | None:
-    try:
-        return os.stat(path).st_mtime_ns / 1e9
-    except OSError:
-        return None
-
-
-def read_all(app: ExoApp) -> Loaded:
-    """Accounts (config order) and their token states; runs in a worker thread."""
-    store = app.store
-    mtime = _mtime(store.path)
-    load_all = getattr(store, "load_all", None)  # one pass over the files when offered
-    if load_all is not None:
-        pairs = load_all()
-        return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
-    accounts = tuple(store.load())
-    return Loaded(accounts, {a.id: store.token_state(a) for a in accounts}, mtime)

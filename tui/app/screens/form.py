@@ -141,7 +141,7 @@ class AccountFormScreen(Screen[str | None]):
                         "Press ctrl+s again to add it back.", title="Not saved",
                         severity="warning", timeout=8)
             return
-        except ExoError as exc:
+        except (ExoError, OSError) as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=10)
             return
         self._saved(saved, account)

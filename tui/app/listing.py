@@ -1,0 +1,56 @@
+"""What the accounts list shows, apart from the widgets: loading and column widths.
+
+``read_all`` runs in a worker thread; it touches only ``tui.core``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from tui.core.model import Account, TokenState
+
+COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
+           ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    accounts: tuple[Account, ...]
+    states: dict[str, TokenState]
+    mtime: float | None
+
+
+def widths_for(width: int, label_max: int = 16, tenant_max: int = 24) -> dict[str, int]:
+    """Column widths that fit the terminal; label and tenant share what is left."""
+    wide = width >= 96
+    fixed = {"client": 9, "type": 12 if wide else 6, "status": 24, "auto": 4}
+    spare = max(20, width - 2 - 2 * len(COLUMNS) - sum(fixed.values()))
+    want_label, want_tenant = max(5, label_max), max(6, tenant_max)
+    if want_label + want_tenant <= spare:
+        label, tenant = want_label, spare - want_label
+    else:  # the label is what people look for: it gets room first
+        label = min(want_label, max(10, spare - 9))
+        tenant = spare - label
+        if tenant > want_tenant:
+            label, tenant = label + tenant - want_tenant, want_tenant
+    return {"label": label, "tenant": tenant, **fixed}
+
+
+def mtime_of(path: os.PathLike[str] | str) -> float | None:
+    try:
+        return os.stat(path).st_mtime_ns / 1e9
+    except OSError:
+        return None
+
+
+def read_all(store: Any) -> Loaded:
+    """Accounts (config order) and their token states; runs in a worker thread."""
+    mtime = mtime_of(store.path)
+    load_all = getattr(store, "load_all", None)  # one pass over the files when offered
+    if load_all is not None:
+        pairs = load_all()
+        return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
+    accounts = tuple(store.load())
+    return Loaded(accounts, {a.id: store.token_state(a) for a in accounts}, mtime)
