@@ -43,8 +43,10 @@ class FixedClock:
 
 
 @pytest.fixture(autouse=True)
-def utc() -> Iterator[None]:
-    """Local time is UTC so expiry times in snapshots never depend on the machine."""
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time is UTC so expiry times in snapshots never depend on the machine;
+    colours do not depend on the caller's NO_COLOR either."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
     old = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
     time.tzset()

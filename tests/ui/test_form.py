@@ -385,3 +385,23 @@ async def test_authorize_button_uses_the_runtime_hook(app, seeded) -> None:
         await pilot.press("ctrl+t")  # troubleshooting hook, with the form's first issue
         await pilot.pause()
         assert any("troubleshooting" in m for m in messages(app))
+
+
+async def test_public_client_chosen_by_keyboard_needs_no_secret(app, store) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "kiosk")
+        await pilot.press("tab")
+        await type_text(pilot, CLIENT_ID)
+        await pilot.press("tab")
+        assert app.focused.id == "f-client_type"
+        await pilot.press("enter", "down", "enter")  # open the list, pick "public"
+        await pilot.pause()
+        assert app.screen.query_one(AccountForm).to_model().client_type == "public"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert any("Saved 'kiosk'" in m for m in messages(app))
+    saved = store.get("kiosk")
+    assert saved.client_type == "public" and saved.client_secret == ""

@@ -61,7 +61,6 @@ class AccountFormScreen(Screen[str | None]):
         self.original: Account = account if account is not None else Account()
         self.saved_id: str | None = None
         self.taken_labels = taken_labels
-        self._last_dirty: bool | None = None
 
     @property
     def xapp(self) -> ExoApp:
@@ -94,7 +93,6 @@ class AccountFormScreen(Screen[str | None]):
         self.title = "New account" if self.is_new else f"Account {name!r}"
         self.sub_title = "unsaved changes" if dirty else (
             "not saved yet" if self.is_new else "saved")
-        self._last_dirty = dirty
 
     def on_input_changed(self) -> None:
         self._update_title()
@@ -119,8 +117,8 @@ class AccountFormScreen(Screen[str | None]):
         errors = [i for i in issues if i.is_error]
         if errors:
             first = errors[0]
-            more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
-                if len(errors) > 1 else ""
+            others = len(errors) - 1
+            more = f" ({others} more problem{'s' if others > 1 else ''})" if others else ""
             self.notify(f"{refusal_text(first)}{more}",
                         title="Not saved", severity="error", timeout=8)
             form.focus_field(first.field)
