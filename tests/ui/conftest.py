@@ -75,10 +75,9 @@ def store(config_path: Path) -> AccountStore:
 
 
 def build(config_path: Path, clock: FixedClock, **kwargs: object) -> ExoApp:
-    options: dict[str, object] = {"live_interval": None, "cursor_blink": False, **kwargs}
-    app = make_app(config_path, clock=clock, **options)  # type: ignore[arg-type]
-    app.animation_level = "none"  # no smooth scrolling: fewer frames, same picture every run
-    return app
+    options: dict[str, object] = {"live_interval": None, "cursor_blink": False,
+                                  "animations": False, **kwargs}
+    return make_app(config_path, clock=clock, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture

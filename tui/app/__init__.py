@@ -24,6 +24,7 @@ def make_app(
     clock: Callable[[], float] | None = None,
     live_interval: float | None = LIVE_INTERVAL_S,
     cursor_blink: bool = True,
+    animations: bool = True,
     banner: str = "",
     store: Any = None,
 ) -> ExoApp:
@@ -31,7 +32,8 @@ def make_app(
 
     ``clock`` returns epoch seconds (``time.time`` by default; tests pass a fixed one).
     ``live_interval``: seconds between status refreshes in the list (None: never, for tests).
-    ``cursor_blink``: False makes snapshots deterministic.
+    ``cursor_blink`` and ``animations``: False makes screenshots deterministic (and
+    scrolling cheaper over a slow link).
     ``banner``: a line shown above the list (the demo says it is a demo).
     ``store``: an AccountStore to use instead of opening one for ``config_path``.
     """
@@ -40,7 +42,7 @@ def make_app(
     from .main import ExoApp
 
     path = Path(config_path) if config_path is not None else default_config_path()
-    return ExoApp(
+    app = ExoApp(
         config_path=path,
         state_dir=Path(state_dir) if state_dir is not None else None,
         clock=clock,
@@ -49,6 +51,9 @@ def make_app(
         banner=banner,
         store=store,
     )
+    if not animations:
+        app.animation_level = "none"
+    return app
 
 
 __all__ = ["LIVE_INTERVAL_S", "make_app"]
