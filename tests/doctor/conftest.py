@@ -33,9 +33,12 @@ def b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def make_jwt(**claims: Any) -> str:
-    """An unsigned JWT-shaped token with these claims (plus sensible defaults)."""
-    now = int(time.time())
+def make_jwt(*, now: float | None = None, **claims: Any) -> str:
+    """An unsigned JWT-shaped token with these claims (plus sensible defaults).
+
+    ``now`` pins iat/nbf/exp, so a test that compares against a fixed time stays exact.
+    """
+    now = int(time.time() if now is None else now)
     body = {"aud": GRAPH_AUD, "scp": "User.Read", "exp": now + 3600, "nbf": now, "iat": now,
             "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47", "upn": USER, "name": "Demo User"}
     body.update(claims)

@@ -12,11 +12,11 @@ from tui.core.model import ParamRow
 
 from .conftest import GRAPH_AUD, OUTLOOK_AUD, USER, account, b64, make_jwt, outlook_rows
 
-NOW = time.time()
+NOW = float(int(time.time()))
 
 
 def test_decode_reads_the_claims_people_need() -> None:
-    token = make_jwt(aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All SMTP.Send", exp=1_900_000_000,
+    token = make_jwt(now=NOW, aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All SMTP.Send", exp=1_900_000_000,
                      appid="app-guid", iss="https://sts.windows.net/t/")
     info = jwtinfo.decode(token)
     assert info is not None
@@ -40,7 +40,7 @@ def test_audience_kinds(aud: str, kind: str) -> None:
 
 
 def test_user_falls_back_and_audience_may_be_a_list() -> None:
-    info = jwtinfo.decode(make_jwt(upn=None, preferred_username="p@x.example",
+    info = jwtinfo.decode(make_jwt(now=NOW, upn=None, preferred_username="p@x.example",
                                    aud=["api://other", OUTLOOK_AUD]))
     assert info is not None and info.user == "p@x.example" and info.kind == jwtinfo.OUTLOOK
 
@@ -64,7 +64,7 @@ def test_opaque_token_says_it_cannot_be_inspected() -> None:
 
 
 def test_graph_token_matching_graph_rows_passes() -> None:
-    token = make_jwt(scp="User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
+    token = make_jwt(now=NOW, scp="User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
                          "Calendars.ReadWrite Contacts.ReadWrite")
     check, user = check_contents(token, account(), imap=False, smtp=False, now=NOW)
     assert check.status == PASS and user == USER
@@ -77,7 +77,7 @@ def test_graph_token_matching_graph_rows_passes() -> None:
 @pytest.mark.parametrize("aud", [GRAPH_AUD, "00000003-0000-0000-c000-000000000000"])
 def test_graph_token_for_imap_fails(aud: str) -> None:
     """The classic mistake: a Graph token handed to an IMAP or SMTP server."""
-    check, _ = check_contents(make_jwt(aud=aud), account(), imap=True, smtp=True, now=NOW)
+    check, _ = check_contents(make_jwt(now=NOW, aud=aud), account(), imap=True, smtp=True, now=NOW)
     assert check.status == FAIL
     assert "only tokens for https://outlook.office.com" in check.detail
     assert "IMAP.AccessAsUser.All" in check.fix and "exo-oauth refresh work" in check.fix
@@ -86,13 +86,13 @@ def test_graph_token_for_imap_fails(aud: str) -> None:
 @pytest.mark.parametrize("aud", [OUTLOOK_AUD, "https://outlook.office365.com",
                                  "00000002-0000-0ff1-ce00-000000000000"])
 def test_outlook_token_with_both_scopes_passes_for_mail(aud: str) -> None:
-    token = make_jwt(aud=aud, scp="IMAP.AccessAsUser.All SMTP.Send")
+    token = make_jwt(now=NOW, aud=aud, scp="IMAP.AccessAsUser.All SMTP.Send")
     check, _ = check_contents(token, account(**outlook_rows()), imap=True, smtp=True, now=NOW)
     assert check.status == PASS, check
 
 
 def test_outlook_token_lacking_smtp_send_fails_for_smtp_only() -> None:
-    token = make_jwt(aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All")
+    token = make_jwt(now=NOW, aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All")
     acct = account(**outlook_rows())
     imap_only, _ = check_contents(token, acct, imap=True, smtp=False, now=NOW)
     assert imap_only.status == WARN and "does not carry SMTP.Send" in imap_only.detail
@@ -101,7 +101,7 @@ def test_outlook_token_lacking_smtp_send_fails_for_smtp_only() -> None:
 
 
 def test_app_only_token_with_app_roles_passes_for_mail() -> None:
-    token = make_jwt(aud="https://outlook.office365.com", scp=None, upn=None,
+    token = make_jwt(now=NOW, aud="https://outlook.office365.com", scp=None, upn=None,
                      roles=["IMAP.AccessAsApp", "SMTP.SendAsApp"])
     rows = (ParamRow("scope", "https://outlook.office365.com/.default"),)
     check, user = check_contents(token, account(token_params=rows, auth_params=rows),
@@ -111,14 +111,14 @@ def test_app_only_token_with_app_roles_passes_for_mail() -> None:
 
 
 def test_rows_asking_for_outlook_but_a_graph_token_stored_warns() -> None:
-    check, _ = check_contents(make_jwt(), account(**outlook_rows()), imap=False, smtp=False,
+    check, _ = check_contents(make_jwt(now=NOW), account(**outlook_rows()), imap=False, smtp=False,
                               now=NOW)
     assert check.status == WARN and "predates the row" in check.detail
     assert check.fix == "Run `exo-oauth refresh work` for a token that matches the scope row."
 
 
 def test_a_scope_the_row_asks_for_but_the_token_lacks_warns() -> None:
-    check, _ = check_contents(make_jwt(scp="User.Read"), account(), imap=False, smtp=False,
+    check, _ = check_contents(make_jwt(now=NOW, scp="User.Read"), account(), imap=False, smtp=False,
                               now=NOW)
     assert check.status == WARN
     assert "does not carry Mail.ReadWrite, MailboxSettings.ReadWrite" in check.detail
@@ -126,7 +126,7 @@ def test_a_scope_the_row_asks_for_but_the_token_lacks_warns() -> None:
 
 
 def test_a_token_valid_only_in_the_future_points_at_the_clock() -> None:
-    token = make_jwt(scp="User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
+    token = make_jwt(now=NOW, scp="User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
                          "Calendars.ReadWrite Contacts.ReadWrite", nbf=int(NOW) + 3600)
     check, _ = check_contents(token, account(), imap=False, smtp=False, now=NOW)
     assert check.status == WARN and "clock" in check.fix
