@@ -16,8 +16,8 @@ NOW = float(int(time.time()))
 
 
 def test_decode_reads_the_claims_people_need() -> None:
-    token = make_jwt(now=NOW, aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All SMTP.Send", exp=1_900_000_000,
-                     appid="app-guid", iss="https://sts.windows.net/t/")
+    token = make_jwt(now=NOW, aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All SMTP.Send",
+                     exp=1_900_000_000, appid="app-guid", iss="https://sts.windows.net/t/")
     info = jwtinfo.decode(token)
     assert info is not None
     assert info.audience == (OUTLOOK_AUD,) and info.kind == jwtinfo.OUTLOOK
