@@ -11,6 +11,7 @@ full command, which can refresh and explain failures, takes over.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import sys
 import time
@@ -99,6 +100,24 @@ def _parse(argv: Sequence[str]) -> tuple[str | None, str, str, str | None, float
     return config, labels[0], str(fmt), user, min_valid
 
 
+def _still_configured(config_path: os.PathLike[str], token_file: os.PathLike[str],
+                      label: str) -> bool:
+    """Is the account still in the account file (a person may have removed it by hand)?
+
+    A token file is written only while its account is in the file, so if the file
+    has not changed since, the answer is yes without reading it: O(1) however many
+    accounts there are. After an edit, until the account's next refresh, look.
+    """
+    try:
+        if os.stat(config_path).st_mtime_ns <= os.stat(token_file).st_mtime_ns:
+            return True
+        with open(config_path, "rb") as fh:
+            pattern = rb"""(?m)^\s*label\s*=\s*["']""" + re.escape(label.encode()) + rb"""["']"""
+            return re.search(pattern, fh.read()) is not None
+    except OSError:
+        return False
+
+
 def try_token(argv: Sequence[str]) -> int | None:
     """Print the token and return 0, or None to let the full command handle it."""
     parsed = _parse(argv)
@@ -109,13 +128,11 @@ def try_token(argv: Sequence[str]) -> int | None:
         from tui.core import paths, seal, tokens
 
         config_path = paths.config_path(config)
-        with open(config_path, "rb") as fh:  # the account must still be in the file
-            pattern = rb"""(?m)^\s*label\s*=\s*["']""" + re.escape(label.encode()) + rb"""["']"""
-            if not re.search(pattern, fh.read()):
-                return None
+        token_file = tokens.token_path(paths.state_dir(), config_path, label)
+        if not _still_configured(config_path, token_file, label):
+            return None
         sealer = seal.load_sealer(config_path, create=False)
-        state = tokens.read_token_state(
-            tokens.token_path(paths.state_dir(), config_path, label), sealer)
+        state = tokens.read_token_state(token_file, sealer)
         now = time.time()
         if state is None or state.label != label or not state.is_valid(min_valid, now):
             return None
