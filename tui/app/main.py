@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 CSS_FILES = ["app.tcss", "screens/accounts.tcss", "screens/form.tcss", "screens/modals.tcss",
-             "widgets/fields.tcss", "widgets/rows.tcss"]
+             "widgets/fields.tcss", "widgets/rows.tcss", "screens/troubleshoot.tcss"]
 
 RUNTIME_LATER = "arrives with the runtime (the next release); use the command line meanwhile"
 
@@ -32,6 +32,7 @@ class ExoApp(App[None]):
     CSS_PATH: ClassVar[list[str | Path]] = [HERE / name for name in CSS_FILES]  # type: ignore[misc]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", show=False),
+        Binding("t", "troubleshoot", "Troubleshoot", id="app.troubleshoot"),
     ]
 
     def __init__(self, *, config_path: Path, state_dir: Path | None = None,
@@ -101,10 +102,28 @@ class ExoApp(App[None]):
         self.notify(f"Refresh {account.label!r}: {RUNTIME_LATER} "
                     f"(`exo-oauth refresh {account.label}`).", title="Not yet")
 
-    def open_troubleshooting(self, subject: object | None = None) -> None:
-        """Open the troubleshooting panel, preselecting what matches ``subject`` if given."""
-        self.notify(f"The troubleshooting panel {RUNTIME_LATER} "
-                    "(`exo-oauth troubleshoot TEXT`).", title="Not yet")
+    def open_troubleshooting(self, source: object | None = None, *,
+                             label: str | None = None) -> None:
+        """Open the troubleshooting panel; with ``source`` (an exception, OAuthError,
+        validate.Issue or text) its best catalog match is highlighted and the failure
+        shown, redacted. ``label`` puts the account's label into the suggested commands.
+        An open panel is reused."""
+        from .screens.troubleshoot import TroubleshootScreen
+
+        if isinstance(self.screen, TroubleshootScreen):
+            self.screen.show_source(source, label=label)
+            return
+        self.push_screen(TroubleshootScreen(source, label=label))
+
+    def action_troubleshoot(self) -> None:
+        self.open_troubleshooting()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``t`` yields to a screen's own troubleshoot key (which knows what to preselect)."""
+        if action == "troubleshoot":
+            return not hasattr(self.screen, "action_troubleshoot") and not hasattr(
+                self.screen, "show_source")
+        return True
 
     def test_connection(self, account: Account) -> None:
         """Call Graph /me with ``account``'s token and show who it is."""

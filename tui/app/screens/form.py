@@ -51,7 +51,7 @@ class AccountFormScreen(Screen[str | None]):
         Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("escape", "back", "Back", id="form.back"),
         Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="form.troubleshoot",
-                show=False),
+                tooltip="Explain the focused field's problem (or the first one)"),
         Binding("f1", "app.help", "Help", id="form.help"),
     ]
 
@@ -223,8 +223,8 @@ class AccountFormScreen(Screen[str | None]):
         self.xapp.start_authorize(self.original)
 
     def action_troubleshoot(self) -> None:
-        issues = self.form.issues()
-        self.xapp.open_troubleshooting(issues[0] if issues else None)
+        self.xapp.open_troubleshooting(self.form.issue_to_explain(),
+                                       label=self.original.label or None)
 
     def set_token_state(self, state: TokenState) -> None:
         """Hook for the runtime: fresh tokens for this account show without a reload."""

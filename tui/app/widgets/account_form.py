@@ -257,6 +257,23 @@ class AccountForm(VerticalScroll, can_focus=False):
         if widget is not None and widget.focusable:
             widget.focus()
 
+    def issue_to_explain(self) -> Issue | None:
+        """For the troubleshooting key: the focused field's issue (errors first; in a row,
+        that row's), else the first error, else the first warning, else None."""
+        issues = self.issues()
+        focused = self.screen.focused
+        name = self._field_of(focused)
+        row = getattr(focused, "row", None) if name in ("token_params", "auth_params") else None
+        rows = self.editor(name)._rows if row is not None and name else []
+        if row in rows:
+            name = f"{name}[{rows.index(row)}]"  # type: ignore[arg-type]
+        mine = [i for i in issues if name and (i.field == name or i.field.startswith(
+            (name + ".", name + "[")))]
+        for group in (mine, [i for i in issues if i.is_error], issues):
+            if group:
+                return sorted(group, key=lambda i: not i.is_error)[0]
+        return None
+
     def _field_of(self, widget: Widget | None) -> str | None:
         node = widget
         while node is not None and node is not self:
