@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.worker import WorkerState
 
 from tui.app import make_app
 from tui.app.main import ExoApp
@@ -128,7 +130,18 @@ def seeded(store: AccountStore) -> list[Account]:
 async def settle(pilot: object) -> None:
     """Let loading workers finish and the screen catch up."""
     app = pilot.app  # type: ignore[attr-defined]
-    for _ in range(3):
+    for _ in range(4):
         await pilot.pause()  # type: ignore[attr-defined]
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            return
         await app.workers.wait_for_complete()
+
+
+async def paste(pilot: object, text: str) -> None:
+    """What a terminal sends when a person pastes (a GUID, a secret) into the focused field.
+
+    Typing long values key by key costs ~50 ms a key in Pilot; people paste them anyway.
+    """
+    app = pilot.app  # type: ignore[attr-defined]
+    app.focused.post_message(events.Paste(text))
     await pilot.pause()  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from tui.app.widgets.rows import EWS_SCOPES, IMAP_SMTP_SCOPES, ParamRowsEditor, 
 from tui.core.model import GRAPH_SCOPES, ParamRow, default_rows
 from tui.core.store import AccountStore
 
-from .conftest import settle
+from .conftest import paste, settle
 
 EDITORS = ("token_params", "auth_params")
 
@@ -80,7 +80,11 @@ async def test_rows_are_saved_in_order(app, store: AccountStore) -> None:
         form.c["client_secret"].value = "FAKE-secret"
         auth = form.editor("auth_params")
         cell(auth, 0, "value").focus()
-        await pilot.press("ctrl+n", *"login_hint", "tab", *"a@b.c", "ctrl+up")
+        await pilot.press("ctrl+n")
+        await paste(pilot, "login_hint")
+        await pilot.press("tab")
+        await paste(pilot, "a@b.c")
+        await pilot.press("ctrl+up")
         await pilot.press("ctrl+s")
         await pilot.pause()
     saved = store.get("rows")

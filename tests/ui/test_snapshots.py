@@ -14,7 +14,7 @@ import pytest
 from tui.app.widgets.account_form import AccountForm
 from tui.core.store import AccountStore
 
-from .conftest import FixedClock, build, seed, settle
+from .conftest import FixedClock, build, paste, seed, settle
 
 SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
 
@@ -60,7 +60,9 @@ def test_form_validation_errors(snap_compare, home_config: Path, size) -> None:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press(*"ops", "tab", *"not-a-guid", "ctrl+s")
+        await pilot.press(*"ops", "tab")
+        await paste(pilot, "not-a-guid")
+        await pilot.press("ctrl+s")
         await settle(pilot)
 
     assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
@@ -77,8 +79,11 @@ def test_row_editor(snap_compare, home_config: Path, size) -> None:
         await settle(pilot)
         form = pilot.app.screen.query_one(AccountForm)
         form.editor("token_params")._rows[0].cell("value").focus()
-        await pilot.press("ctrl+n", *"login_hint", "tab", *"it@contoso.com")
-        await pilot.press("ctrl+n", *"scope", "tab", *"openid")
+        for name, value in (("login_hint", "it@contoso.com"), ("scope", "openid")):
+            await pilot.press("ctrl+n")
+            await paste(pilot, name)
+            await pilot.press("tab")
+            await paste(pilot, value)
         await settle(pilot)
 
     assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
