@@ -226,7 +226,7 @@ async def test_real_wrong_secret_from_the_fake_idp(app) -> None:
         async with OAuthService() as service:
             try:
                 await service.refresh(account, "FAKE-refresh-token")
-            except Exception as exc:  # noqa: BLE001 - any failure is what the panel takes
+            except Exception as exc:  # any failure is what the panel takes
                 failure = exc
             else:  # pragma: no cover
                 raise AssertionError("a wrong secret was accepted")

@@ -116,13 +116,18 @@ class ExoApp(App[None]):
         self.push_screen(TroubleshootScreen(source, label=label))
 
     def action_troubleshoot(self) -> None:
-        self.open_troubleshooting()
+        """``t``: a screen that knows what to preselect (list, form) decides; else browse."""
+        own = getattr(self.screen, "action_troubleshoot", None)
+        if callable(own):
+            own()
+        else:
+            self.open_troubleshooting()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``t`` yields to a screen's own troubleshoot key (which knows what to preselect)."""
-        if action == "troubleshoot":
-            return not hasattr(self.screen, "action_troubleshoot") and not hasattr(
-                self.screen, "show_source")
+        if action == "troubleshoot":  # not again from inside the panel
+            from .screens.troubleshoot import TroubleshootScreen
+
+            return not isinstance(self.screen, TroubleshootScreen)
         return True
 
     def test_connection(self, account: Account) -> None:
