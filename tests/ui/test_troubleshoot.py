@@ -17,7 +17,7 @@ from tui.core import catalog
 from tui.core.errors import NeedsAuthorization
 from tui.core.oauth_http import oauth_error_from_fields
 
-from .conftest import settle
+from .conftest import paste, settle
 
 TRACE = "0d9c1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
 CORRELATION = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
@@ -67,8 +67,15 @@ async def open_panel(pilot: Any) -> TroubleshootScreen:
 
 
 async def type_filter(pilot: Any, text: str) -> None:
+    """Clear the filter and type ``text`` key by key."""
     await pilot.press("ctrl+u", *text)
     await pilot.pause()
+
+
+async def paste_filter(pilot: Any, text: str) -> None:
+    """Clear the filter and paste ``text`` (what people do with error messages)."""
+    await pilot.press("ctrl+u")
+    await paste(pilot, text)
 
 
 async def test_whole_catalog_then_filter_by_code(app) -> None:
@@ -83,13 +90,13 @@ async def test_whole_catalog_then_filter_by_code(app) -> None:
         assert row_ids(app) == ["aadsts.7000215"]
         assert screen.highlighted_id() == "aadsts.7000215"
         assert plain(screen.query_one("#ts-count", Static)) == f"1 of {total}"
-        await type_filter(pilot, "AADSTS50011")
+        await paste_filter(pilot, "AADSTS50011")
         assert row_ids(app)[0] == "aadsts.50011"
-        await type_filter(pilot, "aadsts700025")  # any case; a second code of an entry
+        await paste_filter(pilot, "aadsts700025")  # any case; a second code of an entry
         assert row_ids(app)[0] == "aadsts.700025"
-        await type_filter(pilot, "90023")
+        await paste_filter(pilot, "90023")
         assert row_ids(app)[0] == "aadsts.700025"
-        await type_filter(pilot, "AADSTS999999")  # unknown: the fallback, with its own link
+        await paste_filter(pilot, "AADSTS999999")  # unknown: the fallback, with its own link
         assert row_ids(app) == ["aadsts.unknown"]
         assert screen.highlighted().link.endswith("code=999999")
         await pilot.press("ctrl+u")
@@ -106,13 +113,13 @@ async def test_filter_by_words_and_pasted_errors(app) -> None:
         for row in screen.rows:  # every hit has both words somewhere in it
             text = " ".join([row.entry.title, row.entry.reason, *row.entry.resolution]).lower()
             assert "redirect" in text and "uri" in text
-        await type_filter(pilot, "Secret EXPIRED")
+        await paste_filter(pilot, "Secret EXPIRED")
         assert row_ids(app)[0] == "aadsts.7000222"
-        await type_filter(pilot, "invalid_grant")
+        await paste_filter(pilot, "invalid_grant")
         assert row_ids(app)[0] == "oauth.invalid_grant"
-        await type_filter(pilot, "error=invalid_client&error_description=AADSTS7000215%3a+bad")
+        await paste_filter(pilot, "error=invalid_client&error_description=AADSTS7000215%3a+bad")
         assert row_ids(app)[0] == "aadsts.7000215"
-        await type_filter(pilot, "zzqx nothing like this")
+        await paste_filter(pilot, "zzqx nothing like this")
         assert row_ids(app) == []
         assert "Nothing in the catalog matches" in plain(screen.query_one("#ts-detail-text"))
         await type_filter(pilot, "a/b")  # / is a character while typing, not the filter key
@@ -122,7 +129,7 @@ async def test_filter_by_words_and_pasted_errors(app) -> None:
 async def test_detail_pane_and_keyboard_moves(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_panel(pilot)
-        await type_filter(pilot, "AADSTS7000215")
+        await paste_filter(pilot, "AADSTS7000215")
         entry = catalog.get("aadsts.7000215")
         assert entry is not None
         detail = plain(screen.query_one("#ts-detail-text", Static))
@@ -202,7 +209,7 @@ async def test_copy_keys_apply_only_with_something_to_copy(app) -> None:
                             "troubleshoot.copy_timestamp", "troubleshoot.copy_ticket"}
         await pilot.press("f3", "f6")  # nothing failed: nothing to copy, nothing happens
         assert copied == []
-        await type_filter(pilot, "signin.cancelled")  # an entry without a Microsoft page
+        await paste_filter(pilot, "signin.cancelled")  # an entry without a Microsoft page
         assert screen.highlighted_id() == "signin.cancelled"
         assert screen.check_action("copy", ("link",)) is False
         app.open_troubleshooting(wrong_secret_error())  # reuses the open panel

@@ -101,6 +101,9 @@ class TroubleshootScreen(Screen[None]):
         self._entries = catalog.load()
         self._source = source
         self._label = label
+        self._shown_rows: tuple[int, list[tuple[str, bool]]] | None = None
+        self._shown_detail: tuple[object, Failure | None] | None = None
+        self._link_shown = False
 
     @property
     def HELP_KEYS(self) -> list[tuple[str, list[type]]]:
@@ -158,6 +161,7 @@ class TroubleshootScreen(Screen[None]):
         with filter_input.prevent(Input.Changed):
             filter_input.value = ""
         self._apply_filter("", select_id=top.entry.id if top else None)
+        self.refresh_bindings()  # the copy keys depend on the failure
 
     def _show_failure(self, failure: Failure) -> None:
         self.query_one("#ts-failure-title", Static).update(
@@ -206,8 +210,18 @@ class TroubleshootScreen(Screen[None]):
 
     def _fill(self, select_id: str | None) -> None:
         table = self.query_one(CatalogTable)
-        table.clear()
         width = self._title_width()
+        shown = (width, [(r.entry.id, r.matched) for r in self.rows])
+        if shown != self._shown_rows:  # typing often leaves the list as it was
+            self._shown_rows = shown
+            self._add_rows(table, width)
+        index = next((i for i, r in enumerate(self.rows) if r.entry.id == select_id), 0)
+        if self.rows:
+            table.move_cursor(row=index, animate=False)
+        self._show_detail()
+
+    def _add_rows(self, table: CatalogTable, width: int) -> None:
+        table.clear()
         for row in self.rows:
             code = Text(ellipsize(trouble.code_label(row.entry), CODE_WIDTH))
             title = Text(ellipsize(row.entry.title, width))
@@ -215,10 +229,6 @@ class TroubleshootScreen(Screen[None]):
                 code.stylize("bold")
                 title.stylize("bold")
             table.add_row(code, title, key=row.entry.id)
-        index = next((i for i, r in enumerate(self.rows) if r.entry.id == select_id), 0)
-        if self.rows:
-            table.move_cursor(row=index, animate=False)
-        self._show_detail()
 
     def highlighted_id(self) -> str | None:
         table = self.query_one(CatalogTable)
@@ -253,8 +263,12 @@ class TroubleshootScreen(Screen[None]):
     def _show_detail(self) -> None:
         text = self.query_one("#ts-detail-text", Static)
         row = self.highlighted()
+        query = self.query_one(FilterInput).value.strip()
+        key = (row.entry.id, row.link, row.matched) if row else query
+        if (key, self.failure) == self._shown_detail:
+            return  # repainting the same advice costs a frame for nothing
+        self._shown_detail = (key, self.failure)
         if row is None:
-            query = self.query_one(FilterInput).value.strip()
             text.update(Content.assemble(
                 ("Nothing in the catalog matches ", ""), (repr(query), "bold"), ".\n\n",
                 "Try a code (7000215), an error name (invalid_grant) or fewer words; "
@@ -262,7 +276,9 @@ class TroubleshootScreen(Screen[None]):
         else:
             text.update(self._detail(row))
         self.query_one(DetailPane).scroll_home(animate=False)
-        self.refresh_bindings()
+        if bool(row and row.link) != self._link_shown:  # f2 comes and goes with the link
+            self._link_shown = bool(row and row.link)
+            self.refresh_bindings()
 
     def _color(self, name: str) -> str:
         return str(self.app.get_css_variables().get(name, ""))
