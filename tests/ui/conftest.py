@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.widget import Widget
 from textual.worker import WorkerState
 
 from tui.app import make_app
@@ -137,11 +138,17 @@ async def settle(pilot: object) -> None:
         await app.workers.wait_for_complete()
 
 
-async def paste(pilot: object, text: str) -> None:
+async def paste(pilot: object, text: str, into: Widget | None = None) -> None:
     """What a terminal sends when a person pastes (a GUID, a secret) into the focused field.
 
     Typing long values key by key costs ~50 ms a key in Pilot; people paste them anyway.
+    ``into``: the widget that should have the focus by now (waits for it, then checks).
     """
     app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(20):  # focus() lands a moment later than the key that caused it
+        await pilot.pause()  # type: ignore[attr-defined]
+        if into is None or app.focused is into:
+            break
+    assert into is None or app.focused is into, (app.focused, into)
     app.focused.post_message(events.Paste(text))
     await pilot.pause()  # type: ignore[attr-defined]

@@ -138,23 +138,24 @@ async def test_inline_issues_on_blur_errors_and_warnings_differ(app) -> None:
         await pilot.press("n")
         await pilot.pause()
         label = issue_of(app, "label")
-        assert not label.issue_line.display  # nothing shouted before the person typed
+        assert label.issue_text == ""  # nothing shouted before the person typed
         await pilot.press("tab")  # leave Label empty
         await pilot.pause()
-        assert label.has_class("-error") and label.issue_line.display
-        assert "Label is required" in str(label.issue_line.render())
+        assert label.has_class("-error")
+        assert "Label is required" in label.issue_text
+        assert "Label is required" in str(label.note.render())
         await paste(pilot, "not-a-guid")
         await pilot.press("tab")
         await pilot.pause()
         cid = issue_of(app, "client_id")
         assert cid.has_class("-warning") and not cid.has_class("-error")
-        assert cid.issue_line.has_class("-warning")
-        assert "GUID" in str(cid.issue_line.render())
+        assert cid.issue_text.startswith("! Warning:") and "GUID" in cid.issue_text
+        assert cid.note.issue is not None and not cid.note.issue.is_error
         # fixing the label clears its error as soon as it is typed
         app.screen.query_one("#f-label", Input).focus()
         await type_text(pilot, "ok")
         await pilot.pause()
-        assert not label.has_class("-error") and not label.issue_line.display
+        assert not label.has_class("-error") and label.issue_text == ""
 
 
 async def test_warnings_allow_save(app, store: AccountStore) -> None:
@@ -183,7 +184,7 @@ async def test_taken_label_is_an_error(app, seeded, config_path: Path) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.focused.id == "f-label"
-        assert "already labelled" in str(issue_of(app, "label").issue_line.render())
+        assert "already labelled" in issue_of(app, "label").issue_text
 
 
 async def test_unsaved_changes_guard(app, seeded, store: AccountStore) -> None:
@@ -303,7 +304,7 @@ async def test_tenant_helper_fills_urls(app) -> None:
         await pilot.press("enter")
         await pilot.pause()
         tenant = issue_of(app, "tenant")
-        assert tenant.has_class("-error") and "not a tenant" in str(tenant.issue_line.render())
+        assert tenant.has_class("-error") and "not a tenant" in tenant.issue_text
         assert form.to_model().token_url.startswith("https://login.microsoftonline.us/fabrikam")
 
 
@@ -340,6 +341,15 @@ async def test_secret_reveal_and_token_copy(app, seeded, clock) -> None:
         assert "30 characters" in str(screen.query_one("#f-access_token").render())
         assert "(in 60 min)" in str(screen.query_one("#f-expiry").render())
         assert screen.sub_title == "saved"
+
+
+async def test_opening_an_account_changes_nothing(app, seeded) -> None:
+    """The cloud list reports its first value on mount; that must not refill the URLs."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_account(pilot, 0)
+        await settle(pilot)
+        assert screen.sub_title == "saved" and not screen.dirty
+        assert not [m for m in messages(app) if "Filled" in m]
 
 
 async def test_tab_order_is_visual_order(app) -> None:

@@ -61,7 +61,7 @@ def test_form_validation_errors(snap_compare, home_config: Path, size) -> None:
         await pilot.press("n")
         await settle(pilot)
         await pilot.press(*"ops", "tab")
-        await paste(pilot, "not-a-guid")
+        await paste(pilot, "not-a-guid", into=pilot.app.screen.query_one("#f-client_id"))
         await pilot.press("ctrl+s")
         await settle(pilot)
 
@@ -78,12 +78,15 @@ def test_row_editor(snap_compare, home_config: Path, size) -> None:
         await pilot.press("down", "down", "enter")  # helpdesk: an IMAP scope row
         await settle(pilot)
         form = pilot.app.screen.query_one(AccountForm)
-        form.editor("token_params")._rows[0].cell("value").focus()
-        for name, value in (("login_hint", "it@contoso.com"), ("scope", "openid")):
+        editor = form.editor("token_params")
+        editor._rows[0].cell("value").focus()
+        for row, (name, value) in enumerate((("login_hint", "it@contoso.com"),
+                                             ("scope", "openid")), start=1):
             await pilot.press("ctrl+n")
-            await paste(pilot, name)
+            await paste(pilot, name, into=editor._rows[row].cell("name"))
             await pilot.press("tab")
-            await paste(pilot, value)
+            await paste(pilot, value, into=editor._rows[row].cell("value"))
+        await settle(pilot)
         await settle(pilot)
 
     assert snap_compare(build(home_config, FixedClock()), terminal_size=size,

@@ -125,6 +125,7 @@ class AccountForm(VerticalScroll, can_focus=False):
                                      a.auto_refresh, id="f-auto_refresh"),
         }
         self._tenant_filled = self._tenant_of(a)
+        self._cloud = cloud_of_url(a.authorize_url) or "global"  # Select.value: set on mount
 
     @staticmethod
     def _tenant_of(a: Account) -> str:
@@ -201,6 +202,8 @@ class AccountForm(VerticalScroll, can_focus=False):
         self.c["client_auth"].value = account.client_auth  # type: ignore[attr-defined]
         self.c["auto_refresh"].value = account.auto_refresh  # type: ignore[attr-defined]
         self.c["tenant"].value = self._tenant_filled = self._tenant_of(account)  # type: ignore[attr-defined]
+        self._cloud = cloud_of_url(account.authorize_url) or "global"
+        self.c["cloud"].value = self._cloud  # type: ignore[attr-defined]
         self.editor("token_params").load_rows(account.token_params)
         self.editor("auth_params").load_rows(account.auth_params)
         self._show_tokens(account.access_token, account.refresh_token,
@@ -306,8 +309,11 @@ class AccountForm(VerticalScroll, can_focus=False):
         self.refresh_issues()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "f-cloud" and self.c["tenant"].value.strip():  # type: ignore[attr-defined]
-            self.fill_urls()
+        if event.select.id == "f-cloud" and event.value != self._cloud:
+            # Select also reports its first value once mounted: only a real change refills
+            self._cloud = str(event.value)
+            if self.c["tenant"].value.strip():  # type: ignore[attr-defined]
+                self.fill_urls()
         self.refresh_issues()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:

@@ -11,7 +11,6 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -119,32 +118,60 @@ class TokenView(Static, can_focus=True):
                     timeout=4)
 
 
-class Field(Horizontal):
-    """Title column + (control, hint, issue line)."""
+class FieldNote(Static):
+    """The hint under a control, followed by the field's issue (if any) in its colour.
+
+    One widget for both keeps the form small: every extra widget costs on each
+    keystroke, since Textual re-lays out the screen while an input scrolls.
+    """
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(Content(hint), classes="note")
+        self.hint = hint
+        self.issue: Issue | None = None
+        self._shown: tuple[Issue | None, int] | None = None
+
+    def show(self, issues: list[Issue]) -> None:
+        issue, extra = pick_issue(issues)
+        if self._shown == (issue, extra):
+            return
+        self._shown = (issue, extra)
+        self.issue = issue
+        if issue is None:
+            self.update(Content(self.hint))
+            return
+        colour = "$text-error" if issue.is_error else "$text-warning"
+        self.update(Content.assemble(self.hint, "\n", (issue_markup(issue, extra), colour)))
+
+    @property
+    def issue_text(self) -> str:
+        return issue_markup(self.issue) if self.issue else ""
+
+
+class Field(Widget):
+    """Title (left, over two rows) | control, then hint and issue underneath."""
 
     def __init__(self, title: str, control: Widget, hint: str, *, field_name: str,
                  required: bool = False, **kwargs: object) -> None:
         super().__init__(classes="field", **kwargs)  # type: ignore[arg-type]
         self.title = title
         self.control = control
-        self.hint = hint
         self.field_name = field_name
         self.required = required
-        self.issue_line = IssueLine(classes="issue")
+        self.note = FieldNote(hint)
 
     def compose(self) -> ComposeResult:
         star = " [b $error]*[/]" if self.required else ""
         yield Static(f"{self.title}{star}", classes="field-title")
-        with Vertical(classes="field-body"):
-            yield self.control
-            yield Static(self.hint, classes="hint")
-            yield self.issue_line
+        yield self.control
+        yield self.note
 
-    def on_mount(self) -> None:
-        self.issue_line.display = False
+    @property
+    def issue_text(self) -> str:
+        return self.note.issue_text
 
     def show_issues(self, issues: list[Issue]) -> None:
-        self.issue_line.show(issues)
+        self.note.show(issues)
         issue, _ = pick_issue(issues)
         self.set_class(issue is not None and issue.is_error, "-error")
         self.set_class(issue is not None and not issue.is_error, "-warning")
