@@ -85,6 +85,7 @@ async def test_whole_catalog_then_filter_by_code(app) -> None:
         assert screen.query_one(CatalogTable).row_count == total
         assert plain(screen.query_one("#ts-count", Static)) == f"{total} entries"
         assert isinstance(app.focused, FilterInput)
+        assert "-wide" in screen.classes  # table and advice side by side from 100 columns
         assert not screen.query_one("#ts-failure").display  # nothing failed
         await type_filter(pilot, "7000215")
         assert row_ids(app) == ["aadsts.7000215"]
