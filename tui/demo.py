@@ -33,9 +33,9 @@ class Demo:
 
     @property
     def banner(self) -> str:
-        return (f"DEMO: local identity provider at {self.base_url}; nothing here talks to "
-                "Microsoft. Try a on 'demo-signin', watch 'demo-live' refresh, "
-                "a on 'demo-wrong-secret'.")
+        return (f"DEMO: a local stand-in for Microsoft at {self.base_url}; nothing here "
+                "reaches Microsoft. Press a on demo-signin to sign in, watch demo-live "
+                "refresh by itself, press a on demo-wrong-secret to see a failure explained.")
 
 
 def point_env_at(root: Path) -> None:

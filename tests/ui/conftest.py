@@ -78,8 +78,8 @@ def store(config_path: Path) -> AccountStore:
 
 
 def build(config_path: Path, clock: FixedClock, **kwargs: object) -> ExoApp:
-    options: dict[str, object] = {"live_interval": None, "cursor_blink": False,
-                                  "animations": False, **kwargs}
+    options: dict[str, object] = {"live_interval": None, "refresh_every": None,
+                                  "cursor_blink": False, "animations": False, **kwargs}
     return make_app(config_path, clock=clock, **options)  # type: ignore[arg-type]
 
 

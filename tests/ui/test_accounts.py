@@ -140,15 +140,14 @@ async def test_delete_asks_and_cancel_keeps(app, seeded, store, config_path) -> 
             raise AssertionError("deleted account still there")
 
 
-async def test_runtime_keys_say_they_come_later(app, seeded) -> None:
+async def test_runtime_keys_open_the_runtime(app, seeded) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for key in ("a", "r"):
-            await pilot.press(key)
-            await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("Authorize 'shared-mailbox'" in m for m in messages)
-        assert any("Refresh 'shared-mailbox'" in m for m in messages)
+        await pilot.press("a")  # the authorize modal (issue 6); escape leaves it untouched
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AuthorizeScreen"
+        await pilot.press("escape")
+        await pilot.pause()
         assert isinstance(app.screen, AccountsScreen)
         await pilot.press("t")  # the troubleshooting panel is real now
         await pilot.pause()
@@ -219,10 +218,11 @@ async def test_runtime_keys_call_one_hook_each(app, seeded) -> None:
     calls: list[tuple[str, object]] = []
     app.start_authorize = lambda account: calls.append(("authorize", account.label))
     app.start_refresh = lambda account: calls.append(("refresh", account.label))
-    app.open_troubleshooting = lambda subject=None: calls.append(("troubleshoot", subject))
+    app.test_connection = lambda account: calls.append(("test", account.label))
+    app.open_troubleshooting = lambda subject=None, **kw: calls.append(("troubleshoot", subject))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("down", "down")  # helpdesk
-        await pilot.press("a", "r", "t")
-    assert calls == [("authorize", "helpdesk"), ("refresh", "helpdesk"),
+        await pilot.press("a", "r", "c", "t")
+    assert calls == [("authorize", "helpdesk"), ("refresh", "helpdesk"), ("test", "helpdesk"),
                      ("troubleshoot", None)]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .main import ExoApp
 
 LIVE_INTERVAL_S = 30.0
+AUTO_REFRESH_EVERY_S = 30.0
 
 
 def make_app(
@@ -27,6 +28,9 @@ def make_app(
     animations: bool = True,
     banner: str = "",
     store: Any = None,
+    refresh_every: float | None = AUTO_REFRESH_EVERY_S,
+    refresh_margin: float = 300.0,
+    service_factory: Callable[[Any], Any] | None = None,
 ) -> ExoApp:
     """Build the exo-oauth app.
 
@@ -36,6 +40,11 @@ def make_app(
     scrolling cheaper over a slow link).
     ``banner``: a line shown above the list (the demo says it is a demo).
     ``store``: an AccountStore to use instead of opening one for ``config_path``.
+    ``refresh_every``: seconds between auto-refresh checks (at most 30 so a machine that
+    slept catches up soon; None: no auto-refresh, for tests). Accounts with auto-refresh
+    on are refreshed ``refresh_margin`` seconds before their token expires.
+    ``service_factory``: builds the app's one OAuthService from a core clock (the app's
+    ``clock`` in the core's shape); tests pass one whose waits return at once.
     """
     from tui.core.paths import config_path as default_config_path
 
@@ -50,10 +59,13 @@ def make_app(
         cursor_blink=cursor_blink,
         banner=banner,
         store=store,
+        refresh_every=refresh_every,
+        refresh_margin=refresh_margin,
+        service_factory=service_factory,
     )
     if not animations:
         app.animation_level = "none"
     return app
 
 
-__all__ = ["LIVE_INTERVAL_S", "make_app"]
+__all__ = ["AUTO_REFRESH_EVERY_S", "LIVE_INTERVAL_S", "make_app"]

@@ -1,7 +1,8 @@
 """The App: owns the store, the clock and the runtime hooks every screen calls.
 
-Issue 6 (authorize, refresh, troubleshooting, test connection) replaces the four
-``start_*``/``open_*``/``test_*`` methods below; screens only ever call these.
+Screens only ever call ``start_authorize``, ``start_refresh``, ``test_connection``
+(runtime.py: workers, the one OAuth service, auto-refresh, failure routing) and
+``open_troubleshooting``.
 """
 
 from __future__ import annotations
@@ -15,19 +16,20 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tui.core.model import Account, TokenState
+from tui.core.model import DEFAULT_MARGIN_S, TokenState
+
+from .runtime import Runtime, ServiceFactory
 
 if TYPE_CHECKING:
     from tui.core.store import AccountStore
 
 HERE = Path(__file__).parent
 CSS_FILES = ["app.tcss", "screens/accounts.tcss", "screens/form.tcss", "screens/modals.tcss",
-             "widgets/fields.tcss", "widgets/rows.tcss", "screens/troubleshoot.tcss"]
+             "widgets/fields.tcss", "widgets/rows.tcss", "screens/troubleshoot.tcss",
+             "screens/authorize.tcss"]
 
-RUNTIME_LATER = "arrives with the runtime (the next release); use the command line meanwhile"
 
-
-class ExoApp(App[None]):
+class ExoApp(Runtime, App[None]):
     TITLE = "exo-oauth"
     CSS_PATH: ClassVar[list[str | Path]] = [HERE / name for name in CSS_FILES]  # type: ignore[misc]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,7 +39,9 @@ class ExoApp(App[None]):
 
     def __init__(self, *, config_path: Path, state_dir: Path | None = None,
                  clock: Callable[[], float] | None = None, live_interval: float | None = 30.0,
-                 cursor_blink: bool = True, banner: str = "", store: Any = None) -> None:
+                 cursor_blink: bool = True, banner: str = "", store: Any = None,
+                 refresh_every: float | None = 30.0, refresh_margin: float = DEFAULT_MARGIN_S,
+                 service_factory: ServiceFactory | None = None) -> None:
         super().__init__()
         self.config_path = config_path
         self.state_dir = state_dir
@@ -49,6 +53,14 @@ class ExoApp(App[None]):
         from .text import display_path
 
         self.sub_title = display_path(config_path)
+        self.init_runtime(refresh_every=refresh_every, margin=refresh_margin,
+                          service_factory=service_factory)
+
+    def on_mount(self) -> None:
+        self.start_runtime()
+
+    async def on_unmount(self) -> None:
+        await self.close_runtime()
 
     # -- shared services ----------------------------------------------------------------
     @property
@@ -91,17 +103,7 @@ class ExoApp(App[None]):
                                 f" ({key})", _runner(self, binding.action, active.node))
         yield from super().get_system_commands(screen)
 
-    # -- runtime hooks: issue 6 fills these in -------------------------------------------
-    def start_authorize(self, account: Account) -> None:
-        """Sign in for ``account`` and store its tokens (modal + exclusive worker)."""
-        self.notify(f"Authorize {account.label!r}: {RUNTIME_LATER} "
-                    f"(`exo-oauth authorize {account.label}`).", title="Not yet")
-
-    def start_refresh(self, account: Account) -> None:
-        """Refresh ``account``'s access token now (exclusive worker)."""
-        self.notify(f"Refresh {account.label!r}: {RUNTIME_LATER} "
-                    f"(`exo-oauth refresh {account.label}`).", title="Not yet")
-
+    # -- runtime hooks (start_authorize & co. come from Runtime) -------------------------
     def open_troubleshooting(self, source: object | None = None, *,
                              label: str | None = None) -> None:
         """Open the troubleshooting panel; with ``source`` (an exception, OAuthError,
@@ -129,11 +131,6 @@ class ExoApp(App[None]):
 
             return not isinstance(self.screen, TroubleshootScreen)
         return True
-
-    def test_connection(self, account: Account) -> None:
-        """Call Graph /me with ``account``'s token and show who it is."""
-        self.notify(f"Test connection {RUNTIME_LATER} (`exo-oauth test {account.label}`).",
-                    title="Not yet")
 
     def publish_token_state(self, state: TokenState) -> None:
         """New token state for one account: update the list row and any open form.

@@ -60,6 +60,8 @@ class AccountsScreen(Screen[None]):
         Binding("d", "delete", "Delete", id="accounts.delete"),
         Binding("a", "authorize", "Authorize", id="accounts.authorize"),
         Binding("r", "refresh", "Refresh", id="accounts.refresh"),
+        Binding("c", "test_connection", "Test", tooltip="Test the connection: call Graph /me "
+                "with the token", id="accounts.test_connection"),
         Binding("t", "troubleshoot", "Troubleshoot", id="accounts.troubleshoot"),
         Binding("question_mark", "app.help", "Help", id="accounts.help"),
         Binding("q", "app.quit", "Quit", id="accounts.quit"),
@@ -73,6 +75,7 @@ class AccountsScreen(Screen[None]):
         self.load_error = ""
         self._mtime: float | None = None
         self._widths: dict[str, int] = {}
+        self.notes: dict[str, str] = {}  # account id -> status shown until new tokens arrive
 
     @property
     def xapp(self) -> ExoApp:
@@ -91,7 +94,7 @@ class AccountsScreen(Screen[None]):
             yield AccountsTable(id="accounts", cursor_type="row", zebra_stripes=True)
             yield Static(id="empty")
             yield Static(id="details")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#empty").display = False
@@ -200,10 +203,12 @@ class AccountsScreen(Screen[None]):
         ]
 
     def _status_cell(self, account: Account, state: TokenState | None, now: float) -> Text:
-        label = text.ellipsize(text.status_text(state, account, now), self._widths["status"])
+        note = self.notes.get(account.id)
+        words = note or text.status_text(state, account, now)
+        label = text.ellipsize(words, self._widths["status"])
         theme = self.app.current_theme
         color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(
-            text.status_style(state, account, now))
+            "bad" if note else text.status_style(state, account, now))
         return Text(label, style=f"bold {color}" if color else "")
 
     def _fill(self, select_id: str | None = None) -> None:
@@ -255,6 +260,8 @@ class AccountsScreen(Screen[None]):
 
     def set_token_state(self, state: TokenState) -> None:
         """Hook for the runtime: one account's tokens changed."""
+        if state.access_token and state != self.states.get(state.account_id):
+            self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
         self.states[state.account_id] = state
         account = self.account_by_id(state.account_id)
         if account is None:
@@ -262,6 +269,19 @@ class AccountsScreen(Screen[None]):
         self.query_one(AccountsTable).update_cell(
             account.id, "status", self._status_cell(account, state, self.xapp.now()))
         self._show_details()
+
+    def set_note(self, account_id: str, note: str | None) -> None:
+        """Hook for the runtime: a status that is not in the token state (a failed sign-in)."""
+        if note:
+            self.notes[account_id] = note
+        else:
+            self.notes.pop(account_id, None)
+        account = self.account_by_id(account_id)
+        if account is not None and self.loaded:
+            self.query_one(AccountsTable).update_cell(
+                account.id, "status",
+                self._status_cell(account, self.states.get(account.id), self.xapp.now()))
+            self._show_details()
 
     def _show_details(self) -> None:
         account = self.selected()
@@ -271,7 +291,7 @@ class AccountsScreen(Screen[None]):
             return
         now = self.xapp.now()
         state = self.states.get(account.id)
-        status = text.status_text(state, account, now)
+        status = self.notes.get(account.id) or text.status_text(state, account, now)
         if state is not None and state.access_token and state.expires_at:
             status += f" ({text.local_time(state.expires_at, now)} local time)"
         if state is not None and state.last_error:
@@ -312,6 +332,13 @@ class AccountsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit", "delete", "authorize", "refresh"):
             return self.selected() is not None
+        if action == "test_connection":
+            account = self.selected()
+            if account is None:
+                return False
+            state = self.states.get(account.id)
+            has_token = state is not None and bool(state.access_token or state.refresh_token)
+            return True if has_token or account.is_app_only else None  # greyed: no token
         return True
 
     def action_new(self) -> None:
@@ -363,7 +390,16 @@ class AccountsScreen(Screen[None]):
         if account is not None:
             self.xapp.start_refresh(account)
 
+    def action_test_connection(self) -> None:
+        account = self.selected()
+        if account is not None:
+            self.xapp.test_connection(account)
+
     def action_troubleshoot(self) -> None:
+        """The selected account's failure (this run's, else the one on disk), if any."""
         account = self.selected()
         state = self.states.get(account.id) if account else None
-        self.xapp.open_troubleshooting(state.last_error if state and state.last_error else None)
+        failure = self.xapp.last_failure(account.id) if account else None
+        self.xapp.open_troubleshooting(
+            failure or (state.last_error if state and state.last_error else None),
+            label=account.label if account else None)

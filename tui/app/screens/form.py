@@ -52,6 +52,8 @@ class AccountFormScreen(Screen[str | None]):
         Binding("escape", "back", "Back", id="form.back"),
         Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="form.troubleshoot",
                 tooltip="Explain the focused field's problem (or the first one)"),
+        Binding("ctrl+g", "test_connection", "Test", tooltip="Test the connection: call "
+                "Graph /me with the token", id="form.test_connection"),
         Binding("f1", "app.help", "Help", id="form.help"),
     ]
 
@@ -222,6 +224,21 @@ class AccountFormScreen(Screen[str | None]):
             return
         self.xapp.start_authorize(self.original)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "test_connection":
+            if self.is_new:
+                return False
+            has_token = bool(self.original.access_token or self.original.refresh_token)
+            return True if has_token or self.original.is_app_only else None  # greyed
+        return True
+
+    def action_test_connection(self) -> None:
+        if self.is_new or self.dirty:
+            self.notify("Save the account first (ctrl+s); the test uses the saved settings.",
+                        severity="warning")
+            return
+        self.xapp.test_connection(self.original)
+
     def action_troubleshoot(self) -> None:
         self.xapp.open_troubleshooting(self.form.issue_to_explain(),
                                        label=self.original.label or None)
@@ -235,6 +252,7 @@ class AccountFormScreen(Screen[str | None]):
                                 refresh_token=state.refresh_token,
                                 access_token_expires_at=state.expires_at)
         self._update_title()
+        self.refresh_bindings()
 
 
 AccountFormScreen.HELP_KEYS = [
