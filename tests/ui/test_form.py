@@ -31,6 +31,19 @@ def messages(app) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
+async def said(pilot, match) -> bool:
+    """True once a toast whose "title: message" satisfies ``match`` has been shown.
+
+    Toasts arrive as messages; on a busy machine Pilot's idle check can return
+    before they land, so look a few times instead of once.
+    """
+    for _ in range(40):
+        if any(match(m) for m in messages(pilot.app)):
+            return True
+        await pilot.pause()
+    return False
+
+
 def issue_of(app, field: str) -> Field:
     return app.screen.query_one(f"#field-{field}", Field)
 
@@ -67,7 +80,7 @@ async def test_create_account_by_keyboard_secret_sealed(app, config_path: Path) 
         await pilot.press("enter")  # fills both URLs
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert any("Saved 'team-mailbox'" in m for m in messages(app))
+        assert await said(pilot, lambda m: "Saved 'team-mailbox'" in m)
         assert app.screen.sub_title == "saved"
         await pilot.press("escape")
         await settle(pilot)
@@ -121,14 +134,14 @@ async def test_errors_block_save_and_move_focus(app, config_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, AccountFormScreen)
         assert app.focused.id == "f-client_id"
-        assert any(m.startswith("Not saved: Client ID") for m in messages(app))
+        assert await said(pilot, lambda m: m.startswith("Not saved: Client ID"))
         assert issue_of(app, "client_id").has_class("-error")
         assert not config_path.exists()
         await paste(pilot, CLIENT_ID)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.focused.id == "f-client_secret"
-        assert any(m.startswith("Not saved: Client secret") for m in messages(app))
+        assert await said(pilot, lambda m: m.startswith("Not saved: Client secret"))
         assert not config_path.exists()
 
 
@@ -169,7 +182,7 @@ async def test_warnings_allow_save(app, store: AccountStore) -> None:
         app.screen.query_one("#f-client_secret", Input).value = NEW_SECRET
         await pilot.press("ctrl+s")  # URLs still hold <tenant-id>: warnings too
         await pilot.pause()
-        assert any("Saved 'lab' with" in m and "warning" in m for m in messages(app))
+        assert await said(pilot, lambda m: "Saved 'lab' with" in m and "warning" in m)
         issues = app.screen.query_one(AccountForm).issues()
         assert issues and not [i for i in issues if i.is_error]
     assert store.get("lab").client_id == "not-a-guid"
@@ -384,14 +397,21 @@ async def test_authorize_button_uses_the_runtime_hook(app, seeded) -> None:
         button = screen.query_one("#f-authorize")
         button.focus()
         await pilot.press("enter")
-        await pilot.pause()
+        for _ in range(40):
+            if calls:
+                break
+            await pilot.pause()
         assert [a.label for a in calls] == ["shared-mailbox"]
         screen.query_one("#f-redirect_uri", Input).value = "http://localhost:9000"
         button.focus()
+        for _ in range(40):  # a Button ignores Enter for 0.2 s after a press
+            if not button.has_class("-active"):
+                break
+            await pilot.pause(0.05)
         await pilot.press("enter")
         await pilot.pause()
         assert len(calls) == 1  # unsaved edits: asks to save first
-        assert any("Save the account first" in m for m in messages(app))
+        assert await said(pilot, lambda m: "Save the account first" in m)
         await pilot.press("ctrl+t")  # the troubleshooting panel (tests/ui/test_troubleshoot*)
         await pilot.pause()
         assert type(app.screen).__name__ == "TroubleshootScreen"
@@ -412,6 +432,6 @@ async def test_public_client_chosen_by_keyboard_needs_no_secret(app, store) -> N
         assert app.screen.query_one(AccountForm).to_model().client_type == "public"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert any("Saved 'kiosk'" in m for m in messages(app))
+        assert await said(pilot, lambda m: "Saved 'kiosk'" in m)
     saved = store.get("kiosk")
     assert saved.client_type == "public" and saved.client_secret == ""
