@@ -184,6 +184,7 @@ async def test_test_connection_shows_who_the_token_belongs_to(
         await pilot.press("down")  # never authorized: the key is greyed
         await pilot.pause()
         assert actions(app)["test_connection"] is False
+        assert actions(app)["refresh"] is False  # nothing to refresh with either
     assert idp.stats()["endpoints"]["me"] == 2
 
 

@@ -9,10 +9,15 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 from tui.core.loopback import check_loopback_redirect
 from tui.core.model import Account, TokenState
+
+if TYPE_CHECKING:
+    from tui.core.loopback import LoopbackReceiver
+    from tui.core.oauth import AuthorizeRequest, OAuthService
 
 DEVICE = "device"
 PASTE = "paste"
@@ -30,6 +35,16 @@ METHODS: dict[str, tuple[str, str, str]] = {
     APP: ("a", "Client credentials (app-only)",
           "The application gets its own token with its secret; nobody signs in."),
 }
+SIGN_IN_HELP = (
+    "Sign in for one account. Device code: open the address on any device and type the "
+    "code (c copies the code, ctrl+l the address). Paste-back: open the address anywhere, "
+    "sign in, paste back the address the browser ends on. Loopback: a one-shot receiver on "
+    "127.0.0.1 here; forward its port with the ssh line shown (s copies it). Escape cancels "
+    "at any point and stops all waiting.")
+STATE_MISMATCH_TEXT = (
+    "That answer belongs to another sign-in (its state value differs), so it was not used. "
+    "Paste the address from the tab you opened with the link above, or press Escape and "
+    "start again.")
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,41 @@ def suggest(account: Account, env: Mapping[str, str] | None = None,
                           "browser here can hand the answer straight back.")
     return Suggestion(PASTE, "Suggested because this machine has a display, and the "
                       "redirect URI is not a local one, so loopback cannot be used.")
+
+
+async def open_receiver(service: OAuthService, account: Account
+                        ) -> tuple[LoopbackReceiver, AuthorizeRequest, str]:
+    """A listening loopback receiver, the authorize request that redirects to it, and a note.
+
+    The redirect URI's port is used; when it is busy and the provider is Microsoft (which
+    accepts any port for an http://localhost redirect) a free port is taken instead.
+    """
+    from tui.core import loopback
+    from tui.core.errors import OAuthError
+    from tui.core.pkce import new_state
+    from tui.core.tenant import is_microsoft_host
+
+    uri = account.redirect_uri
+    wanted = loopback.check_loopback_redirect(uri, repr(account.label)) or 0
+    state = new_state()
+    path = loopback.redirect_path(uri)
+    receiver = loopback.LoopbackReceiver(state=state, path=path, port=wanted)
+    note = ""
+    try:
+        await receiver.start()
+    except OAuthError:
+        if not wanted or not is_microsoft_host(account.authorize_url):
+            raise
+        receiver = loopback.LoopbackReceiver(state=state, path=path, port=0)
+        await receiver.start()
+        note = f"Port {wanted} is busy here, so the receiver took {receiver.port}. "
+    try:
+        request = service.authorize_request(
+            account, redirect_uri=loopback.loopback_redirect(uri, receiver.port), state=state)
+    except BaseException:
+        await receiver.close()
+        raise
+    return receiver, request, note
 
 
 @dataclass(frozen=True)

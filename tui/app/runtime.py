@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 ServiceFactory = Callable[["Clock"], "OAuthService"]
 
+AUTO_CONCURRENCY = 8  # auto-refreshes in flight at once (a file with hundreds of accounts)
 TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
           "test": "Connection test failed", "auto": "Auto-refresh failed"}
 
@@ -100,6 +101,7 @@ class Runtime:
         self._jobs: dict[Worker[Any], tuple[str, Account | None]] = {}
         self.failures: dict[str, BaseException] = {}  # account id -> last failure this run
         self._hook_lines: set[str] = set()
+        self._auto_problem = ""
 
     # -- the one OAuth service -----------------------------------------------------------
     def oauth(self) -> OAuthService:
@@ -140,8 +142,10 @@ class Runtime:
             self._job_done(action, account, event.worker.result)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
             if account is None:  # the auto-refresh check itself (e.g. the file is unreadable)
-                self.notify(failure_line(event.worker.error), title=TITLES[action],
-                            severity="warning", timeout=8)
+                line = failure_line(event.worker.error)
+                if line != self._auto_problem:  # said once, not every 30 s
+                    self._auto_problem = line
+                    self.notify(line, title=TITLES[action], severity="warning", timeout=8)
                 return
             self.report_failure(event.worker.error, account=account, action=action)
 
@@ -151,6 +155,7 @@ class Runtime:
         elif action == "test" and account is not None:
             self._after_test(account, result)
         elif action == "auto":
+            self._auto_problem = ""
             for acct, outcome in result:
                 if isinstance(outcome, BaseException):
                     self.report_failure(outcome, account=acct, action="auto", panel=False)
@@ -244,13 +249,14 @@ class Runtime:
                                min_valid=self.auto.margin, force=force)
 
     def _after_refresh(self, account: Account, state: TokenState, *, auto: bool) -> None:
-        self.failures.pop(account.id, None)
+        recovered = self.failures.pop(account.id, None) is not None
         self.auto.succeeded(account.id)
         self.publish_token_state(state)  # type: ignore[attr-defined]
         until = text.expiry_text(state.expires_at, self.clock())
-        if auto:
-            self.notify(f"{account.label!r} refreshed automatically; valid until {until}.",
-                        timeout=4)
+        if auto:  # routine: the status column says it; only a recovery is news
+            if recovered:
+                self.notify(f"{account.label!r} refreshed again after a failure; valid "
+                            f"until {until}.", title="Auto-refresh works again", timeout=6)
         else:
             self.notify(f"{account.label!r} refreshed; valid until {until}.",
                         title="Refreshed", timeout=6)
@@ -307,16 +313,20 @@ class Runtime:
             outcomes.append((account, NeedsAuthorization(
                 f"needs a sign-in before auto-refresh can keep it fresh{why}; press a to "
                 "authorize it.")))
-        for account in due:
-            try:
-                outcome: TokenState | BaseException = await self._refresh(account, force=False)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # one account's failure must not stop the others
-                outcome = exc
-                self.auto.failed(account.id, self.clock(),
-                                 needs_sign_in=isinstance(exc, NeedsAuthorization))
-            outcomes.append((account, outcome))
+        gate = asyncio.Semaphore(AUTO_CONCURRENCY)
+
+        async def one(account: Account) -> tuple[Account, TokenState | BaseException]:
+            async with gate:
+                try:
+                    return account, await self._refresh(account, force=False)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # one account's failure must not stop the others
+                    self.auto.failed(account.id, self.clock(),
+                                     needs_sign_in=isinstance(exc, NeedsAuthorization))
+                    return account, exc
+
+        outcomes += await asyncio.gather(*(one(a) for a in due))
         if outcomes:
             await asyncio.gather(*(fire_hooks(self.store, a, o, log=self._hook_log)
                                    for a, o in outcomes))

@@ -269,6 +269,7 @@ class AccountsScreen(Screen[None]):
         self.query_one(AccountsTable).update_cell(
             account.id, "status", self._status_cell(account, state, self.xapp.now()))
         self._show_details()
+        self.refresh_bindings()  # refresh / test may apply now
 
     def set_note(self, account_id: str, note: str | None) -> None:
         """Hook for the runtime: a status that is not in the token state (a failed sign-in)."""
@@ -330,8 +331,15 @@ class AccountsScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("edit", "delete", "authorize", "refresh"):
+        if action in ("edit", "delete", "authorize"):
             return self.selected() is not None
+        if action == "refresh":  # greyed when there is nothing to refresh with
+            account = self.selected()
+            if account is None:
+                return False
+            state = self.states.get(account.id)
+            can = account.is_app_only or (state is not None and bool(state.refresh_token))
+            return True if can else None
         if action == "test_connection":
             account = self.selected()
             if account is None:

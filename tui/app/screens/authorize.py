@@ -35,10 +35,13 @@ from ..methods import (
     LOOPBACK,
     METHODS,
     PASTE,
+    SIGN_IN_HELP,
+    STATE_MISMATCH_TEXT,
     AuthorizeResult,
     available,
     countdown,
     loopback_problem,
+    open_receiver,
     spaced,
     suggest,
 )
@@ -47,17 +50,16 @@ if TYPE_CHECKING:
     from ..main import ExoApp
 
 LOOPBACK_TIMEOUT_S = 600.0
-STATE_MISMATCH_TEXT = (
-    "That answer belongs to another sign-in (its state value differs), so it was not used. "
-    "Paste the address from the tab you opened with the link above, or press Escape and "
-    "start again.")
 
 
 class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     """Sign in for one account; see the module docstring."""
 
+    HELP_TITLE = "Sign in"
+    HELP_TEXT = SIGN_IN_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="authorize.cancel"),
+        Binding("f1", "app.help", "Help", id="authorize.help", show=False),
         Binding("d", "pick('device')", "Device code", id="authorize.device"),
         Binding("p", "pick('paste')", "Paste-back", id="authorize.paste"),
         Binding("l", "pick('loopback')", "Loopback", id="authorize.loopback"),
@@ -97,6 +99,10 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     @property
     def xapp(self) -> ExoApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def HELP_KEYS(self) -> list[tuple[str, list[type]]]:
+        return [("Sign in", [AuthorizeScreen])]
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -329,34 +335,11 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     # -- loopback ------------------------------------------------------------------------------
     @work(exclusive=True, group="authorize", exit_on_error=False)
     async def _run_loopback(self) -> AuthorizeResult:
-        from tui.core.loopback import (
-            LoopbackReceiver,
-            check_loopback_redirect,
-            loopback_redirect,
-            redirect_path,
-            ssh_forward_line,
-        )
-        from tui.core.pkce import new_state
-        from tui.core.tenant import is_microsoft_host
+        from tui.core.loopback import ssh_forward_line
 
         service = self.xapp.oauth()
-        uri = self.account.redirect_uri
-        wanted = check_loopback_redirect(uri, repr(self.account.label)) or 0
-        state = new_state()
-        receiver = LoopbackReceiver(state=state, path=redirect_path(uri), port=wanted)
-        note = ""
-        try:
-            await receiver.start()
-        except OAuthError:
-            if not wanted or not is_microsoft_host(self.account.authorize_url):
-                raise
-            # Microsoft accepts any port for an http://localhost redirect: take a free one.
-            receiver = LoopbackReceiver(state=state, path=redirect_path(uri), port=0)
-            await receiver.start()
-            note = f"Port {wanted} is busy here, so the receiver took {receiver.port}. "
+        receiver, request, note = await open_receiver(service, self.account)
         try:  # closing (also on cancel) releases the port at once
-            request = service.authorize_request(
-                self.account, redirect_uri=loopback_redirect(uri, receiver.port), state=state)
             self.post_message(self.LoopbackReady(request.url, receiver.port,
                                                  ssh_forward_line(receiver.port), note))
             answer = await receiver.wait(LOOPBACK_TIMEOUT_S)
