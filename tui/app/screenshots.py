@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 SIZE = (100, 30)
 NOW = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC; statuses are relative to it
@@ -36,6 +37,8 @@ TRACE = "3f1c9a52-7d4e-4b8a-9c61-2e5f0a7b8d93"
 CORRELATION = "8b2d4e6f-1a3c-4e5d-9f70-b1c2d3e4f5a6"
 TENANT = "contoso.onmicrosoft.com"
 TENANT_ID = "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+USER_CODE = "EXAMPLE42"
+HOST = "mail-gw01"  # the ssh -L line names this machine; the pictures name a made-up one
 
 Step = Callable[[Any], Awaitable[None]]
 
@@ -99,6 +102,34 @@ def seed(config: Path) -> None:
         store.save_token_state(state)
 
 
+def shot_service(clock: Any) -> Any:
+    """The app's OAuth service for the pictures: real URL building with a fixed state and
+    PKCE challenge, and a device code that waits forever (nothing goes on the network)."""
+    from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+    from tui.core.oauth import AuthorizeRequest, DeviceCode, DeviceProgress, OAuthService
+
+    class ShotService(OAuthService):
+        def authorize_request(self, account: Any, *, redirect_uri: str | None = None,
+                              state: str | None = None) -> AuthorizeRequest:
+            real = super().authorize_request(account, redirect_uri=redirect_uri, state=state)
+            fixed = {"state": "example-state", "code_challenge": "example-pkce-challenge"}
+            parts = urlsplit(real.url)
+            query = [(k, fixed.get(k, v)) for k, v in parse_qsl(parts.query)]
+            url = urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+            return AuthorizeRequest(url, real.state, real.code_verifier, real.redirect_uri)
+
+        async def device_flow(self, account: Any) -> Any:
+            device = DeviceCode(device_code="-", user_code=USER_CODE, expires_in=900,
+                                verification_uri="https://microsoft.com/devicelogin",
+                                interval=5)
+            yield DeviceProgress("started", device, 5, 900)
+            yield DeviceProgress("pending", device, 5, 890, polls=2)
+            await asyncio.Event().wait()  # nobody signs in while the picture is taken
+
+    return ShotService(clock=clock)
+
+
 def wrong_secret_error() -> Exception:
     """What refreshing ops-alerts raised: Microsoft's answer to a Secret ID pasted as the
     secret, read by the real parser (fixed ids so the picture never changes)."""
@@ -120,12 +151,15 @@ def fixture_home() -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="exo-oauth-shots-"))
     saved = dict(os.environ)
     try:
+        for name in list(os.environ):
+            if name.startswith("EXO_OAUTH_") or name in ("NO_COLOR", "DISPLAY",
+                                                         "WAYLAND_DISPLAY"):
+                del os.environ[name]
         os.environ.update(HOME=str(root), XDG_CONFIG_HOME=str(root / ".config"),
                           XDG_STATE_HOME=str(root / ".local" / "state"),
-                          XDG_DATA_HOME=str(root / ".local" / "share"), TZ="UTC")
-        for name in list(os.environ):
-            if name.startswith("EXO_OAUTH_") or name in ("NO_COLOR", "SSH_CONNECTION"):
-                del os.environ[name]
+                          XDG_DATA_HOME=str(root / ".local" / "share"), TZ="UTC",
+                          USER="admin", LOGNAME="admin",
+                          SSH_CONNECTION="203.0.113.7 52144 198.51.100.25 22")
         time.tzset()
         yield root
     finally:
@@ -137,10 +171,13 @@ def fixture_home() -> Iterator[Path]:
 
 # -- driving helpers ----------------------------------------------------------------------
 async def settle(pilot: Any) -> None:
-    """Let loading workers finish and the screen catch up."""
+    """Let loading workers finish and the screen catch up (a sign-in waiting for the
+    person never finishes, so those are not waited for)."""
     for _ in range(4):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        busy = [w for w in pilot.app.workers if w.group != "authorize"]
+        if busy:  # (an empty list would mean "all of them")
+            await pilot.app.workers.wait_for_complete(busy)
     await pilot.pause()
 
 
@@ -192,16 +229,23 @@ async def row_editor(pilot: Any) -> None:
 
 @shot("authorize-device", "Authorize with a device code (no browser on the server)")
 async def authorize_device(pilot: Any) -> None:
-    raise NotImplementedError(
-        "the authorize modal (tui/app/screens/authorize.py) is not committed yet; "
-        "drive it here once it is: 'a' on reports-robot, pick device code")
+    await select(pilot, "reports-robot")
+    await pilot.press("a")  # over SSH the picker suggests the device code
+    await pilot.pause()
+    await pilot.press("d")
+    await pilot.pause()
 
 
 @shot("authorize-loopback", "Authorize through a loopback receiver over ssh -L")
 async def authorize_loopback(pilot: Any) -> None:
-    raise NotImplementedError(
-        "the authorize modal (tui/app/screens/authorize.py) is not committed yet; "
-        "drive it here once it is: 'a' on shared-mailbox, pick loopback")
+    await select(pilot, "shared-mailbox")
+    await pilot.press("a")
+    await pilot.pause()
+    await pilot.press("l")
+    for _ in range(20):  # the receiver starts in a worker; wait until the URL shows
+        await pilot.pause()
+        if pilot.app.screen.values.get("url"):
+            break
 
 
 @shot("troubleshoot", "Troubleshooting panel opened from a failed refresh (AADSTS7000215)")
@@ -231,7 +275,12 @@ async def take(item: Shot, config: Path) -> str:
     from tui.app import make_app
 
     app = make_app(config, clock=lambda: NOW, live_interval=None, cursor_blink=False,
-                   animations=False)
+                   animations=False, refresh_every=None, service_factory=shot_service)
+    with mock.patch("socket.gethostname", return_value=HOST):
+        return await _drive(app, item)
+
+
+async def _drive(app: Any, item: Shot) -> str:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await item.run(pilot)
