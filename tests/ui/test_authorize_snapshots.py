@@ -140,3 +140,15 @@ def test_authorize_loopback_waiting(snap_compare, home_config: Path, size) -> No
         await pilot.pause()
 
     assert snap_compare(app_for(home_config), terminal_size=size, run_before=run_before)
+
+
+def test_no_secret_in_the_modal_snapshots() -> None:
+    """The pictures hold only the stand-in's labelled fake values, never a secret."""
+    folder = Path(__file__).parent / "__snapshots__" / "test_authorize_snapshots"
+    pictures = sorted(folder.glob("*.svg"))
+    assert len(pictures) == 8
+    for picture in pictures:
+        text = picture.read_text()
+        for secret in (SECRET, "FAKE-verifier", "FAKE-device-code", "eyJ"):
+            assert secret not in text, (picture.name, secret)
+        assert "&#160;".join(USER_CODE) in text or "device" not in picture.name

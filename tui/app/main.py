@@ -7,6 +7,7 @@ Screens only ever call ``start_authorize``, ``start_refresh``, ``test_connection
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from tui.core.store import AccountStore
 
 HERE = Path(__file__).parent
+_STORE_LOCK = threading.Lock()
 CSS_FILES = ["app.tcss", "screens/accounts.tcss", "screens/form.tcss", "screens/modals.tcss",
              "widgets/fields.tcss", "widgets/rows.tcss", "screens/troubleshoot.tcss",
              "screens/authorize.tcss"]
@@ -65,11 +67,14 @@ class ExoApp(Runtime, App[None]):
     # -- shared services ----------------------------------------------------------------
     @property
     def store(self) -> AccountStore:
-        """Opened on first use (after the first paint), not at start-up."""
+        """Opened on first use (after the first paint), not at start-up. Workers in threads
+        and on the event loop may ask at the same moment: exactly one store is made."""
         if self._store is None:
-            from tui.core.store import AccountStore
+            with _STORE_LOCK:
+                if self._store is None:
+                    from tui.core.store import AccountStore
 
-            self._store = AccountStore(self.config_path, state_dir=self.state_dir)
+                    self._store = AccountStore(self.config_path, state_dir=self.state_dir)
         return self._store
 
     def now(self) -> float:
