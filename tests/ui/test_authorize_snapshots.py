@@ -152,3 +152,31 @@ def test_no_secret_in_the_modal_snapshots() -> None:
         for secret in (SECRET, "FAKE-verifier", "FAKE-device-code", "eyJ"):
             assert secret not in text, (picture.name, secret)
         assert "&#160;".join(USER_CODE) in text or "device" not in picture.name
+
+
+async def test_device_status_follows_slow_down_and_the_app_clock(home_config: Path) -> None:
+    class SlowDown(StandIn):
+        async def device_flow(self, account: Account) -> AsyncIterator[DeviceProgress]:
+            device = DeviceCode("FAKE-device-code", USER_CODE, "https://microsoft.com/devicelogin",
+                                900.0, 5.0)
+            yield DeviceProgress("started", device, 5.0, 900.0)
+            yield DeviceProgress("slow_down", device, 10.0, 880.0, polls=3)
+            await asyncio.Event().wait()
+
+    clock = FixedClock()
+    app = build(home_config, clock, service_factory=SlowDown)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_with(pilot, "d")
+        screen = app.screen
+        status = str(screen.query_one("#device-status").render())
+        assert "check less often: now every 10 s (checked 3 times)" in status
+        assert "The code expires in 15:00." in status
+        clock.advance(61)
+        screen._tick()  # what the 1-second timer does
+        assert "The code expires in 13:59." in str(screen.query_one("#device-status").render())
+        clock.advance(900)
+        screen._tick()
+        assert "The code has expired." in str(screen.query_one("#device-status").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.is_attached
