@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.store import AccountStore
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -25,3 +27,14 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if var.startswith("EXO_OAUTH_"):
             monkeypatch.delenv(var)
     return tmp_path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """The account file's path inside this test's own XDG config folder."""
+    return tmp_path / "config" / "exo-oauth" / "accounts.toml"
+
+
+@pytest.fixture
+def store(config: Path) -> AccountStore:
+    return AccountStore(config)

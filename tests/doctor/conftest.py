@@ -6,7 +6,6 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,16 +85,6 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> Cert:
 def idp() -> Iterator[FakeIdP]:
     with FakeIdP(retry_after=0, auto_approve=0) as fake:
         yield fake
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    return tmp_path / "config" / "exo-oauth" / "accounts.toml"
-
-
-@pytest.fixture
-def store(config: Path) -> AccountStore:
-    return AccountStore(config)
 
 
 @pytest.fixture

@@ -40,16 +40,6 @@ def idp() -> Iterator[FakeIdP]:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    return tmp_path / "config" / "exo-oauth" / "accounts.toml"
-
-
-@pytest.fixture
-def store(config: Path) -> AccountStore:
-    return AccountStore(config)
-
-
-@pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> QuickClock:
     """Make the CLI's OAuth service use a clock whose sleeps are instant."""
     clock = QuickClock()

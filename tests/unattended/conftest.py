@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tui.core.store import AccountStore
 from tui.fakeidp import FakeIdP
 
 
@@ -17,11 +15,3 @@ def idp() -> Iterator[FakeIdP]:
         yield fake
 
 
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    return tmp_path / "config" / "exo-oauth" / "accounts.toml"
-
-
-@pytest.fixture
-def store(config: Path) -> AccountStore:
-    return AccountStore(config)
