@@ -273,7 +273,14 @@ def test_ctrl_c_cancels_cleanly(idp: FakeIdP, store: AccountStore, config: Path,
     _url_line(proc.stderr)
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=10)
+    # Wait with stdin still open, as in a terminal: closing it first (communicate())
+    # would race the signal with an end-of-file on the paste prompt.
+    proc.wait(timeout=10)
+    err = proc.stderr.read()
+    assert proc.stdin and proc.stdout
+    proc.stdin.close()
+    proc.stdout.close()
+    proc.stderr.close()
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     with socket.socket() as s:  # the loopback port is free again
