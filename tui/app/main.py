@@ -132,9 +132,9 @@ class ExoApp(Runtime, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "troubleshoot":  # not again from inside the panel
-            from .screens.troubleshoot import TroubleshootScreen
-
-            return not isinstance(self.screen, TroubleshootScreen)
+            # a marker, not isinstance: importing the panel (and the catalog) here
+            # would put it on the start-up path, before the first paint
+            return not getattr(self.screen, "IS_TROUBLESHOOT_PANEL", False)
         return True
 
     def publish_token_state(self, state: TokenState) -> None:

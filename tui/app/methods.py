@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
-from tui.core.loopback import check_loopback_redirect
 from tui.core.model import Account, TokenState
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ def has_local_display(env: Mapping[str, str], platform: str = sys.platform) -> b
 def loopback_problem(account: Account) -> str:
     """Why loopback cannot work for this account ("" when it can)."""
     try:
+        from tui.core.loopback import check_loopback_redirect  # lazily: pulls in httpx
+
         check_loopback_redirect(account.redirect_uri, repr(account.label))
     except UsageError as exc:
         return str(exc)

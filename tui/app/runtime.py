@@ -39,6 +39,9 @@ TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
           "test": "Connection test failed", "auto": "Auto-refresh failed"}
 
 
+# Seconds after start-up before the first auto-refresh check.
+FIRST_CHECK_DELAY_S = 1.0
+
 class AppClock:
     """The app's wall clock in the shape the OAuth core wants, so the expiry times it
     computes and the times the screens show come from one clock."""
@@ -120,7 +123,9 @@ class Runtime:
         """After the first paint: the auto-refresh checks begin."""
         if self.refresh_every:
             self.set_interval(self.refresh_every, self.check_auto_refresh)  # type: ignore[attr-defined]
-            self.call_after_refresh(self.check_auto_refresh)  # type: ignore[attr-defined]
+            # The first check waits a moment: it reads every account again, and the
+            # list's own load should have the machine to itself until it is painted.
+            self.set_timer(FIRST_CHECK_DELAY_S, self.check_auto_refresh)  # type: ignore[attr-defined]
 
     # -- jobs -------------------------------------------------------------------------------
     def _start_job(self, action: str, account: Account | None,
@@ -300,8 +305,6 @@ class Runtime:
         self._start_job("auto", None, self._auto_refresh_job())
 
     async def _auto_refresh_job(self) -> list[tuple[Account, TokenState | BaseException]]:
-        from tui.core.refresh import notify as fire_hooks
-
         from .listing import read_all
 
         loaded = await asyncio.to_thread(read_all, self.store)
@@ -328,6 +331,8 @@ class Runtime:
 
         outcomes += await asyncio.gather(*(one(a) for a in due))
         if outcomes:
+            from tui.core.refresh import notify as fire_hooks  # httpx only when needed
+
             await asyncio.gather(*(fire_hooks(self.store, a, o, log=self._hook_log)
                                    for a, o in outcomes))
         return outcomes

@@ -68,6 +68,7 @@ class DetailPane(VerticalScroll, can_focus=True):
 
 
 class TroubleshootScreen(Screen[None]):
+    IS_TROUBLESHOOT_PANEL = True  # checked by the app without importing this module
     HELP_TITLE = "Troubleshooting"
     HELP_TEXT = (
         "Every problem exo-oauth knows, with what it means and what to do. Type to filter: "
