@@ -273,9 +273,13 @@ def test_ctrl_c_cancels_cleanly(idp: FakeIdP, store: AccountStore, config: Path,
     _url_line(proc.stderr)
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    # Wait with stdin still open, as in a terminal: closing it first (communicate())
-    # would race the signal with an end-of-file on the paste prompt.
-    proc.wait(timeout=10)
+    try:
+        # Wait with stdin still open, as in a terminal: closing it first (communicate())
+        # would race the signal with an end-of-file on the paste prompt.
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()  # never leave a process behind, whatever happened
+        proc.wait()
     err = proc.stderr.read()
     assert proc.stdin and proc.stdout
     proc.stdin.close()
