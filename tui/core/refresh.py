@@ -89,11 +89,13 @@ async def get_token(store: Any, account: Account, *, service: OAuthService,
     we waited for the lock).
     """
     clock = clock or service.clock
-    seen = store.token_state(account)
+    # File reads go to a thread: many refreshes share this event loop (refresh --all).
+    seen = await asyncio.to_thread(store.token_state, account)
     if not force and seen.is_valid(min_valid, clock.time()):
         return seen
     async with account_lock(store, account):
-        state = store.token_state(account)  # somebody may have refreshed meanwhile
+        # somebody may have refreshed meanwhile
+        state = await asyncio.to_thread(store.token_state, account)
         now = clock.time()
         if state.is_valid(min_valid, now) and (
             not force or state.obtained_at != seen.obtained_at

@@ -59,6 +59,7 @@ class AccountStore:
         self._sealer: seal.Sealer | None = None
         self._sealer_key: tuple[str, bytes, str] | None = None
         self._cache: tuple[bytes, AccountFile] | None = None
+        self._header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
 
     # -- reading ------------------------------------------------------------------
     @property
@@ -135,7 +136,7 @@ class AccountStore:
         path = self._token_file(account.label)
         if not path.exists():
             return TokenState(account.id, account.label)
-        sealer = self._sealer_for(seal.read_header(self.path) if header is None else header,
+        sealer = self._sealer_for(self._header() if header is None else header,
                                   create=False)
         state = tokens.read_token_state(path, sealer)
         if state is None or state.account_id != account.id:  # left over from another account
@@ -400,8 +401,26 @@ class AccountStore:
             self._write(editor)
             fileio.remove(self._token_file(label))
 
-    def _token_sealer(self) -> seal.Sealer:
+    def _header(self) -> dict[str, Any]:
+        """The account file's header, read again only when the file has changed.
+
+        ``refresh --all`` reads and writes hundreds of token states; re-reading the
+        header for each cost more than the refresh's own work.
+        """
+        try:
+            st = os.stat(self.path)
+            sig: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            sig = None
+        cached = self._header_cache
+        if sig is not None and cached is not None and cached[0] == sig:
+            return cached[1]
         header = seal.read_header(self.path)
+        self._header_cache = (sig, header) if sig is not None else None
+        return header
+
+    def _token_sealer(self) -> seal.Sealer:
+        header = self._header()
         if header.get("sealing"):
             return self._sealer_for(header, create=False)
         with self._file_lock():  # first sealed value of a hand-written file: record the key
