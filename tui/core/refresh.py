@@ -80,6 +80,12 @@ def reauthorize_hint(label: str) -> str:
     return f"sign in again with `exo-oauth authorize {label}`"
 
 
+def _stamp(store: Any, account: Account) -> int | None:
+    """The token file's change stamp; None for stores that cannot tell (tests, memory)."""
+    stamp = getattr(store, "token_stamp", None)
+    return stamp(account) if stamp is not None else None
+
+
 async def get_token(store: Any, account: Account, *, service: OAuthService,
                     min_valid: float = DEFAULT_MARGIN_S, force: bool = False,
                     clock: Clock | None = None) -> TokenState:
@@ -89,17 +95,19 @@ async def get_token(store: Any, account: Account, *, service: OAuthService,
     we waited for the lock).
     """
     clock = clock or service.clock
-    # File reads go to a thread: many refreshes share this event loop (refresh --all).
-    seen = await asyncio.to_thread(store.token_state, account)
-    if not force and seen.is_valid(min_valid, clock.time()):
-        return seen
+    if force:
+        # Only "did anybody refresh while we waited for the lock?" matters, and the
+        # token file's stamp answers that without reading it (refresh --all reads
+        # hundreds of them on one event loop).
+        stamp = _stamp(store, account)
+    else:
+        seen = await asyncio.to_thread(store.token_state, account)
+        if seen.is_valid(min_valid, clock.time()):
+            return seen
     async with account_lock(store, account):
-        # somebody may have refreshed meanwhile
+        changed = force and _stamp(store, account) != stamp
         state = await asyncio.to_thread(store.token_state, account)
-        now = clock.time()
-        if state.is_valid(min_valid, now) and (
-            not force or state.obtained_at != seen.obtained_at
-        ):
+        if state.is_valid(min_valid, clock.time()) and (not force or changed):
             return state
         return await _refresh_locked(store, account, state, service, clock, force)
 

@@ -213,6 +213,13 @@ class AccountStore:
         return self._find(lambda raw: (raw.get("id") or derived_id(str(raw.get("label", ""))))
                           == account_id, account_id)
 
+    def token_stamp(self, account: Account) -> int | None:
+        """When the account's token file last changed (ns), or None if there is none."""
+        try:
+            return os.stat(self._token_file(account.label)).st_mtime_ns
+        except OSError:
+            return None
+
     def token_state(self, account: Account) -> TokenState:
         """The issued tokens of an account (empty TokenState if none)."""
         return self._state(account)
