@@ -21,6 +21,9 @@ from tui.app.main import ExoApp
 from tui.core.model import Account, ParamRow, TokenState
 from tui.core.store import AccountStore
 from tui.core.tenant import endpoint_urls
+from tui.fakeidp import FakeIdP
+
+from .idphelp import LiveClock
 
 # 2026-09-21 14:13:20 UTC: any fixed instant works; statuses are relative to it.
 FIXED_NOW = 1_790_000_000.0
@@ -152,3 +155,16 @@ async def paste(pilot: object, text: str, into: Widget | None = None) -> None:
     assert into is None or app.focused is into, (app.focused, into)
     app.focused.post_message(events.Paste(text))
     await pilot.pause()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def idp() -> Iterator[FakeIdP]:
+    """The local identity provider, approving sign-ins at once."""
+    with FakeIdP(auto_approve=0.0, retry_after=0) as fake:
+        yield fake
+
+
+@pytest.fixture
+def live() -> LiveClock:
+    """A wall clock the test can move forward (see idphelp.LiveClock)."""
+    return LiveClock()

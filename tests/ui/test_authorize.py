@@ -9,7 +9,6 @@ type what a browser would show. Nothing sleeps: waits are bounded conditions.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,6 @@ from .idphelp import (
     status_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def idp() -> Iterator[FakeIdP]:
-    with FakeIdP(auto_approve=0.0, retry_after=0) as fake:
-        yield fake
-
-
-@pytest.fixture
-def live() -> LiveClock:
-    return LiveClock()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,17 +25,6 @@ from .idphelp import (
     status_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def idp() -> Iterator[FakeIdP]:
-    with FakeIdP(auto_approve=0.0, retry_after=0) as fake:
-        yield fake
-
-
-@pytest.fixture
-def live() -> LiveClock:
-    return LiveClock()
 
 
 def refreshes(idp: FakeIdP) -> int:
