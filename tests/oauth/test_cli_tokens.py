@@ -268,7 +268,10 @@ def test_ctrl_c_cancels_cleanly(idp: FakeIdP, store: AccountStore, config: Path,
     proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
                                 method, "--port", str(port)),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=sub_env())
+                            stderr=subprocess.PIPE, text=True, env=sub_env(),
+                            # as from a terminal: a test run started in the background
+                            # inherits SIGINT ignored, and Python keeps it ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr
     _url_line(proc.stderr)
     time.sleep(0.2)
