@@ -88,10 +88,14 @@ def _account_options(p: argparse.ArgumentParser) -> None:
                                     "consumers: fills both URLs")
     p.add_argument("--cloud", choices=("global", "usgov", "china"),
                    help="national cloud for --tenant (default global)")
-    p.add_argument("--authorize-url", metavar="URL")
-    p.add_argument("--token-url", metavar="URL")
-    p.add_argument("--redirect-uri", metavar="URL")
-    p.add_argument("--client-type", choices=("confidential", "public"))
+    p.add_argument("--authorize-url", metavar="URL",
+                   help="OAuth2 Endpoint: where sign-in starts (instead of --tenant)")
+    p.add_argument("--token-url", metavar="URL",
+                   help="OAuth2 Token: where tokens are issued (instead of --tenant)")
+    p.add_argument("--redirect-uri", metavar="URL",
+                   help="must match one registered on the app (new accounts: http://localhost:8400)")
+    p.add_argument("--client-type", choices=("confidential", "public"),
+                   help="confidential sends the secret (new accounts); public sends none")
     p.add_argument("--client-auth", choices=("post", "basic"),
                    help="send the secret in the form body (post) or as HTTP Basic")
     p.add_argument("--flow", choices=("delegated", "app"),
