@@ -435,3 +435,24 @@ async def test_public_client_chosen_by_keyboard_needs_no_secret(app, store) -> N
         assert await said(pilot, lambda m: "Saved 'kiosk'" in m)
     saved = store.get("kiosk")
     assert saved.client_type == "public" and saved.client_secret == ""
+
+
+async def test_app_only_flow_is_chosen_in_the_form_and_checked(app, store) -> None:
+    """The form offers the sign-in flow; app-only shows its own rules inline."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await type_text(pilot, "robot")
+        form = app.screen.query_one(AccountForm)
+        assert form.to_model().flow == "delegated"
+        app.set_focus(app.screen.query_one("#f-flow"))
+        await pilot.press("enter", "down", "enter")  # open the list, pick "app-only"
+        await pilot.pause()
+        assert form.to_model().flow == "app"
+        # the default Graph scope row is not a /.default scope: the form knows it
+        assert "config.app_needs_default_scope" in {i.rule for i in form.issues()}
+        await pilot.press("enter", "up", "enter")  # back to delegated
+        await pilot.pause()
+        assert form.to_model().flow == "delegated"
+        assert "config.app_needs_default_scope" not in {i.rule for i in form.issues()}

@@ -34,12 +34,13 @@ TITLES: dict[str, str] = {
     "access_token_expires_at": "Access token expiration", "tenant": "Tenant",
     "authorize_url": "OAuth2 Endpoint", "token_url": "OAuth2 Token",
     "redirect_uri": "Redirect URI", "token_params": "Token endpoint config",
-    "auth_params": "Auth endpoint config", "auto_refresh": "Auto-refresh token",
+    "auth_params": "Auth endpoint config", "flow": "Sign-in",
+    "auto_refresh": "Auto-refresh token",
 }
 # Visual order of the fields that validation can name.
 ORDER = ("label", "client_id", "client_type", "client_auth", "client_secret", "tenant",
          "authorize_url", "token_url", "redirect_uri", "token_params", "auth_params",
-         "auto_refresh")
+         "flow", "auto_refresh")
 INPUT_FIELDS = ("label", "client_id", "client_secret", "authorize_url", "token_url",
                 "redirect_uri")
 CLOUD_NAMES = {"global": "Global", "usgov": "US Gov", "china": "China"}
@@ -87,6 +88,9 @@ class AccountForm(VerticalScroll, can_focus=False):
                                 placeholder="e.g. shared-mailbox"),
             "client_id": FieldInput(a.client_id, field_name="client_id", id="f-client_id",
                                     placeholder="00000000-0000-0000-0000-000000000000"),
+            "flow": Select([("delegated: a person signs in", "delegated"),
+                            ("app-only: client credentials, no person", "app")],
+                           value=a.flow, allow_blank=False, compact=True, id="f-flow"),
             "client_type": Select([("confidential: signs in with a client secret",
                                     "confidential"),
                                    ("public: no secret (desktop / device code)", "public")],
@@ -165,6 +169,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         yield c["token_params"]
         yield c["auth_params"]
         yield Static("Refresh and sign-in", classes="section")
+        yield self._field("flow", "App-only: needs a tenant, a secret and a /.default scope.")
         yield self._field("auto_refresh", "Needs offline_access in a scope row.")
         yield Field("Authorize", Button("Authorize…", id="f-authorize", variant="primary",
                                         compact=True),
@@ -186,6 +191,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         return replace(
             self._base,
             **{name: self._value(name) for name in INPUT_FIELDS},
+            flow=str(self._value("flow")),
             client_type=str(self._value("client_type")),
             client_auth=str(self._value("client_auth")),
             auto_refresh=bool(self._value("auto_refresh")),
@@ -198,6 +204,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         self._base = account
         for name in INPUT_FIELDS:
             self.c[name].value = getattr(account, name)  # type: ignore[attr-defined]
+        self.c["flow"].value = account.flow  # type: ignore[attr-defined]
         self.c["client_type"].value = account.client_type  # type: ignore[attr-defined]
         self.c["client_auth"].value = account.client_auth  # type: ignore[attr-defined]
         self.c["auto_refresh"].value = account.auto_refresh  # type: ignore[attr-defined]
