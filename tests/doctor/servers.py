@@ -140,19 +140,26 @@ class _TLSHandler(socketserver.BaseRequestHandler):
 
 
 @contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[int]:
+    """Run ``server`` in a thread for the block; yield its port; stop it cleanly."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
 def tls_server(context: ssl.SSLContext) -> Iterator[int]:
     """Yield the port of a server that completes TLS handshakes and waits for the client."""
     server = socketserver.ThreadingTCPServer((HOST, 0), _TLSHandler)
     server.daemon_threads = True
     server.context = context  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(server) as port:
+        yield port
 
 
 @contextmanager
@@ -264,14 +271,8 @@ class _IMAPServer(socketserver.ThreadingTCPServer):
 @contextmanager
 def imap_server(context: ssl.SSLContext, log: MailLog) -> Iterator[int]:
     server = _IMAPServer(context, log)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(server) as port:
+        yield port
 
 
 # -- SMTP with STARTTLS (aiosmtpd) ----------------------------------------------------------------

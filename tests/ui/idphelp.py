@@ -9,6 +9,7 @@ once and move the app's and the fake's clocks by the time they stood for, so a
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -129,3 +130,13 @@ def status_of(app: ExoApp, label: str) -> str:
     account = next(a for a in screen.accounts if a.label == label)
     value = table.get_cell(account.id, "status")
     return str(getattr(value, "plain", value))
+
+
+def over_ssh_env(monkeypatch: Any) -> None:
+    """A headless server reached over SSH, as a fixed user on a fixed host."""
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.10 50000 192.0.2.20 22")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("LOGNAME", "mailadmin")
+    monkeypatch.setenv("USER", "mailadmin")
+    monkeypatch.setattr(socket, "gethostname", lambda: "mx1.example.net")

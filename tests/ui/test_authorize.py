@@ -32,6 +32,7 @@ from .idphelp import (
     fake_account,
     live_app,
     messages,
+    over_ssh_env,
     status_of,
     wait_until,
 )
@@ -40,12 +41,7 @@ from .idphelp import (
 @pytest.fixture(autouse=True)
 def over_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
     """A headless server reached over SSH, as a fixed user on a fixed host."""
-    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.10 50000 192.0.2.20 22")
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("LOGNAME", "mailadmin")
-    monkeypatch.setenv("USER", "mailadmin")
-    monkeypatch.setattr(socket, "gethostname", lambda: "mx1.example.net")
+    over_ssh_env(monkeypatch)
 
 
 def modal(app: object) -> AuthorizeScreen:

@@ -10,7 +10,6 @@ Update with `pytest tests/ui --snapshot-update`, then look at every changed SVG.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from tui.core.store import AccountStore
 from tui.core.tenant import endpoint_urls
 
 from .conftest import CLIENT_IDS, SECRET, FixedClock, build, settle
+from .idphelp import over_ssh_env
 
 SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
 STATE = "FAKE-state-for-screenshots"
@@ -77,12 +77,7 @@ class StandInReceiver:
 
 @pytest.fixture
 def home_config(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.10 50000 192.0.2.20 22")
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("LOGNAME", "mailadmin")
-    monkeypatch.setenv("USER", "mailadmin")
-    monkeypatch.setattr(socket, "gethostname", lambda: "mx1.example.net")
+    over_ssh_env(monkeypatch)
     monkeypatch.setattr("tui.core.loopback.LoopbackReceiver", StandInReceiver)
     path = Path.home() / ".config" / "exo-oauth" / "accounts.toml"
     auth, token = endpoint_urls("contoso.onmicrosoft.com")
