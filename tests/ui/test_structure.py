@@ -34,10 +34,22 @@ def test_every_binding_has_an_id_and_a_description() -> None:
 
 
 def test_styles_live_in_tcss_files() -> None:
+    """Every .tcss file is named by the app or by the screen that shows it, and exists."""
+    from textual.screen import Screen
+
     from tui.app.main import CSS_FILES
 
-    for name in CSS_FILES:
-        assert (APP_DIR / name).is_file()
+    named = {(APP_DIR / name).resolve() for name in CSS_FILES}
+    for module in app_modules():
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            own = cls.__dict__.get("CSS_PATH")
+            if cls.__module__ != module.__name__ or not issubclass(cls, Screen) or not own:
+                continue
+            here = Path(inspect.getfile(cls)).parent
+            named |= {(here / name).resolve() for name in ([own] if isinstance(own, str)
+                                                            else own)}
+    assert all(path.is_file() for path in named), named
+    assert named == {path.resolve() for path in APP_DIR.rglob("*.tcss")}
     for path in APP_DIR.rglob("*.py"):
         text = path.read_text()
         assert "DEFAULT_CSS" not in text and "\n    CSS = " not in text, path

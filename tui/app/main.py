@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 _STORE_LOCK = threading.Lock()
-CSS_FILES = ["app.tcss", "screens/accounts.tcss", "screens/form.tcss", "screens/modals.tcss",
-             "widgets/fields.tcss", "widgets/rows.tcss", "screens/troubleshoot.tcss",
-             "screens/authorize.tcss"]
+# Only the shared styles and the first screen's are loaded at start (Textual does not
+# load a default screen's own CSS_PATH); every other screen names its .tcss files in
+# CSS_PATH, read the first time that screen is shown. The list then starts without
+# parsing the form's, the panel's and the dialogs' styles.
+CSS_FILES = ["app.tcss", "screens/accounts.tcss"]
 
 
 class ExoApp(Runtime, App[None]):

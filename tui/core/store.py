@@ -120,9 +120,12 @@ class AccountStore:
                   opener: Callable[[str, str, str], str]) -> Account:
         return store_toml.account_from_raw(raw, number, str(self.path), opener)
 
-    def _strict_opener(self, header: dict[str, Any]) -> Callable[[str, str, str], str]:
+    def _strict_opener(self, header: dict[str, Any],
+                       sealer_of: Callable[[], seal.Sealer] | None = None
+                       ) -> Callable[[str, str, str], str]:
         def opener(account_id: str, label: str, text: str) -> str:
-            sealer = self._sealer_for(header, create=False)
+            sealer = (sealer_of() if sealer_of is not None
+                      else self._sealer_for(header, create=False))
             try:
                 return sealer.open(account_id, "client_secret", text)
             except SealError as exc:
@@ -132,13 +135,15 @@ class AccountStore:
     def _token_file(self, label: str) -> Path:
         return self._tokens_dir / tokens.token_file_name(self._resolved, label)
 
-    def _state(self, account: Account, header: dict[str, Any] | None = None) -> TokenState:
+    def _state(self, account: Account, header: dict[str, Any] | None = None, *,
+               sealer: Callable[[], seal.Sealer] | None = None) -> TokenState:
         path = self._token_file(account.label)
-        if not path.exists():
-            return TokenState(account.id, account.label)
-        sealer = self._sealer_for(self._header() if header is None else header,
-                                  create=False)
-        state = tokens.read_token_state(path, sealer)
+        if sealer is None:
+            def sealer() -> seal.Sealer:
+                return self._sealer_for(self._header() if header is None else header,
+                                        create=False)
+        # No exists() check first: read_token_state says None for a missing file.
+        state = tokens.read_token_state(path, None, sealer_of=sealer)
         if state is None or state.account_id != account.id:  # left over from another account
             return TokenState(account.id, account.label)
         return state if state.label == account.label else replace(state, label=account.label)
@@ -154,11 +159,19 @@ class AccountStore:
         parsed = self._read()
         if parsed is None:
             return []
-        opener = self._strict_opener(parsed.header)
+        # One key check for the whole file, and only once something sealed is met.
+        once: list[seal.Sealer] = []
+
+        def sealer() -> seal.Sealer:
+            if not once:
+                once.append(self._sealer_for(parsed.header, create=False))
+            return once[0]
+
+        opener = self._strict_opener(parsed.header, sealer)
         out = []
         for n, raw in enumerate(parsed.accounts, 1):
             account = self._from_raw(raw, n, opener)
-            state = self._state(account, parsed.header)
+            state = self._state(account, sealer=sealer)
             out.append((self._merge(account, state), state))
         return out
 

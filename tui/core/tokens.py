@@ -25,6 +25,7 @@ from .seal import Sealer
 
 TYPE_CHECKING = False  # typing costs a few ms on the token fast path
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 SCHEMA = 1
@@ -148,7 +149,9 @@ def _quick(text: str) -> dict[str, Any] | None:
     return out
 
 
-def loads_state(data: bytes, path: Path, sealer: Sealer | None) -> TokenState:
+def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
+                sealer_of: Callable[[], Sealer] | None = None) -> TokenState:
+    """``sealer_of``, when given, is asked for the key only if a sealed token is there."""
     try:
         raw = _quick(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -178,6 +181,8 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None) -> TokenState:
         raise _bad(path, "does not say which account it belongs to")
     for name in SEALED_FIELDS:
         if values.get(name):
+            if sealer is None and sealer_of is not None:
+                sealer = sealer_of()
             if sealer is None:
                 raise SealError(f"The token file {path} holds sealed tokens but no key was "
                                 "given to open them.")
@@ -188,7 +193,8 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None) -> TokenState:
     return TokenState(**values)
 
 
-def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None) -> TokenState | None:
+def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None, *,
+                     sealer_of: Callable[[], Sealer] | None = None) -> TokenState | None:
     """The token state at ``path``, tokens opened; None if there is no such file."""
     p = Path(path)
     try:
@@ -199,7 +205,7 @@ def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None) -> Tok
     except OSError as exc:
         raise StoreError(f"Cannot read the token file {p}: {exc.strerror or exc}.",
                          path=str(p)) from exc
-    return loads_state(data, p, sealer)
+    return loads_state(data, p, sealer, sealer_of=sealer_of)
 
 
 def write_token_state(path: str | os.PathLike[str], state: TokenState, sealer: Sealer) -> None:

@@ -1,7 +1,8 @@
 """The first screen: every account in a table, with its live status.
 
-Start-up stays light: the screen paints first, then a thread worker reads the
-account file and token states. Statuses are recomputed (and token files re-read)
+Start-up stays light: an account file of ordinary size is read before the first
+frame (one layout and paint, with the rows); a big one is read by a thread worker
+after an empty first frame. Statuses are recomputed (and token files re-read)
 every ``app.live_interval`` seconds without moving the cursor.
 """
 
@@ -18,14 +19,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState
 
 from .. import text
-from ..listing import COLUMNS, Loaded, mtime_of, read_all, widths_for
+from ..listing import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from ..widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from ..main import ExoApp
@@ -94,7 +96,7 @@ class AccountsScreen(Screen[None]):
             yield AccountsTable(id="accounts", cursor_type="row", zebra_stripes=True)
             yield Static(id="empty")
             yield Static(id="details")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeysFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#empty").display = False
@@ -104,7 +106,12 @@ class AccountsScreen(Screen[None]):
         self._set_columns()
         if self.xapp.live_interval:
             self.set_interval(self.xapp.live_interval, self.refresh_statuses)
-        self.reload()
+        if small_file(self.xapp.config_path):
+            # Read now, so the first frame already shows the list: a worker would paint an
+            # empty screen, then lay out and paint again, which costs more than the read.
+            self._finish_load(self._read_safely(), None)
+        else:
+            self.reload()
 
     def on_resize(self) -> None:
         if self._widths_now() != self._widths:
@@ -130,16 +137,24 @@ class AccountsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="accounts-load")
     def _load(self, select_id: str | None) -> None:
-        try:
-            loaded = read_all(self.xapp.store)
-        except ExoError as exc:
-            self._from_thread(self._show_error, str(exc))
-            return
-        except OSError as exc:
-            self._from_thread(self._show_error, f"{exc.strerror or exc}: {exc.filename}")
-            return
+        result = self._read_safely()
         if not get_current_worker().is_cancelled:
-            self._from_thread(self._apply, loaded, select_id)
+            self._from_thread(self._finish_load, result, select_id)
+
+    def _read_safely(self) -> Loaded | str:
+        """The accounts, or the one-line reason they cannot be read."""
+        try:
+            return read_all(self.xapp.store)
+        except ExoError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"{exc.strerror or exc}: {exc.filename}"
+
+    def _finish_load(self, result: Loaded | str, select_id: str | None) -> None:
+        if isinstance(result, str):
+            self._show_error(result)
+        else:
+            self._apply(result, select_id)
 
     def _from_thread(self, callback: Any, *args: Any) -> None:
         """Hand a result to the UI thread, unless the app is already shutting down."""

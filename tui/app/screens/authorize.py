@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import ContentSwitcher, Footer, Input, OptionList, Static
+from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -45,6 +45,7 @@ from ..methods import (
     spaced,
     suggest,
 )
+from ..widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from ..main import ExoApp
@@ -54,6 +55,7 @@ LOOPBACK_TIMEOUT_S = 600.0
 
 class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     """Sign in for one account; see the module docstring."""
+    CSS_PATH = ["modals.tcss", "authorize.tcss"]
 
     HELP_TITLE = "Sign in"
     HELP_TEXT = SIGN_IN_HELP
@@ -139,7 +141,7 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
                     yield Static(id="loopback-status", classes="waiting")
                 with Vertical(id="working"):
                     yield Static(id="working-text", classes="waiting")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter(show_command_palette=False)
 
     def _options(self) -> list[Option]:
         options = []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header
+from textual.widgets import Button, Header
 
 from tui.core.errors import ConflictError, ExoError, NoSuchAccount
 from tui.core.model import Account, TokenState, without_tokens
@@ -23,6 +23,7 @@ from tui.core.validate import Issue
 from ..text import display_path
 from ..widgets.account_form import TITLES, AccountForm, field_title
 from ..widgets.fields import SecretInput, TokenView
+from ..widgets.footer import KeysFooter
 from ..widgets.rows import ParamRowsEditor, RowInput
 from .modals import ConflictQuestion, UnsavedChanges
 
@@ -39,6 +40,7 @@ def refusal_text(issue: Issue) -> str:
 
 
 class AccountFormScreen(Screen[str | None]):
+    CSS_PATH = ["form.tcss", "../widgets/fields.tcss", "../widgets/rows.tcss"]
     HELP_TITLE = "Account form"
     HELP_TEXT = (
         "All settings of one account, in the order of the usual OAuth2 account form. "
@@ -76,7 +78,7 @@ class AccountFormScreen(Screen[str | None]):
         yield Header()
         yield AccountForm(self.original, taken_labels=self.taken_labels,
                           show_all=not self.is_new, id="form")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self._update_title()

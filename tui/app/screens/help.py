@@ -38,6 +38,7 @@ def key_rows(app: object, owners: list[type]) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close help", id="help.close"),
     ]

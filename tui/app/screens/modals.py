@@ -24,6 +24,7 @@ ConflictAnswer = Literal["overwrite", "reload", "cancel"]
 
 class _Question(ModalScreen[object]):
     """A titled box with a message and a row of buttons; each button id is the answer."""
+    CSS_PATH = "modals.tcss"
 
     TITLE_TEXT = ""
     CANCEL: object = None
@@ -159,6 +160,7 @@ class ConflictQuestion(_Question):
 
 class PresetMenu(ModalScreen[str | None]):
     """Scope presets for the scope row; reset puts back the default rows."""
+    CSS_PATH = "modals.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="presets.cancel"),

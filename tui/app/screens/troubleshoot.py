@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from tui.core import catalog
@@ -33,6 +33,7 @@ from tui.core.redact import redact
 from .. import trouble
 from ..text import ellipsize
 from ..trouble import Failure, Row
+from ..widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from tui.core.catalog import Match
@@ -68,6 +69,7 @@ class DetailPane(VerticalScroll, can_focus=True):
 
 
 class TroubleshootScreen(Screen[None]):
+    CSS_PATH = "troubleshoot.tcss"
     IS_TROUBLESHOOT_PANEL = True  # checked by the app without importing this module
     HELP_TITLE = "Troubleshooting"
     HELP_TEXT = (
@@ -125,7 +127,7 @@ class TroubleshootScreen(Screen[None]):
             yield CatalogTable(id="ts-table", cursor_type="row", zebra_stripes=True)
             with DetailPane(id="ts-detail"):
                 yield Static(id="ts-detail-text")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = "Troubleshooting"

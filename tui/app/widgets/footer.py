@@ -1,0 +1,43 @@
+"""Textual's Footer, cheaper to rebuild.
+
+The footer rebuilds all its keys whenever the screen's bindings change, and at
+start-up they change several times in one frame (focus, first fill, checks).
+This one rebuilds once per frame however often it is asked, and builds compact
+keys already compact, so no key is restyled alone right after it mounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+class KeysFooter(Footer):
+    """A Footer that coalesces rebuilds; use it like Footer."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rebuild_pending = False
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if self.compact and isinstance(widget, FooterKey):
+                widget.add_class("-compact", update=False)
+            yield widget
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        # Footer.bindings_changed, except that a rebuild already asked for absorbs this one.
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._rebuild_pending:
+            return
+        if self.is_attached and screen is self.screen:
+            self._rebuild_pending = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._rebuild_pending = False
+        await self.recompose()
