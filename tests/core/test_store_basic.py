@@ -48,6 +48,21 @@ def test_add_get_load(store: AccountStore) -> None:
     assert raw["account"][1]["client_secret"] == ""
 
 
+def test_load_without_tokens_opens_secrets_but_reads_no_token_file(
+        store: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = store.add(make_account("work"))
+    store.save_token_state(TokenState(a.id, "work", "AT-1", "RT-1", time.time() + 3600))
+    assert store.load()[0].refresh_token == "RT-1"
+
+    def no_token_reads(*_args: object, **_kw: object) -> None:
+        raise AssertionError("a token file was read")
+
+    monkeypatch.setattr(tokens, "read_token_state", no_token_reads)
+    (bare,) = AccountStore(store.path).load(with_tokens=False)
+    assert bare.client_secret == SECRET and bare.config_equal(a)
+    assert bare.access_token == bare.refresh_token == ""
+
+
 def test_add_refuses_invalid_and_duplicate(store: AccountStore) -> None:
     store.add(make_account("work"))
     before = store.path.read_bytes()

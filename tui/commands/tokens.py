@@ -296,7 +296,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return asyncio.run(_watch(store, args.concurrency, days))
     if bool(args.labels) == bool(args.all):
         raise UsageError("Name the accounts to refresh, or use --all (not both).")
-    accounts = store.load() if args.all else [store.get(label) for label in args.labels]
+    # refresh_many reads each token state under its lock: no need to read them all first
+    accounts = (store.load(with_tokens=False) if args.all
+                else [store.get(label) for label in args.labels])
     if not accounts:
         print("No accounts to refresh.")
         return 0

@@ -265,14 +265,18 @@ async def request_json(
             raise OAuthError(f"{what} failed: {_where(url)} is not a URL we can call "
                              f"({type(exc).__name__}).", kind=NETWORK) from None
         except (httpx.TransportError, TimeoutError) as exc:
-            log.debug("%s %s: attempt %d: %s", method, _where(url), attempt, type(exc).__name__)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s: attempt %d: %s", method, _where(url), attempt,
+                          type(exc).__name__)
             if attempt < policy.tries:
                 await clock.sleep(policy.backoff(attempt))
                 continue
             tried = f" (tried {attempt} times)" if attempt > 1 else ""
             raise OAuthError(f"{what} failed: no answer from {_where(url)}: "
                              f"{_network_reason(exc)}{tried}.", kind=NETWORK) from None
-        log.debug("%s %s: attempt %d: HTTP %d", method, _where(url), attempt, resp.status_code)
+        if log.isEnabledFor(logging.DEBUG):  # parsing the URL again costs, per request
+            log.debug("%s %s: attempt %d: HTTP %d", method, _where(url), attempt,
+                      resp.status_code)
         if _transient(resp.status_code) and attempt < policy.tries:
             wait = parse_retry_after(resp.headers.get("retry-after"), clock.time())
             if wait is None or wait <= policy.max_retry_after:

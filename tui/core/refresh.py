@@ -106,7 +106,9 @@ async def get_token(store: Any, account: Account, *, service: OAuthService,
             return seen
     async with account_lock(store, account):
         changed = force and _stamp(store, account) != stamp
-        state = await asyncio.to_thread(store.token_state, account)
+        # Read on the loop: one small file, faster than the hand-off to a thread and back
+        # (which, with hundreds of refreshes in flight, also waits for the GIL).
+        state = store.token_state(account)
         if state.is_valid(min_valid, clock.time()) and (not force or changed):
             return state
         return await _refresh_locked(store, account, state, service, clock, force)

@@ -116,6 +116,17 @@ class AccountStore:
         self._sealer, self._sealer_key = sealer, key
         return sealer
 
+    def _sealer_once(self, header: dict[str, Any]) -> Callable[[], seal.Sealer]:
+        """The key for one pass over the file: checked once, when something sealed is met."""
+        once: list[seal.Sealer] = []
+
+        def sealer() -> seal.Sealer:
+            if not once:
+                once.append(self._sealer_for(header, create=False))
+            return once[0]
+
+        return sealer
+
     def _from_raw(self, raw: dict[str, Any], number: int,
                   opener: Callable[[str, str, str], str]) -> Account:
         return store_toml.account_from_raw(raw, number, str(self.path), opener)
@@ -159,14 +170,7 @@ class AccountStore:
         parsed = self._read()
         if parsed is None:
             return []
-        # One key check for the whole file, and only once something sealed is met.
-        once: list[seal.Sealer] = []
-
-        def sealer() -> seal.Sealer:
-            if not once:
-                once.append(self._sealer_for(parsed.header, create=False))
-            return once[0]
-
+        sealer = self._sealer_once(parsed.header)
         opener = self._strict_opener(parsed.header, sealer)
         out = []
         for n, raw in enumerate(parsed.accounts, 1):
@@ -175,8 +179,16 @@ class AccountStore:
             out.append((self._merge(account, state), state))
         return out
 
-    def load(self) -> list[Account]:
-        return [account for account, _ in self.load_all()]
+    def load(self, *, with_tokens: bool = True) -> list[Account]:
+        """Every account in file order; ``with_tokens=False`` leaves the token files
+        unread (tokens empty), for callers that read each state under its lock anyway."""
+        if with_tokens:
+            return [account for account, _ in self.load_all()]
+        parsed = self._read()
+        if parsed is None:
+            return []
+        opener = self._strict_opener(parsed.header, self._sealer_once(parsed.header))
+        return [self._from_raw(raw, n, opener) for n, raw in enumerate(parsed.accounts, 1)]
 
     def labels(self) -> list[str]:
         """Labels in file order, without opening any secret."""
@@ -244,7 +256,8 @@ class AccountStore:
         Hold it around "re-read state, refresh, save_token_state"; save_token_state
         itself does not take it (flock is per descriptor: taking it twice deadlocks).
         """
-        return fileio.locked(tokens.lock_path(self.state_dir, self.path, account.id), timeout)
+        return fileio.locked(tokens.lock_path(self.state_dir, self._resolved, account.id,
+                                              is_resolved=True), timeout)
 
     def _file_lock(self) -> fileio.FileLock:
         fileio.ensure_dir(self.path.parent)

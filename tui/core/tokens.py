@@ -61,9 +61,11 @@ def token_file_name(resolved_config: str, label: str) -> str:
 
 
 def lock_path(state_dir: str | os.PathLike[str], config_path: str | os.PathLike[str],
-              account_id: str) -> Path:
-    """Per-account lock file (by id, so a rename keeps the same lock)."""
-    return Path(state_dir) / "locks" / f"{_digest(resolved(config_path), account_id)}.lock"
+              account_id: str, *, is_resolved: bool = False) -> Path:
+    """Per-account lock file (by id, so a rename keeps the same lock). ``is_resolved``:
+    ``config_path`` already went through ``resolved`` (saves system calls per account)."""
+    config = os.fspath(config_path) if is_resolved else resolved(config_path)
+    return Path(state_dir) / "locks" / f"{_digest(config, account_id)}.lock"
 
 
 _NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")
