@@ -88,11 +88,13 @@ def _stamp(store: Any, account: Account) -> int | None:
 
 async def get_token(store: Any, account: Account, *, service: OAuthService,
                     min_valid: float = DEFAULT_MARGIN_S, force: bool = False,
-                    clock: Clock | None = None) -> TokenState:
+                    clock: Clock | None = None,
+                    request_gate: asyncio.Semaphore | None = None) -> TokenState:
     """A token state whose access token stays valid at least ``min_valid`` seconds.
 
     ``force`` refreshes even a valid token (unless another process refreshed it while
-    we waited for the lock).
+    we waited for the lock). ``request_gate``, when given, is held only while the
+    request to the identity provider is in flight (see refresh_many).
     """
     clock = clock or service.clock
     if force:
@@ -111,14 +113,16 @@ async def get_token(store: Any, account: Account, *, service: OAuthService,
         state = store.token_state(account)
         if state.is_valid(min_valid, clock.time()) and (not force or changed):
             return state
-        return await _refresh_locked(store, account, state, service, clock, force)
+        return await _refresh_locked(store, account, state, service, clock, force,
+                                     request_gate or contextlib.nullcontext())
 
 
 async def _refresh_locked(store: Any, account: Account, state: TokenState,
-                          service: OAuthService, clock: Clock, force: bool) -> TokenState:
+                          service: OAuthService, clock: Clock, force: bool,
+                          gate: contextlib.AbstractAsyncContextManager[Any]) -> TokenState:
     label = account.label
     if account.is_app_only:
-        return await _client_credentials_locked(store, account, state, service, clock)
+        return await _client_credentials_locked(store, account, state, service, clock, gate)
     if not state.refresh_token:
         raise NeedsAuthorization(f"{label!r} has no refresh token; {reauthorize_hint(label)}.")
     if state.needs_authorization and not force:
@@ -126,7 +130,8 @@ async def _refresh_locked(store: Any, account: Account, state: TokenState,
         raise NeedsAuthorization(f"{label!r} needs a new sign-in: its refresh token was "
                                  f"refused{why}; {reauthorize_hint(label)}.")
     try:
-        result = await service.refresh(account, state.refresh_token)
+        async with gate:
+            result = await service.refresh(account, state.refresh_token)
     except OAuthError as exc:
         failed = replace(state, last_error=_summary(exc), last_error_id=_catalog_id(exc),
                          last_error_at=clock.time())
@@ -145,11 +150,14 @@ async def _refresh_locked(store: Any, account: Account, state: TokenState,
 
 
 async def _client_credentials_locked(store: Any, account: Account, state: TokenState,
-                                     service: OAuthService, clock: Clock) -> TokenState:
+                                     service: OAuthService, clock: Clock,
+                                     gate: contextlib.AbstractAsyncContextManager[Any]
+                                     ) -> TokenState:
     """App-only: a new token from the client secret. No person can fix a refusal by
     signing in, so the state is never marked "needs authorization"; the error is kept."""
     try:
-        result = await service.client_credentials(account)
+        async with gate:
+            result = await service.client_credentials(account)
     except OAuthError as exc:
         store.save_token_state(replace(state, last_error=_summary(exc),
                                        last_error_id=_catalog_id(exc),
@@ -222,14 +230,21 @@ async def refresh_many(store: Any, accounts: Iterable[Account], concurrency: int
                        on_result: Callable[[RefreshOutcome], None] | None = None,
                        ) -> list[RefreshOutcome]:
     """Refresh many accounts with at most ``concurrency`` requests in flight; never raises
-    for one account's failure (see each outcome)."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+    for one account's failure (see each outcome).
+
+    The limit applies to requests, not to the local work around them: while one account
+    saves its new tokens (under its lock), the next account's request is already out.
+    Twice as many accounts as requests are in progress at most, so a file of thousands
+    holds a bounded number of locks.
+    """
+    requests = asyncio.Semaphore(max(1, concurrency))
+    in_progress = asyncio.Semaphore(2 * max(1, concurrency))
 
     async def one(account: Account) -> RefreshOutcome:
-        async with gate:
+        async with in_progress:
             try:
                 state = await get_token(store, account, service=service, min_valid=min_valid,
-                                        force=force)
+                                        force=force, request_gate=requests)
                 outcome = RefreshOutcome(account, state=state)
             except (ExoError, OSError) as exc:
                 outcome = RefreshOutcome(account, error=exc)

@@ -2,8 +2,9 @@
 
 The footer rebuilds all its keys whenever the screen's bindings change, and at
 start-up they change several times in one frame (focus, first fill, checks).
-This one rebuilds once per frame however often it is asked, and builds compact
-keys already compact, so no key is restyled alone right after it mounts.
+This one rebuilds at most once per frame however often it is asked, not at all
+when the keys it would show are the same, and builds compact keys already
+compact, so no key is restyled alone right after it mounts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class KeysFooter(Footer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._rebuild_pending = False
+        self._last_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
@@ -38,6 +40,16 @@ class KeysFooter(Footer):
             self._rebuild_pending = True
             self.call_after_refresh(self._rebuild)
 
+    def _shown(self) -> tuple[object, ...]:
+        """What the keys would show now: a rebuild that changes nothing is skipped."""
+        return tuple((b.key, b.description, b.action, enabled, tooltip)
+                     for _, b, enabled, tooltip in self.screen.active_bindings.values()
+                     if b.show)
+
     async def _rebuild(self) -> None:
         self._rebuild_pending = False
+        shown = self._shown()
+        if shown == self._last_shown:
+            return
+        self._last_shown = shown
         await self.recompose()
