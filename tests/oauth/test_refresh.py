@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 import httpx
@@ -140,14 +141,24 @@ async def test_refresh_many_bounds_concurrency() -> None:
         def save_token_state(self, state: TokenState) -> None:
             self.states[state.account_id] = state
 
-        def token_lock(self, account: Account) -> contextlib.nullcontext[None]:
-            return contextlib.nullcontext()
+        @contextlib.contextmanager
+        def token_lock(self, account: Account) -> Iterator[None]:
+            nonlocal held, held_peak
+            held += 1
+            held_peak = max(held_peak, held)
+            try:
+                yield
+            finally:
+                held -= 1
 
+    held = held_peak = 0
     accounts = [Account(label=f"a{i}", client_id="c", token_url="https://idp.example/token")
                 for i in range(40)]
     async with OAuthService(transport=httpx.MockTransport(handler)) as service:
         outcomes = await refresh_many(MemoryStore(), accounts, 5, service=service)
     assert peak == 5 and all(o.ok for o in outcomes) and batch_exit_code(outcomes) == 0
+    # local work (lock, save) may overlap the next requests, within a bound
+    assert 5 <= held_peak <= 10 and held == 0
 
 
 async def test_refresh_many_reports_each_account(idp: FakeIdP, store: AccountStore) -> None:
