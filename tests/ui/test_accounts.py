@@ -226,3 +226,34 @@ async def test_runtime_keys_call_one_hook_each(app, seeded) -> None:
         await pilot.press("a", "r", "c", "t")
     assert calls == [("authorize", "helpdesk"), ("refresh", "helpdesk"), ("test", "helpdesk"),
                      ("troubleshoot", None)]
+
+
+async def test_small_file_shows_its_rows_in_the_first_frame(app, seeded) -> None:
+    """No worker, no second layout: the rows are there as soon as the screen is."""
+    async with app.run_test(size=(100, 30)):
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen) and screen.loaded
+        assert screen.query_one(DataTable).row_count == 4
+        assert not [w for w in app.workers if w.group == "accounts-load"]
+
+
+async def test_big_file_loads_in_a_worker(app, seeded, monkeypatch) -> None:
+    import tui.app.screens.accounts as accounts_screen
+
+    monkeypatch.setattr(accounts_screen, "small_file", lambda _path: False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert not app.screen.loaded  # the first frame comes before the accounts
+        await settle(pilot)
+        assert app.screen.loaded and app.screen.query_one(DataTable).row_count == 4
+        assert cell(app, 0, "label") == "shared-mailbox"
+
+
+def test_small_file_threshold(tmp_path: Path) -> None:
+    from tui.app.listing import SMALL_FILE_BYTES, small_file
+
+    path = tmp_path / "accounts.toml"
+    assert small_file(path)  # missing: nothing to wait for
+    path.write_bytes(b"#" * SMALL_FILE_BYTES)
+    assert small_file(path)
+    path.write_bytes(b"#" * (SMALL_FILE_BYTES + 1))
+    assert not small_file(path)
