@@ -157,6 +157,21 @@ async def paste(pilot: object, text: str, into: Widget | None = None) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
 
 
+def footer_keys(app: ExoApp) -> list[tuple[str, str, int]]:
+    """(key, description, right edge on screen) of every key the current footer shows."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    footer = app.screen.query_one(Footer)
+    return [(key.key_display, key.description, key.region.right)
+            for key in footer.query(FooterKey)]
+
+
+def cut_off_keys(app: ExoApp) -> list[str]:
+    """The footer keys that do not fit on the screen (empty when all of them do)."""
+    return [f"{key} {what}" for key, what, right in footer_keys(app) if right > app.size.width]
+
+
 @pytest.fixture
 def idp() -> Iterator[FakeIdP]:
     """The local identity provider, approving sign-ins at once."""

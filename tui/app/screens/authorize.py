@@ -69,6 +69,10 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
         Binding("c", "copy('code')", "Copy code", id="authorize.copy_code"),
         Binding("ctrl+l", "copy('url')", "Copy link", id="authorize.copy_url"),
         Binding("s", "copy('ssh')", "Copy ssh line", id="authorize.copy_ssh"),
+        # ctrl+t works everywhere, the footer shows it; plain t (as on the list) works
+        # except in the paste-back field, which takes every letter as typed text.
+        Binding("ctrl+t,t", "troubleshoot", "Troubleshoot", id="authorize.troubleshoot",
+                tooltip="Explain the problem shown here, or the account's last failure"),
     ]
 
     class DeviceStep(Message):
@@ -97,6 +101,8 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
         self._status = ""
         self._request: AuthorizeRequest | None = None
         self._done = False
+        self._shown_error: BaseException | None = None  # the paste-back error on screen
+        self._held: AuthorizeResult | None = None  # finished while the panel was on top
 
     @property
     def xapp(self) -> ExoApp:
@@ -230,12 +236,27 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     def action_cancel(self) -> None:
         self._finish(AuthorizeResult(self.account, self.method))
 
+    def action_troubleshoot(self) -> None:
+        """The panel over this modal: the error shown here first, else the account's last
+        failure (as on the list). Closing the panel comes back here; signing in goes on."""
+        source = self._shown_error if self._shown_error is not None else \
+            self.xapp.last_failure(self.account.id)
+        self.xapp.open_troubleshooting(source, label=self.account.label)
+
     def _finish(self, result: AuthorizeResult) -> None:
         if self._done:
+            return
+        if not self.is_active:  # dismiss() pops the top screen: wait until we are it again
+            self._held = result
             return
         self._done = True
         self.workers.cancel_node(self)  # stops polling, closes the loopback receiver
         self.dismiss(result)
+
+    def on_screen_resume(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            self._finish(held)
 
     # -- clock ------------------------------------------------------------------------------
     def _left(self) -> float | None:
@@ -307,20 +328,22 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
         error = self.query_one("#paste-error", Static)
         try:
             answer = parse_answer(event.value, self._request.state)
-        except StateMismatch:
-            self._paste_error(STATE_MISMATCH_TEXT)
+        except StateMismatch as exc:
+            self._paste_error(STATE_MISMATCH_TEXT, exc)
             return
         except OAuthError as exc:  # the provider said no (error=... in the address)
             self._finish(AuthorizeResult(self.account, PASTE, error=exc))
             return
         except UsageError as exc:
-            self._paste_error(str(exc))
+            self._paste_error(str(exc), exc)
             return
         error.display = False
+        self._shown_error = None
         self._working("Redeeming the sign-in code…")
         self._exchange(answer.code, self._request)
 
-    def _paste_error(self, message: str) -> None:
+    def _paste_error(self, message: str, exc: BaseException) -> None:
+        self._shown_error = exc
         error = self.query_one("#paste-error", Static)
         error.update(Content(f"✗ {message}"))
         error.display = True
