@@ -91,10 +91,11 @@ class ParamRowsEditor(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "add_row", "Add row", id="rows.add"),
+        # not in the footer (the hint under the rows names them), so that it fits 80 columns
         Binding("ctrl+up", "move(-1)", "Move ↑", tooltip="Move this row up",
-                id="rows.move_up"),
+                id="rows.move_up", show=False),
         Binding("ctrl+down", "move(1)", "Move ↓", tooltip="Move this row down",
-                id="rows.move_down"),
+                id="rows.move_down", show=False),
         Binding("ctrl+o", "presets", "Presets", tooltip="Scope presets for the scope row",
                 id="rows.presets"),
     ]
