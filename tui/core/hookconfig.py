@@ -95,30 +95,53 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str]:
     return data, problem
 
 
-def hooks_in(data: Mapping[str, Any], account_id: str) -> tuple[dict[str, Command], list[str]]:
-    """The hooks for one account in parsed account-file data: global, then its own."""
-    merged, problems = ({}, []) if HOOKS not in data else parse_table(data[HOOKS], "[hooks]")
+OwnTables = dict[str, tuple[str, Any]]  # account id -> (label, its own hooks table)
+
+
+def own_tables(data: Mapping[str, Any]) -> OwnTables:
+    """The accounts that have a hooks table of their own, by id (the first one wins)."""
+    tables: OwnTables = {}
     accounts = data.get(ACCOUNTS, [])
     for raw in accounts if isinstance(accounts, list) else []:
-        if not isinstance(raw, Mapping) or HOOKS not in raw:
-            continue
-        raw_label = str(raw.get("label", ""))
-        if str(raw.get("id") or derived_id(raw_label)) != account_id:
-            continue
-        own, more = parse_table(raw[HOOKS], f"account {raw_label!r} hooks")
-        merged.update(own)
+        if isinstance(raw, Mapping) and HOOKS in raw:
+            label = str(raw.get("label", ""))
+            tables.setdefault(str(raw.get("id") or derived_id(label)), (label, raw[HOOKS]))
+    return tables
+
+
+def hooks_in(data: Mapping[str, Any], account_id: str, *, tables: OwnTables | None = None
+             ) -> tuple[dict[str, Command], list[str]]:
+    """The hooks for one account in parsed account-file data: global, then its own.
+
+    ``tables``: ``own_tables(data)`` when the caller already has it (one pass over the
+    accounts per file, not one per account: `refresh --all` asks for every account).
+    """
+    merged, problems = ({}, []) if HOOKS not in data else parse_table(data[HOOKS], "[hooks]")
+    own = (own_tables(data) if tables is None else tables).get(account_id)
+    if own is not None:
+        found, more = parse_table(own[1], f"account {own[0]!r} hooks")
+        merged.update(found)
         problems += more
-        break
     return {event: argv for event, argv in merged.items() if argv}, problems
+
+
+_tables_cache: tuple[Mapping[str, Any], OwnTables] | None = None
 
 
 def load_hooks(config_path: str | os.PathLike[str], account_id: str
                ) -> tuple[dict[str, Command], list[str]]:
     """The hooks that apply to an account, and any problems reading them (never raises)."""
+    global _tables_cache
     data, problem = _read(Path(config_path))
     if data is None:
         return {}, [problem] if problem else []
-    return hooks_in(data, account_id)
+    with _cache_lock:  # _read hands out the same parsed data until the file changes
+        cached = _tables_cache
+    if cached is None or cached[0] is not data:
+        cached = (data, own_tables(data))
+        with _cache_lock:
+            _tables_cache = cached
+    return hooks_in(data, account_id, tables=cached[1])
 
 
 # -- firing: one call for `refresh --watch` and the UI -------------------------------------
