@@ -53,7 +53,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("refresh", help="refresh tokens now, or keep them fresh (--watch)",
                        description="Refresh the named accounts (or --all) now; with --watch, "
-                       "keep every auto-refresh account fresh until stopped.")
+                       "keep every auto-refresh account fresh until stopped. Either way each "
+                       "outcome runs the account's hook for it, if the account file sets one.")
     p.add_argument("labels", nargs="*", metavar="LABEL")
     p.add_argument("--all", action="store_true", help="every account in the file")
     p.add_argument("--concurrency", type=int, default=16, metavar="N",
@@ -314,11 +315,23 @@ def _print_outcome(outcome: Any) -> None:
 
 
 async def _refresh(store: AccountStore, accounts: list[Account], concurrency: int) -> int:
-    from tui.core.refresh import batch_exit_code, refresh_many
+    import asyncio
+
+    from tui.core.refresh import batch_exit_code, notify, refresh_many
 
     async with make_service() as service:
         outcomes = await refresh_many(store, accounts, concurrency, service=service,
                                       force=True, on_result=_print_outcome)
+    # the hooks `refresh --watch` and the UI run, through the same call; a hook's own
+    # trouble is reported on stderr and never changes the exit code
+    said: set[str] = set()
+
+    def hook_log(line: str) -> None:  # a mistake in [hooks] would repeat for every account
+        if line not in said:
+            said.add(line)
+            _err(line)
+
+    await asyncio.gather(*(notify(store, o.account, o, log=hook_log) for o in outcomes))
     return batch_exit_code(outcomes)
 
 
