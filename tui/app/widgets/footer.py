@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.dom import NoScreen
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -48,7 +49,12 @@ class KeysFooter(Footer):
 
     async def _rebuild(self) -> None:
         self._rebuild_pending = False
-        shown = self._shown()
+        if not self.is_attached or not self.is_mounted:  # its screen closed meanwhile
+            return
+        try:
+            shown = self._shown()
+        except NoScreen:
+            return
         if shown == self._last_shown:
             return
         self._last_shown = shown
