@@ -96,3 +96,27 @@ def test_edits_apply_without_a_restart(store: AccountStore) -> None:
     assert load_hooks(store.path, account.id) == ({}, [])
     write(store, f"\n[account.hooks]\nrefresh_success = [{sys.executable!r}]\n")
     assert load_hooks(store.path, account.id)[0] == {"refresh_success": (sys.executable,)}
+
+
+def test_a_file_without_hooks_is_not_parsed_for_them(store: AccountStore,
+                                                      monkeypatch) -> None:
+    """`refresh --all` asks for every account's hooks: a file that cannot hold any
+    (no "hooks" in it, no \\u escape that could spell it) is not parsed again."""
+    import tomllib
+
+    import tui.core.hookconfig as hookconfig
+
+    a = store.add(offline_account("a"))
+    parsed: list[int] = []
+    real = tomllib.loads
+
+    def counting(text: str) -> dict:
+        parsed.append(1)
+        return real(text)
+
+    monkeypatch.setattr(hookconfig.tomllib, "loads", counting)
+    assert load_hooks(store.path, a.id) == ({}, []) and parsed == []
+    # a quoted key may spell "hooks" with an escape: then the file is parsed
+    write(store, '\n["\\u0068ooks"]\nrefresh_success = "echo ok"\n')
+    assert load_hooks(store.path, a.id) == ({"refresh_success": ("echo", "ok")}, [])
+    assert parsed == [1]

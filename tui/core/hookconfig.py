@@ -85,7 +85,9 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str]:
     if hit is not None and hit[0] == key:
         return hit[1], hit[2]
     try:
-        data: dict[str, Any] | None = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data: dict[str, Any] | None = (tomllib.loads(text) if _may_hold_hooks(text)
+                                       else {})
         problem = ""
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         data, problem = None, f"cannot read hooks from {path}: {exc}"
@@ -93,6 +95,13 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str]:
         _cache.clear()  # one file at a time is all a process uses
         _cache[str(path)] = (key, data, problem)
     return data, problem
+
+
+def _may_hold_hooks(text: str) -> bool:
+    """False when the file cannot define a hooks table, so it need not be parsed (a big
+    account file takes ~0.1 s, and most have no hooks). A key can only be spelled
+    without the word itself through a \\u or \\U escape in a quoted key."""
+    return HOOKS in text or "\\u" in text or "\\U" in text
 
 
 OwnTables = dict[str, tuple[str, Any]]  # account id -> (label, its own hooks table)
