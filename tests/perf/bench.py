@@ -7,6 +7,7 @@ the ratios hold on a noisy machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,33 +88,50 @@ def child_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 # -- token -----------------------------------------------------------------------------
 def token_figures(root: Path, runs: int, big: int) -> list[Figure]:
+    """The four commands run in rounds (pass, 1 account, many, many while locked), so each
+    ratio comes from neighbours in time, not from blocks measured seconds apart."""
     env = fixtures.env_for(root / "one")
-    bare = timed([PY, "-c", "pass"], env, runs)
     with _env(env):
-        one_cfg = root / "one" / "config" / "exo-oauth" / "accounts.toml"
-        fixtures.build(one_cfg, 1)
-    one = timed([*EXO, "token", "acct-00000"], env, runs)
+        fixtures.build(root / "one" / "config" / "exo-oauth" / "accounts.toml", 1)
     env_big = fixtures.env_for(root / "big")
     with _env(env_big):
         big_cfg = root / "big" / "config" / "exo-oauth" / "accounts.toml"
         fixtures.build(big_cfg, big)
     label = f"acct-{big - 1:05d}"  # the last one: no early exit helps it
-    many = timed([*EXO, "token", label], env_big, runs)
-    locked = _token_while_locked(env_big, big_cfg, label, runs)
-    py_pass = Figure("python -c pass", "baseline", bare)
+    held = f"acct-{big - 2:05d}"  # its neighbour's lock is held throughout
+    commands = {"pass": ([PY, "-c", "pass"], env), "one": ([*EXO, "token", "acct-00000"], env),
+                "many": ([*EXO, "token", label], env_big),
+                "locked": ([*EXO, "token", held], env_big)}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    with _lock_held(env_big, big_cfg, held):
+        for i in range(2 + runs):  # two warm-up rounds
+            for name, (cmd, cmd_env) in commands.items():
+                sample = timed(cmd, cmd_env, 1, warmup=0)[0]
+                if i >= 2:
+                    times[name].append(sample)
+
+    def per_round(name: str, base: str) -> list[float]:
+        return [a / b for a, b in zip(times[name], times[base], strict=True)]
+
+    py_pass = Figure("python -c pass", "baseline", times["pass"])
+    one = statistics.median(times["one"])
     return [
         py_pass,
-        Figure("token, valid, 1 account", "<= 4x python -c pass", one, py_pass.median, 4.0),
-        Figure(f"token, valid, {big:,} accounts", "<= 1.2x the 1-account figure", many,
-               statistics.median(one), 1.2),
+        Figure("token, valid, 1 account", "<= 4x python -c pass", times["one"], py_pass.median,
+               4.0, pair_ratios=per_round("one", "pass")),
+        Figure(f"token, valid, {big:,} accounts", "<= 1.2x the 1-account figure", times["many"],
+               one, 1.2, pair_ratios=per_round("many", "one")),
         Figure(f"token while another process holds the lock ({big:,})",
-               "<= 1.2x the 1-account figure", locked, statistics.median(one), 1.2,
-               note="a valid token never waits for a refresh in progress"),
+               "<= 1.2x the 1-account figure", times["locked"], one, 1.2,
+               pair_ratios=per_round("locked", "one"),
+               note="a valid token never waits for a refresh in progress; token ratios are "
+                    "medians of per-round ratios"),
     ]
 
 
-def _token_while_locked(env: dict[str, str], config: Path, label: str, runs: int
-                        ) -> list[float]:
+@contextlib.contextmanager
+def _lock_held(env: dict[str, str], config: Path, label: str) -> Iterator[None]:
+    """Another process holding one account's refresh lock for as long as the block runs."""
     holder = textwrap.dedent(f"""
         import sys, time
         from tui.core.store import AccountStore
@@ -121,7 +139,7 @@ def _token_while_locked(env: dict[str, str], config: Path, label: str, runs: int
         account = store.get({label!r})
         with store.token_lock(account):
             print("held", flush=True)
-            time.sleep(120)
+            time.sleep(600)
     """)
     proc = subprocess.Popen([PY, "-c", holder], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -129,7 +147,7 @@ def _token_while_locked(env: dict[str, str], config: Path, label: str, runs: int
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "held":
             raise RuntimeError(f"lock holder failed: {proc.stderr.read() if proc.stderr else ''}")
-        return timed([*EXO, "token", label], env, runs)
+        yield
     finally:
         proc.kill()
         proc.wait()
@@ -343,7 +361,7 @@ def run(quick: bool, only: set[str] | None, out: Callable[[str], None] = print) 
         root = Path(tmp)
         plan: list[tuple[str, Callable[[], list[Figure]]]] = [
             ("token", lambda: token_figures(root, runs, 1_000 if quick else 10_000)),
-            ("tui", lambda: tui_figures(root, 2 if quick else 11, 200)),
+            ("tui", lambda: tui_figures(root, 3 if quick else 11, 200)),
             ("store", lambda: store_figures(root, runs, 200 if quick else 1_000)),
             ("refresh", lambda: refresh_figures(root, 40 if quick else 500,
                                                 8 if quick else 20, 100, 1 if quick else 3)),
