@@ -361,10 +361,10 @@ def run(quick: bool, only: set[str] | None, out: Callable[[str], None] = print) 
         root = Path(tmp)
         plan: list[tuple[str, Callable[[], list[Figure]]]] = [
             ("token", lambda: token_figures(root, runs, 1_000 if quick else 10_000)),
-            ("tui", lambda: tui_figures(root, 3 if quick else 11, 200)),
+            ("tui", lambda: tui_figures(root, 3 if quick else 15, 200)),
             ("store", lambda: store_figures(root, runs, 200 if quick else 1_000)),
             ("refresh", lambda: refresh_figures(root, 40 if quick else 500,
-                                                8 if quick else 20, 100, 1 if quick else 3)),
+                                                8 if quick else 20, 100, 1 if quick else 5)),
         ]
         for key, make in plan:
             if only and key not in only:
