@@ -1,4 +1,4 @@
-"""Sign-in without auto-approval (the consent page), discovery, and Graph /v1.0/me."""
+"""Sign-in without auto-approval (the consent page), discovery, Graph /v1.0/me and /users."""
 
 from __future__ import annotations
 
@@ -131,3 +131,51 @@ def test_me_rejects_missing_forged_expired_and_foreign_tokens(idp: FakeIdP,
 def test_unknown_path_is_404(idp: FakeIdP, http: httpx.Client) -> None:
     assert http.get(f"{idp.base_url}/nothing/here").status_code == 404
     assert http.get(idp.token_url()).status_code == 405
+
+
+# ---- app-only (client credentials) tokens ------------------------------------------------
+def app_token(http: httpx.Client, idp: FakeIdP, scope: str) -> str:
+    r = http.post(idp.token_url(), data={"client_id": CONF, "client_secret": SECRET,
+                                         "grant_type": "client_credentials", "scope": scope})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def payload(token: str) -> dict[str, object]:
+    return dict(json.loads(b64url_decode(token.split(".")[1])))
+
+
+def test_app_only_tokens_look_like_microsofts(idp: FakeIdP, http: httpx.Client) -> None:
+    """Roles, the resource as audience, tenant and app ID; no user and no scp."""
+    graph = payload(app_token(http, idp, "https://graph.microsoft.com/.default"))
+    assert graph["aud"] == "https://graph.microsoft.com" and graph["idtyp"] == "app"
+    assert graph["roles"] == ["Mail.ReadWrite", "User.Read.All"]
+    assert graph["appid"] == CONF and graph["tid"] and graph["exp"]
+    assert not {"scp", "upn", "preferred_username", "name"} & set(graph)
+    outlook = payload(app_token(http, idp, "https://outlook.office365.com/.default"))
+    assert outlook["aud"] == "https://outlook.office365.com"
+    assert outlook["roles"] == ["IMAP.AccessAsApp", "POP.AccessAsApp", "SMTP.SendAsApp"]
+    custom = payload(app_token(http, idp, "api://contoso-reports/.default"))
+    assert custom["aud"] == "api://contoso-reports" and "roles" not in custom
+
+
+def test_app_only_token_on_graph(idp: FakeIdP, http: httpx.Client) -> None:
+    """/me has no user to answer for; /users/{upn} does, given User.Read.All."""
+    token = app_token(http, idp, "https://graph.microsoft.com/.default")
+    auth = {"Authorization": f"Bearer {token}"}
+    r = http.get(idp.me_url, headers=auth)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "BadRequest"
+    r = http.get(idp.user_url(), headers=auth)
+    assert r.status_code == 200 and r.json()["userPrincipalName"] == DEMO_USER_UPN
+    r = http.get(idp.user_url("nobody@contoso.example"), headers=auth)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "Request_ResourceNotFound"
+    assert idp.stats()["endpoints"]["users"] == 2
+
+
+def test_app_only_token_without_consent_has_no_roles(http: httpx.Client) -> None:
+    with FakeIdP(clients={CONF: SECRET}, app_roles=()) as idp:
+        token = app_token(http, idp, "https://graph.microsoft.com/.default")
+        assert "roles" not in payload(token)
+        r = http.get(idp.user_url(), headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 403
+        assert r.json()["error"]["code"] == "Authorization_RequestDenied"

@@ -20,6 +20,13 @@ OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 # Hosts that are one resource under two names.
 RESOURCE_ALIASES = {"https://outlook.office365.com": "https://outlook.office.com"}
 
+# Application permissions an admin "consented to" for app-only tokens, per resource, so a
+# client-credentials token carries roles as Microsoft's do (FakeIdP(app_roles=...) overrides).
+DEFAULT_APP_ROLES: dict[str, tuple[str, ...]] = {
+    GRAPH: ("Mail.ReadWrite", "User.Read.All"),
+    "https://outlook.office.com": ("IMAP.AccessAsApp", "POP.AccessAsApp", "SMTP.SendAsApp"),
+}
+
 DEMO_USER_NAME = "Demo User"
 DEMO_USER_UPN = "demo.user@contoso.example"
 DEMO_USER_OID = "5d1c6b8e-6f59-4a57-9d7e-0de5c0de5c0d"
@@ -133,6 +140,29 @@ def access_claims(*, issuer: str, tenant: str, client_id: str, scopes: list[str]
         "ver": "2.0",
         "uti": uuid.uuid4().hex[:22],
     }
+
+
+def app_claims(*, issuer: str, tenant: str, client_id: str, scope: str, now: float,
+               lifetime: int, roles: tuple[str, ...] | None) -> dict[str, object]:
+    """Claims of an app-only (client credentials) access token, shaped like Microsoft's.
+
+    No user and no ``scp``: the application is the subject, ``idtyp`` says so, and
+    its application permissions travel in ``roles``. Microsoft leaves ``roles``
+    out when no permission was consented, so an empty list is left out too.
+    ``roles`` None: the defaults for the resource (DEFAULT_APP_ROLES).
+    """
+    audience = scope.removesuffix("/.default")
+    res = resource_of(scope) or audience
+    granted = DEFAULT_APP_ROLES.get(res, ()) if roles is None else roles
+    iat = int(now)
+    claims: dict[str, object] = {
+        "aud": audience, "iss": issuer, "iat": iat, "nbf": iat, "exp": iat + lifetime,
+        "tid": tenant_id(tenant), "appid": client_id, "idtyp": "app",
+        "oid": client_id, "sub": client_id, "ver": "2.0", "uti": uuid.uuid4().hex[:22],
+    }
+    if granted:
+        claims["roles"] = list(granted)
+    return claims
 
 
 def id_claims(*, issuer: str, tenant: str, client_id: str, now: float, lifetime: int,

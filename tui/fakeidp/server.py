@@ -23,15 +23,16 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from . import authorize, pages
-from .claims import HOME_TENANT
+from .claims import DEMO_USER_UPN, HOME_TENANT
 from .control import control
-from .graph import me
+from .graph import me, user
 from .replies import Reply, html_reply, json_reply, parse_form
 from .state import UNKNOWN_TENANTS, State
 from .token import TokenService
 
 _OAUTH = re.compile(r"^/([^/]+)/oauth2/v2\.0/(authorize|token|devicecode)/?$")
 _DISCOVERY = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
+_USER = re.compile(r"^/v1\.0/users/([^/]+)$")
 MAX_BODY = 1 << 20
 
 
@@ -159,6 +160,8 @@ class FakeIdP:
     Use ``with FakeIdP(...) as idp:`` or ``async with``; ``idp.base_url`` is ready
     inside. Tenants: every well-formed tenant exists except those in
     ``unknown_tenants`` (AADSTS90002); pass ``tenants=[...]`` to accept only those.
+    App-only tokens carry ``claims.DEFAULT_APP_ROLES`` for their resource unless
+    ``app_roles`` names others (``()``: as if no admin had granted any).
     """
 
     def __init__(self, *, clients: dict[str, str | None] | None = None,
@@ -167,6 +170,7 @@ class FakeIdP:
                  device_code_lifetime: int = 900, interval: int = 5, code_lifetime: int = 600,
                  redirect_uris: Iterable[str] = (), tenants: Iterable[str] | None = None,
                  unknown_tenants: Iterable[str] = UNKNOWN_TENANTS, retry_after: int = 1,
+                 app_roles: Iterable[str] | None = None,
                  host: str = "127.0.0.1", port: int = 0,
                  log: Callable[[str], None] | None = None) -> None:
         from .state import NATIVE_CLIENT, Options
@@ -178,7 +182,8 @@ class FakeIdP:
             code_lifetime=code_lifetime,
             redirect_uris=(NATIVE_CLIENT, *redirect_uris),
             tenants=frozenset(tenants) if tenants is not None else None,
-            unknown_tenants=frozenset(unknown_tenants), retry_after=retry_after)
+            unknown_tenants=frozenset(unknown_tenants), retry_after=retry_after,
+            app_roles=None if app_roles is None else tuple(app_roles))
         if clients is not None:
             options.clients = dict(clients)
         self.options = options
@@ -262,6 +267,10 @@ class FakeIdP:
     def me_url(self) -> str:
         return f"{self.base_url}/v1.0/me"
 
+    def user_url(self, who: str = DEMO_USER_UPN) -> str:
+        """Graph-like /v1.0/users/{who}: what an app-only token may call instead of /me."""
+        return f"{self.base_url}/v1.0/users/{quote(who, safe='@')}"
+
     @property
     def device_page_url(self) -> str:
         return f"{self.base_url}/devicelogin"
@@ -320,11 +329,13 @@ class FakeIdP:
         """One request in, one Reply out; counted per endpoint, delayed by the latency."""
         if path.startswith("/_fake/"):
             return control(self, method, path, raw)
-        oauth, disco = _OAUTH.match(path), _DISCOVERY.match(path)
+        oauth, disco, who = _OAUTH.match(path), _DISCOVERY.match(path), _USER.match(path)
         if oauth:
             name = oauth[2]
         elif disco:
             name = "openid-configuration"
+        elif who:
+            name = "users"
         elif path in ("/devicelogin", "/v1.0/me"):
             name = path.rsplit("/", 1)[-1]
         else:
@@ -349,6 +360,9 @@ class FakeIdP:
             return authorize.discovery(self.state, self.base_url, unquote(disco[1]))
         if name == "devicelogin":
             return self._device_page(method, form)
+        if who:
+            return user(self.tokens.minter, self.now(), headers,
+                        self.authorize_url("common"), unquote(who[1]))
         return me(self.tokens.minter, self.now(), headers, self.authorize_url("common"))
 
     def _device_page(self, method: str, form: dict[str, str]) -> Reply:

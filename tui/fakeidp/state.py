@@ -54,6 +54,8 @@ class Options:
     tenants: frozenset[str] | None = None
     unknown_tenants: frozenset[str] = UNKNOWN_TENANTS
     retry_after: int = 1
+    # Roles in app-only tokens; None: claims.DEFAULT_APP_ROLES for the resource asked for.
+    app_roles: tuple[str, ...] | None = None
 
 
 class Clock:
@@ -128,7 +130,7 @@ class Stats:
         with self._lock:
             self._c: dict[str, Counter[str]] = {
                 k: Counter() for k in ("endpoints", "grant_types", "issued", "errors", "faults")}
-            for name in ("authorize", "token", "devicecode", "devicelogin", "me",
+            for name in ("authorize", "token", "devicecode", "devicelogin", "me", "users",
                          "openid-configuration"):
                 self._c["endpoints"][name] = 0
             for name in ("authorization_code", "refresh_token", "device_code",

@@ -18,7 +18,15 @@ from urllib.parse import unquote
 
 from . import errors, pages
 from .authorize import tenant_error
-from .claims import TokenMinter, access_claims, id_claims, resource_of, resources, tenant_id
+from .claims import (
+    TokenMinter,
+    access_claims,
+    app_claims,
+    id_claims,
+    resource_of,
+    resources,
+    tenant_id,
+)
 from .replies import Reply, html_reply, json_reply
 from .state import Device, FaultPlan, Grant, State
 
@@ -260,12 +268,9 @@ class TokenService:
             return self._error(7000218, corr)
         now = self.state.clock.now()
         lifetime = self.state.options.access_token_lifetime
-        claims = access_claims(issuer=f"{self.base_url}/{tenant_id(tenant)}/v2.0",
-                               tenant=tenant, client_id=client_id, scopes=[scope],
-                               now=now, lifetime=lifetime)
-        for user_claim in ("upn", "preferred_username", "unique_name", "name", "scp"):
-            claims.pop(user_claim)
-        claims.update(idtyp="app", roles=[], oid=client_id, sub=client_id)
+        claims = app_claims(issuer=f"{self.base_url}/{tenant_id(tenant)}/v2.0", tenant=tenant,
+                            client_id=client_id, scope=scope, now=now, lifetime=lifetime,
+                            roles=self.state.options.app_roles)
         self.state.stats.count("issued", "client_credentials")
         return json_reply(200, {"token_type": "Bearer", "expires_in": lifetime,
                                 "ext_expires_in": lifetime,
