@@ -238,11 +238,24 @@ async def test_small_file_shows_its_rows_in_the_first_frame(app, seeded) -> None
 
 
 async def test_big_file_loads_in_a_worker(app, seeded, monkeypatch) -> None:
+    import threading
+
     import tui.app.screens.accounts as accounts_screen
 
+    release = threading.Event()
+    real_read = accounts_screen.read_all
+
+    def slow_read(store: object) -> object:  # the worker waits until the test has looked
+        assert threading.current_thread() is not threading.main_thread()
+        release.wait(10)
+        return real_read(store)
+
     monkeypatch.setattr(accounts_screen, "small_file", lambda _path: False)
+    monkeypatch.setattr(accounts_screen, "read_all", slow_read)
     async with app.run_test(size=(100, 30)) as pilot:
-        assert not app.screen.loaded  # the first frame comes before the accounts
+        await pilot.pause()
+        assert not app.screen.loaded  # the screen is up and responsive before the accounts
+        release.set()
         await settle(pilot)
         assert app.screen.loaded and app.screen.query_one(DataTable).row_count == 4
         assert cell(app, 0, "label") == "shared-mailbox"
