@@ -59,7 +59,7 @@ def small_file(path: os.PathLike[str] | str) -> bool:
 
 
 def read_all(store: Any) -> Loaded:
-    """Accounts (config order) and their token states; runs in a worker thread."""
+    """Accounts (config order) and their token states (blocks: file reads, decryption)."""
     mtime = mtime_of(store.path)
     load_all = getattr(store, "load_all", None)  # one pass over the files when offered
     if load_all is not None:
