@@ -10,9 +10,9 @@ from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.errors import NeedsAuthorization
-from tui.core.model import TokenState
+from tui.core.model import ParamRow, TokenState
 from tui.core.store import AccountStore
-from tui.fakeidp import DEMO_USER_NAME, DEMO_USER_UPN, FakeIdP
+from tui.fakeidp import DEMO_CLIENT_ID, DEMO_USER_NAME, DEMO_USER_UPN, FakeIdP
 
 from .conftest import settle
 from .idphelp import (
@@ -202,3 +202,54 @@ async def test_wrong_secret_opens_the_panel_at_7000215(
         await pilot.press("t")  # the row still leads to the same explanation
         await pilot.pause()
         assert app.screen.highlighted_id() == "aadsts.7000215"
+
+
+async def test_test_connection_for_an_app_only_account_shows_its_grants(
+        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+    """No user behind an app-only token: /me is not called; the toast says what it grants."""
+    scope = (ParamRow("scope", "https://graph.microsoft.com/.default"),)
+    robot = store.add(fake_account(idp, "robot", flow="app", token_params=scope,
+                                   auth_params=scope))
+    app = live_app(config_path, idp, live)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert actions(app)["test_connection"] is True  # no token yet, but it can get one
+        await pilot.press("c")
+        await wait_until(pilot, lambda: any("app-only token" in m for m in messages(app)),
+                         "the answer")
+        found = next(m for m in messages(app) if "app-only token" in m)
+        assert found.startswith("Got an app-only token: 'robot': got an app-only token.")
+        assert "Graph /me is not called" in found and "no user" in found
+        assert "Resource: Microsoft Graph, https://graph.microsoft.com" in found
+        assert "roles): Mail.ReadWrite, User.Read.All" in found
+        assert f"Application (client) ID: {DEMO_CLIENT_ID}" in found
+        assert "Valid until " in found and "(in 59 min)" in found
+        token = store.token_state(robot).access_token
+        assert token and token not in found
+        await settle(pilot)
+        assert status_of(app, "robot").startswith("Valid")  # the new token shows in the list
+        await pilot.press("enter")  # the same from the form
+        await settle(pilot)
+        assert isinstance(app.screen, AccountFormScreen)
+        app.clear_notifications()
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: any("app-only token" in m for m in messages(app)),
+                         "the answer from the form")
+    assert idp.stats()["endpoints"]["me"] == 0
+    assert idp.stats()["issued"]["client_credentials"] == 1  # the second test reused it
+
+
+async def test_app_only_token_without_permissions_warns(
+        config_path: Path, live: LiveClock, store: AccountStore) -> None:
+    scope = (ParamRow("scope", "https://graph.microsoft.com/.default"),)
+    with FakeIdP(auto_approve=0.0, retry_after=0, app_roles=()) as idp:
+        store.add(fake_account(idp, "robot", flow="app", token_params=scope))
+        app = live_app(config_path, idp, live)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("c")
+            await wait_until(pilot, lambda: any("grants nothing" in m for m in messages(app)),
+                             "the warning")
+            note = next(n for n in app._notifications if n.title == "Token grants nothing")
+            assert note.severity == "warning" and "roles): none" in note.message
+            assert "Grant admin consent" in note.message

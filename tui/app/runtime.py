@@ -30,6 +30,7 @@ from .methods import AuthorizeResult
 
 if TYPE_CHECKING:
     from tui.core.clock import Clock
+    from tui.core.conntest import ConnectionCheck
     from tui.core.oauth import OAuthService
 
 ServiceFactory = Callable[["Clock"], "OAuthService"]
@@ -268,34 +269,28 @@ class Runtime:
 
     # -- test connection -------------------------------------------------------------------------
     def test_connection(self, account: Account) -> None:
-        """Call Graph /me with ``account``'s token and show who it is."""
+        """Call Graph /me with ``account``'s token and show who it is; an app-only account
+        shows what its token grants instead (tui.core.conntest, shared with the CLI)."""
         self.notify(f"Testing {account.label!r}…", timeout=2)
         self._start_job("test", account, self._test(account))
 
-    async def _test(self, account: Account) -> tuple[dict[str, Any], TokenState | None]:
-        from tui.core.refresh import call_api
+    async def _test(self, account: Account) -> ConnectionCheck:
+        from tui.core.conntest import check_connection
 
-        service = self.oauth()
-        me = await call_api(self.store, account, service=service)
-        try:
-            state = await asyncio.to_thread(self.store.token_state, account)
-        except (ExoError, OSError):
-            state = None
-        return me, state
+        return await check_connection(self.store, account, service=self.oauth())
 
-    def _after_test(self, account: Account, result: tuple[dict[str, Any], Any]) -> None:
-        me, state = result
-        if state is not None:
-            self.publish_token_state(state)  # type: ignore[attr-defined]
-        who = me.get("displayName") or ""
-        address = me.get("userPrincipalName") or me.get("mail") or ""
-        if who or address:
-            whom = f"{who} <{address}>" if who and address else (who or address)
-            message = f"The token of {account.label!r} works. It belongs to {whom}."
-        else:
-            message = (f"The API accepted the token of {account.label!r} (answer keys: "
-                       f"{', '.join(sorted(me)[:6]) or 'none'}).")
-        self.notify(message, title="Connection works", timeout=10)
+    def _after_test(self, account: Account, check: ConnectionCheck) -> None:
+        from tui.core.conntest import report
+
+        self.publish_token_state(check.state)  # type: ignore[attr-defined]
+        found = report(check, self.clock())
+        lines = [f"{account.label!r}: {found.headline}", *found.details]
+        if found.warning:
+            self.notify("\n".join([*lines, found.warning]), title="Token grants nothing",
+                        severity="warning", timeout=20)
+            return
+        title = "Got an app-only token" if check.url is None else "Connection works"
+        self.notify("\n".join(lines), title=title, timeout=15 if found.details else 10)
 
     # -- auto-refresh -------------------------------------------------------------------------
     def check_auto_refresh(self) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tui.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from tui.core.conntest import ConnectionCheck
     from tui.core.model import Account, TokenState
     from tui.core.oauth import DeviceProgress, OAuthService, TokenResult
     from tui.core.store import AccountStore
@@ -66,11 +67,13 @@ def register(sub: Any) -> None:
                         "refresh token has been idle N days (default 30; 0 turns it off)")
     p.set_defaults(func=cmd_refresh)
 
-    p = sub.add_parser("test", help="call Microsoft Graph /me (or --url) with the token",
+    p = sub.add_parser("test", help="check the token: call Graph /me (or --url) with it",
                        description="Check a token end to end: GET Graph /me (for the "
-                       "account's cloud) or --url, and say whose token it is.")
+                       "account's cloud) or --url, and say whose token it is. An app-only "
+                       "account has no user for /me, so without --url it gets its token and "
+                       "shows what the token grants (resource, roles, tenant, expiry).")
     p.add_argument("label")
-    p.add_argument("--url", help="call this URL instead of Graph /me")
+    p.add_argument("--url", help="call this URL instead (for app-only accounts too)")
     p.set_defaults(func=cmd_test)
 
 
@@ -362,25 +365,21 @@ async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) 
 def cmd_test(args: argparse.Namespace) -> int:
     import asyncio
 
+    from tui.core.conntest import report
+
     store = _store(args)
     account = store.get(args.label)
-    from tui.core.endpoints import graph_me_url
-
-    url = args.url or graph_me_url(account.token_url)
-    me = asyncio.run(_test(store, account, url))
-    who = me.get("displayName")
-    address = me.get("userPrincipalName") or me.get("mail")
-    if who or address:
-        print(f"{account.label}: the token works; it belongs to {who or ''}"
-              f"{f' <{address}>' if address else ''}".replace("to  <", "to <"))
-    else:
-        print(f"{account.label}: {url} accepted the token (answer keys: "
-              f"{', '.join(sorted(me)[:8]) or 'none'}).")
+    found = report(asyncio.run(_test(store, account, args.url)))
+    print(f"{account.label}: {found.headline}")
+    for line in found.details:
+        print(f"  {line}")
+    if found.warning:
+        _err(f"Warning: {found.warning}")
     return 0
 
 
-async def _test(store: AccountStore, account: Account, url: str) -> dict[str, Any]:
-    from tui.core.refresh import call_api
+async def _test(store: AccountStore, account: Account, url: str | None) -> ConnectionCheck:
+    from tui.core.conntest import check_connection
 
     async with make_service() as service:
-        return await call_api(store, account, service=service, url=url)
+        return await check_connection(store, account, service=service, url=url)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .clock import Clock
-from .endpoints import graph_me_url
 from .errors import ExoError, NeedsAuthorization, OAuthError
 from .health import refresh_token_last_used
 
@@ -200,15 +199,6 @@ async def save_sign_in(store: Any, account: Account, result: TokenResult) -> Tok
         state = result.apply_to(store.token_state(account), keep_refresh_token=False)
         await asyncio.to_thread(store.save_token_state, state)
     return state
-
-
-async def call_api(store: Any, account: Account, *, service: OAuthService,
-                   url: str | None = None) -> dict[str, Any]:
-    """GET ``url`` (default: Graph /me for the account's cloud) with a valid token."""
-    target = url or graph_me_url(account.token_url)
-    state = await get_token(store, account, service=service, min_valid=60)
-    return await service.get_json(target, state.access_token, what=f"Calling {target}",
-                                  token_type=state.token_type)
 
 
 @dataclass(frozen=True)

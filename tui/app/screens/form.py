@@ -55,7 +55,8 @@ class AccountFormScreen(Screen[str | None]):
         Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="form.troubleshoot",
                 tooltip="Explain the focused field's problem (or the first one)"),
         Binding("ctrl+g", "test_connection", "Test", tooltip="Test the connection: call "
-                "Graph /me with the token", id="form.test_connection"),
+                "Graph /me with the token (app-only: show what the token grants)",
+                id="form.test_connection"),
         # F1 opens help on every screen; its footer slot goes to the keys above, so that
         # all of them fit at 80 columns (tests/ui/test_footer_fit.py)
         Binding("f1", "app.help", "Help", id="form.help", show=False),
