@@ -215,8 +215,11 @@ def _app_only(account: Account, purpose: str) -> list[Issue]:
     scopes = _scopes(account.token_params)
     names = scopes[-1].split() if scopes else []
     if len(names) != 1 or not names[0].endswith("/.default"):
+        # on the scope row that is sent, so the form shows it there; no row: the whole list
+        sent = [i for i, r in enumerate(account.token_params) if r.name.strip() == "scope"]
+        where = f"token_params[{sent[-1]}].value" if sent else "token_params"
         issues.append(Issue(
-            "token_params", severity, "An app-only account needs one Token endpoint scope "
+            where, severity, "An app-only account needs one Token endpoint scope "
             "row holding exactly one RESOURCE/.default value, such as "
             "https://outlook.office365.com/.default.", "config.app_needs_default_scope"))
     return issues
