@@ -14,7 +14,7 @@ from tui.app.screens.modals import ConflictQuestion, UnsavedChanges
 from tui.app.widgets.account_form import AccountForm
 from tui.app.widgets.fields import Field
 from tui.core.errors import NoSuchAccount
-from tui.core.model import TokenState
+from tui.core.model import ParamRow, TokenState
 from tui.core.store import AccountStore
 
 from .conftest import ACCESS, REFRESH, SECRET, paste, settle
@@ -450,7 +450,10 @@ async def test_app_only_flow_is_chosen_in_the_form_and_checked(app, store) -> No
         await pilot.press("enter", "down", "enter")  # open the list, pick "app-only"
         await pilot.pause()
         assert form.to_model().flow == "app"
-        # the default Graph scope row is not a /.default scope: the form knows it
+        # the default Graph scope row became Graph's /.default (tests/ui/test_form_flow.py)
+        assert "config.app_needs_default_scope" not in {i.rule for i in form.issues()}
+        form.editor("token_params").load_rows((ParamRow("scope", "Mail.Read"),))
+        await pilot.pause()  # a named scope again: the form knows app-only cannot use it
         assert "config.app_needs_default_scope" in {i.rule for i in form.issues()}
         await pilot.press("enter", "up", "enter")  # back to delegated
         await pilot.pause()

@@ -17,9 +17,17 @@ from textual.events import DescendantBlur, DescendantFocus
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
+from tui.core.appscope import ScopeSwap, swap_to_app_only
 from tui.core.errors import UsageError
 from tui.core.model import Account, TokenState
-from tui.core.tenant import CLOUDS, TENANT_PLACEHOLDER, cloud_of_url, endpoint_urls, tenant_from_url
+from tui.core.tenant import (
+    CLOUDS,
+    TENANT_PLACEHOLDER,
+    cloud_of_url,
+    endpoint_urls,
+    graph_base_for,
+    tenant_from_url,
+)
 from tui.core.validate import ERROR, Issue, validate
 
 from ..text import expiry_text
@@ -130,6 +138,8 @@ class AccountForm(VerticalScroll, can_focus=False):
         }
         self._tenant_filled = self._tenant_of(a)
         self._cloud = cloud_of_url(a.authorize_url) or "global"  # Select.value: set on mount
+        self._flow = a.flow
+        self._scope_swap: ScopeSwap | None = None  # what the switch to app-only rewrote
 
     @staticmethod
     def _tenant_of(a: Account) -> str:
@@ -204,6 +214,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         self._base = account
         for name in INPUT_FIELDS:
             self.c[name].value = getattr(account, name)  # type: ignore[attr-defined]
+        self._flow, self._scope_swap = account.flow, None  # a reload is not a switch
         self.c["flow"].value = account.flow  # type: ignore[attr-defined]
         self.c["client_type"].value = account.client_type  # type: ignore[attr-defined]
         self.c["client_auth"].value = account.client_auth  # type: ignore[attr-defined]
@@ -321,6 +332,9 @@ class AccountForm(VerticalScroll, can_focus=False):
             self._cloud = str(event.value)
             if self.c["tenant"].value.strip():  # type: ignore[attr-defined]
                 self.fill_urls()
+        if event.select.id == "f-flow" and event.value != self._flow:
+            self._flow = str(event.value)
+            self._flow_switched()
         self.refresh_issues()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -339,6 +353,29 @@ class AccountForm(VerticalScroll, can_focus=False):
         if event.button.id == "f-fill":
             event.stop()
             self.fill_urls()
+
+    # -- sign-in flow -------------------------------------------------------------------------
+    def _flow_switched(self) -> None:
+        """Keep the token scope row usable for the flow just chosen (tui.core.appscope):
+        app-only needs one RESOURCE/.default scope; going back undoes that if untouched."""
+        editor = self.editor("token_params")
+        if self._flow == "app":
+            token_url = self.c["token_url"].value  # type: ignore[attr-defined]
+            swap = self._scope_swap = swap_to_app_only(editor.to_rows(),
+                                                       graph_base_for(token_url))
+            if swap is None:  # already right, or another API's scopes: the rules speak
+                self.touched.add("token_params")
+                return
+            editor.load_rows(swap.after)
+            self.notify(f"App-only takes one /.default scope, so the token scope is now "
+                        f"{swap.new} (was: {swap.old}).", title="Scope changed", timeout=8)
+            return
+        swap, self._scope_swap = self._scope_swap, None
+        rows = swap.undo(editor.to_rows()) if swap is not None else None
+        if swap is not None and rows is not None:
+            editor.load_rows(rows)
+            self.notify(f"Delegated again: the token scope is back to {swap.old}.",
+                        title="Scope restored", timeout=6)
 
     # -- tenant helper ------------------------------------------------------------------------
     def _maybe_fill(self, quiet: bool) -> None:
