@@ -15,3 +15,17 @@ def idp() -> Iterator[FakeIdP]:
         yield fake
 
 
+
+
+@pytest.fixture
+def quick_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's OAuth service, with retry waits that end at once."""
+    from tui.core.clock import SYSTEM_CLOCK
+    from tui.core.oauth import OAuthService
+
+    class Quick(type(SYSTEM_CLOCK)):  # type: ignore[misc]
+        async def sleep(self, seconds: float) -> None:
+            return None
+
+    monkeypatch.setattr("tui.commands.tokens.make_service",
+                        lambda: OAuthService(clock=Quick()))

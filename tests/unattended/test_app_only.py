@@ -22,17 +22,7 @@ from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_I
 from .helpers import LinkedClock, fake_account, offline_account, run, set_state
 from .watchrun import watch_passes
 
-
-@pytest.fixture(autouse=True)
-def quick_service(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's OAuth service, with retry waits that end at once."""
-
-    class Quick(type(SYSTEM_CLOCK)):  # type: ignore[misc]
-        async def sleep(self, seconds: float) -> None:
-            return None
-
-    monkeypatch.setattr("tui.commands.tokens.make_service",
-                        lambda: OAuthService(clock=Quick()))
+pytestmark = pytest.mark.usefixtures("quick_service")  # see conftest.py
 
 
 def add_app(idp: FakeIdP, config: Path, monkeypatch: pytest.MonkeyPatch, label: str = "app",

@@ -12,30 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.clock import SYSTEM_CLOCK
 from tui.core.conntest import ConnectionCheck, report
 from tui.core.jwtinfo import decode
 from tui.core.model import TokenState
-from tui.core.oauth import OAuthService
 from tui.core.store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USER_UPN, FakeIdP
 from tui.fakeidp.claims import tenant_id
 
 from .helpers import TENANT, fake_account, run
 
+pytestmark = pytest.mark.usefixtures("quick_service")  # see conftest.py
+
 GRAPH_APP = "scope=https://graph.microsoft.com/.default"
-
-
-@pytest.fixture(autouse=True)
-def quick_service(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's OAuth service, with retry waits that end at once."""
-
-    class Quick(type(SYSTEM_CLOCK)):  # type: ignore[misc]
-        async def sleep(self, seconds: float) -> None:
-            return None
-
-    monkeypatch.setattr("tui.commands.tokens.make_service",
-                        lambda: OAuthService(clock=Quick()))
 
 
 def add_app(idp: FakeIdP, config: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> None:

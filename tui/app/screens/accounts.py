@@ -63,7 +63,8 @@ class AccountsScreen(Screen[None]):
         Binding("a", "authorize", "Authorize", id="accounts.authorize"),
         Binding("r", "refresh", "Refresh", id="accounts.refresh"),
         Binding("c", "test_connection", "Test", tooltip="Test the connection: call Graph /me "
-                "with the token", id="accounts.test_connection"),
+                "with the token (app-only: show what the token grants)",
+                id="accounts.test_connection"),
         Binding("t", "troubleshoot", "Troubleshoot", id="accounts.troubleshoot"),
         Binding("question_mark", "app.help", "Help", id="accounts.help"),
         Binding("q", "app.quit", "Quit", id="accounts.quit"),
