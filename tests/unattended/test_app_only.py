@@ -94,6 +94,25 @@ def test_methods_must_match_the_flow(idp: FakeIdP, store: AccountStore, config: 
     assert run(config, "authorize", "person") == 0 and issued(idp) == 1
 
 
+def test_edit_to_app_only_rewrites_delegated_scopes_like_the_form(
+        idp: FakeIdP, store: AccountStore, config: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    imap = ("https://outlook.office.com/IMAP.AccessAsUser.All "
+            "https://outlook.office.com/SMTP.Send offline_access")
+    store.add(fake_account(idp, "mailer", token_params=(ParamRow("scope", imap),)))
+    store.add(fake_account(idp, "custom", token_params=(ParamRow("scope", "api://x/y"),)))
+    capsys.readouterr()
+    assert run(config, "edit", "mailer", "--flow", "app") == 0
+    assert store.get("mailer").token_params == (
+        ParamRow("scope", "https://outlook.office365.com/.default"),)
+    err = capsys.readouterr().err
+    assert "https://outlook.office365.com/.default" in err and "IMAP.AccessAsUser.All" in err
+    # another API's scope is left alone for the checks to explain
+    run(config, "edit", "custom", "--flow", "app")
+    assert store.get("custom").token_params == (ParamRow("scope", "api://x/y"),)
+    assert ".default" in capsys.readouterr().err
+
+
 def test_refusals_are_recorded_and_explained(idp: FakeIdP, store: AccountStore, config: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:

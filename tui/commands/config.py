@@ -185,6 +185,16 @@ def _changes(args: argparse.Namespace, current: Account | None,
 
         if current is None or current.token_params == default_rows():
             changes["token_params"] = app_rows()  # the delegated defaults cannot work
+        else:  # delegated Graph/Outlook scopes: the matching /.default, as the form does
+            from tui.core.appscope import swap_to_app_only
+            from tui.core.tenant import graph_base_for
+
+            token_url = changes.get("token_url", current.token_url)
+            swap = swap_to_app_only(current.token_params, graph_base_for(token_url))
+            if swap is not None:
+                changes["token_params"] = swap.after
+                print(f"App-only takes one /.default scope: the token scope is now "
+                      f"{swap.new} (was: {swap.old}).", file=sys.stderr)
     if getattr(args, "clear_secret", False):
         if secret:
             raise UsageError("--clear-secret and a new client secret contradict each other.")
