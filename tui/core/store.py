@@ -25,6 +25,7 @@ from typing import Any
 from . import fileio, paths, seal, store_cache, store_toml, tokens
 from .errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
 from .model import Account, TokenState
+from .store_tokens import TokenFiles
 from .store_toml import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .validate import SAVE, Issue, validate
 
@@ -44,7 +45,7 @@ class InvalidAccount(UsageError):
         self.issues = issues
 
 
-class AccountStore:
+class AccountStore(TokenFiles):
     """One account file plus the token files of its accounts."""
 
     def __init__(self, config_path: str | os.PathLike[str],
@@ -153,28 +154,6 @@ class AccountStore:
                 raise SealError(f"{self.path}: account {label!r}: {exc}") from None
         return opener
 
-    def _token_file(self, label: str) -> Path:
-        return self._tokens_dir / tokens.token_file_name(self._resolved, label)
-
-    def _state(self, account: Account, header: dict[str, Any] | None = None, *,
-               sealer: Callable[[], seal.Sealer] | None = None) -> TokenState:
-        path = self._token_file(account.label)
-        if sealer is None:
-            def sealer() -> seal.Sealer:
-                return self._sealer_for(self._header() if header is None else header,
-                                        create=False)
-        # No exists() check first: read_token_state says None for a missing file.
-        state = tokens.read_token_state(path, None, sealer_of=sealer)
-        if state is None or state.account_id != account.id:  # left over from another account
-            return TokenState(account.id, account.label)
-        return state if state.label == account.label else replace(state, label=account.label)
-
-    @staticmethod
-    def _merge(account: Account, state: TokenState) -> Account:
-        return replace(account, access_token=state.access_token,
-                       refresh_token=state.refresh_token,
-                       access_token_expires_at=state.expires_at)
-
     def load_all(self) -> list[tuple[Account, TokenState]]:
         """Every account (tokens merged in) with its token state, in file order."""
         parsed = self._read()
@@ -248,27 +227,7 @@ class AccountStore:
         return self._find(lambda raw: (raw.get("id") or derived_id(str(raw.get("label", ""))))
                           == account_id, account_id)
 
-    def token_stamp(self, account: Account) -> int | None:
-        """When the account's token file last changed (ns), or None if there is none."""
-        try:
-            return os.stat(self._token_file(account.label)).st_mtime_ns
-        except OSError:
-            return None
-
-    def token_state(self, account: Account) -> TokenState:
-        """The issued tokens of an account (empty TokenState if none)."""
-        return self._state(account)
-
     # -- writing ------------------------------------------------------------------
-    def token_lock(self, account: Account, timeout: float | None = None) -> fileio.FileLock:
-        """Exclusive per-account lock (``with`` or ``async with``) for single-flight refresh.
-
-        Hold it around "re-read state, refresh, save_token_state"; save_token_state
-        itself does not take it (flock is per descriptor: taking it twice deadlocks).
-        """
-        return fileio.locked(tokens.lock_path(self.state_dir, self._resolved, account.id,
-                                              is_resolved=True), timeout)
-
     def _file_lock(self) -> fileio.FileLock:
         fileio.ensure_dir(self.path.parent)
         return fileio.locked(self.lock_path)
@@ -443,36 +402,3 @@ class AccountStore:
             editor.delete_account(index)
             self._write(editor)
             fileio.remove(self._token_file(label))
-
-    def _header(self) -> dict[str, Any]:
-        """The account file's header, read again only when the file has changed.
-
-        ``refresh --all`` reads and writes hundreds of token states; re-reading the
-        header for each cost more than the refresh's own work.
-        """
-        try:
-            st = os.stat(self.path)
-            sig: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            sig = None
-        cached = self._header_cache
-        if sig is not None and cached is not None and cached[0] == sig:
-            return cached[1]
-        header = seal.read_header(self.path)
-        self._header_cache = (sig, header) if sig is not None else None
-        return header
-
-    def _token_sealer(self) -> seal.Sealer:
-        header = self._header()
-        if header.get("sealing"):
-            return self._sealer_for(header, create=False)
-        with self._file_lock():  # first sealed value of a hand-written file: record the key
-            parsed = self._read_for_write()
-            editor = parsed.edit()
-            sealer = self._prepare(parsed, editor)
-            self._write(editor)
-            return sealer
-
-    def save_token_state(self, state: TokenState) -> None:
-        """Write an account's token state (sealed, atomic). Call it under token_lock."""
-        tokens.write_token_state(self._token_file(state.label), state, self._token_sealer())
