@@ -169,6 +169,20 @@ async def test_help_lists_keys_and_closes(app, seeded) -> None:
         assert isinstance(app.screen, AccountsScreen)
 
 
+async def test_t_in_help_opens_troubleshooting(app, seeded) -> None:
+    from tui.app.screens.troubleshoot import TroubleshootScreen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark", "t")
+        await settle(pilot)
+        assert isinstance(app.screen, TroubleshootScreen)
+        assert not any(isinstance(s, HelpScreen) for s in app.screen_stack)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+
+
 async def test_palette_offers_the_screens_actions(app, seeded) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

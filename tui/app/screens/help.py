@@ -41,6 +41,8 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close help", id="help.close"),
+        Binding("t,ctrl+t", "troubleshoot", "Close help and open troubleshooting",
+                id="help.troubleshoot"),
     ]
 
     def __init__(self, under: Screen[object]) -> None:
@@ -68,7 +70,13 @@ class HelpScreen(ModalScreen[None]):
                     yield Static(heading, classes="help-heading")
                     yield Static(table, classes="help-keys")
                 yield Static(GENERAL, classes="help-purpose")
-            yield Static("Escape closes this help.", classes="hint")
+            yield Static("Escape closes this help; t opens the troubleshooting panel.",
+                         classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_troubleshoot(self) -> None:
+        """Do what t does on the screen underneath (which may preselect its own problem)."""
+        self.dismiss(None)
+        self.app.call_later(self.app.run_action, "app.troubleshoot")
