@@ -86,6 +86,16 @@ def build(config_path: Path, clock: FixedClock, **kwargs: object) -> ExoApp:
     return make_app(config_path, clock=clock, **options)  # type: ignore[arg-type]
 
 
+# Snapshot tests render every screen at both sizes an admin is likely to have.
+SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+
+
+@pytest.fixture
+def home_config() -> Path:
+    """The default place, under the per-test home folder, so it shows as ~/.config/..."""
+    return Path.home() / ".config" / "exo-oauth" / "accounts.toml"
+
+
 @pytest.fixture
 def app(config_path: Path, clock: FixedClock) -> ExoApp:
     return build(config_path, clock)

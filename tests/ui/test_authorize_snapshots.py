@@ -23,10 +23,9 @@ from tui.core.oauth import AuthorizeRequest, DeviceCode, DeviceProgress
 from tui.core.store import AccountStore
 from tui.core.tenant import endpoint_urls
 
-from .conftest import CLIENT_IDS, SECRET, FixedClock, build, settle
+from .conftest import CLIENT_IDS, SECRET, SIZES, FixedClock, build, settle
 from .idphelp import over_ssh_env
 
-SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
 STATE = "FAKE-state-for-screenshots"
 USER_CODE = "FAKE2CODE"
 

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tui.app.widgets.account_form import AccountForm
 from tui.core.store import AccountStore
 
-from .conftest import FixedClock, build, paste, seed, settle
-
-SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
-
-
-@pytest.fixture
-def home_config() -> Path:
-    """The default place, under the per-test home folder, so it shows as ~/.config/..."""
-    return Path.home() / ".config" / "exo-oauth" / "accounts.toml"
+from .conftest import SIZES, FixedClock, build, paste, seed, settle
 
 
 @SIZES

@@ -10,17 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from .conftest import FixedClock, build, settle
+from .conftest import SIZES, FixedClock, build, settle
 from .test_troubleshoot import LEAKED, wrong_secret_error
-
-SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
-
-
-@pytest.fixture
-def home_config() -> Path:
-    return Path.home() / ".config" / "exo-oauth" / "accounts.toml"
 
 
 @SIZES

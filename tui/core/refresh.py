@@ -102,13 +102,13 @@ async def get_token(store: Any, account: Account, *, service: OAuthService,
         # hundreds of them on one event loop).
         stamp = _stamp(store, account)
     else:
-        seen = await asyncio.to_thread(store.token_state, account)
+        # Token states are read on the loop: one small file, faster than the hand-off to
+        # a thread and back (which, with hundreds of refreshes in flight, waits for the GIL).
+        seen = store.token_state(account)
         if seen.is_valid(min_valid, clock.time()):
             return seen
     async with account_lock(store, account):
         changed = force and _stamp(store, account) != stamp
-        # Read on the loop: one small file, faster than the hand-off to a thread and back
-        # (which, with hundreds of refreshes in flight, also waits for the GIL).
         state = store.token_state(account)
         if state.is_valid(min_valid, clock.time()) and (not force or changed):
             return state
