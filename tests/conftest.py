@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

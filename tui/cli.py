@@ -19,7 +19,7 @@ from tui.core.errors import ExitCode, ExoError
 
 # Subcommand modules, in the order `--help` lists them.
 COMMAND_MODULES = (
-    "tui.commands.config",
+    "tui.commands.accounts",
     "tui.commands.tokens",
     "tui.commands.troubleshoot",
     "tui.commands.unattended",
@@ -69,7 +69,7 @@ def report(exc: BaseException, *, debug: bool) -> int:
         print(f"exo-oauth: unexpected failure: {type(exc).__name__}: {exc}"
               + ("" if debug else " (run with --debug for details)"), file=sys.stderr)
     try:
-        from tui.core.catalog import advice_for
+        from tui.core.troubleshoot.catalog import advice_for
     except ImportError:
         return code
     advice = advice_for(exc)

@@ -52,7 +52,7 @@ def prepare(root: Path, idp: Any, *, now: float | None = None) -> Demo:
     """Write the demo account file and token state under ``root`` (env already pointed)."""
     from tui.core import paths
     from tui.core.model import GRAPH_SCOPES, Account, TokenState
-    from tui.core.store import AccountStore
+    from tui.core.store.account_store import AccountStore
     from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID
     from tui.fakeidp.signin import sign_in
 

@@ -125,14 +125,15 @@ def try_token(argv: Sequence[str]) -> int | None:
         return None
     config, label, fmt, user, min_valid = parsed
     try:
-        from tui.core import paths, seal, tokens
+        from tui.core import paths
+        from tui.core.store import seal, token_format
 
         config_path = paths.config_path(config)
-        token_file = tokens.token_path(paths.state_dir(), config_path, label)
+        token_file = token_format.token_path(paths.state_dir(), config_path, label)
         if not _still_configured(config_path, token_file, label):
             return None
         sealer = seal.load_sealer(config_path, create=False)
-        state = tokens.read_token_state(token_file, sealer)
+        state = token_format.read_token_state(token_file, sealer)
         now = time.time()
         if state is None or state.label != label or not state.is_valid(min_valid, now):
             return None

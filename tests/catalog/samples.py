@@ -57,7 +57,7 @@ def redirect(error: str, code: int | None = None, text: str = "Something went wr
 
 
 def oauth(code: int | None, error: str, status: int = 400, text: str = "") -> OAuthError:
-    """An OAuthError shaped like the OAuth service's (tui.core.oauth_http)."""
+    """An OAuthError shaped like the OAuth service's (tui.core.oauth.http)."""
     desc = f"AADSTS{code}: {text}" if code else text
     return OAuthError(f"Token request failed (HTTP {status}): {error}: {desc}", status=status,
                       error=error, error_description=desc or None,

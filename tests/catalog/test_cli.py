@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from tui import cli
-from tui.core import catalog
 from tui.core.errors import NETWORK, NoSuchAccount, OAuthError, SealError
+from tui.core.troubleshoot import catalog
 
 from .samples import TRACE, body, redirect
 

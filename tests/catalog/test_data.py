@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import catalog
+from tui.core.troubleshoot import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = catalog.load()
@@ -90,16 +90,16 @@ def test_resolutions_are_concrete() -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = ("import sys, tui.core.catalog; "
+    code = ("import sys, tui.core.troubleshoot.catalog; "
             "print(sorted(m for m in ('tomllib', 'json', 'httpx', 'textual', 'tomlkit', "
-            "'tui.core.catalog_parse') if m in sys.modules))")
+            "'tui.core.troubleshoot.error_text') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "[]"
 
 
 def test_matching_never_imports_heavy_modules() -> None:
-    code = ("import sys\nfrom tui.core import catalog\n"
+    code = ("import sys\nfrom tui.core.troubleshoot import catalog\n"
             "catalog.match('AADSTS70008'); catalog.advice_for(OSError(13, 'Permission denied'))\n"
             "print(sorted(m for m in ('httpx', 'textual', 'tomlkit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tui.core import catalog
 from tui.core.errors import OAuthError
-from tui.core.oauth_http import parse_response
+from tui.core.oauth.http import parse_response
+from tui.core.troubleshoot import catalog
 from tui.fakeidp import FakeIdP, errors, pages
 
 CONF, SECRET, PUB = "conf-app", "s3cret-value", "public-app"

@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core import catalog
 from tui.core.errors import NETWORK, OAuthError
+from tui.core.troubleshoot import catalog
 
 from .samples import CORR, STAMP, TRACE, body, redirect
 

@@ -7,7 +7,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tui.core.redact import MARKER, redact
+from tui.core.troubleshoot.redact import MARKER, redact
 
 TRACE = "0000aaaa-11bb-cccc-dd33-eeeeee333333"
 STAMP = "2024-05-01 10:00:02Z"

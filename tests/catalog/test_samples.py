@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core import catalog
+from tui.core.troubleshoot import catalog
 from tui.core.validate import WARNING, Issue
 
 from .samples import SAMPLES

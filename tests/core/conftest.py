@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import paths, seal
-from tui.core.store import AccountStore
+from tui.core import paths
+from tui.core.store import seal
+from tui.core.store.account_store import AccountStore
 
 
 @pytest.fixture

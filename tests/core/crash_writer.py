@@ -18,9 +18,9 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from tui.core import fileio
 from tui.core.model import Account, ParamRow, TokenState
-from tui.core.store import AccountStore
+from tui.core.store import fileio
+from tui.core.store.account_store import AccountStore
 
 BASE = 5
 

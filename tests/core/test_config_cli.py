@@ -15,7 +15,7 @@ from core_helpers import GUID, SECRET, TENANT, make_account, run_cli
 from tui.cli import main
 from tui.core import paths
 from tui.core.model import GRAPH_SCOPES, TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 ADD = ["add", "work", "--client-id", GUID, "--tenant", TENANT]
 

@@ -7,10 +7,11 @@ import sys
 
 from core_helpers import ROOT, SECRET, env, run_cli
 
-MINE = ("tui.core", "tui.core.fileio", "tui.core.seal", "tui.core.tokens", "tui.core.store",
-        "tui.core.store_toml", "tui.core.model", "tui.core.validate", "tui.core.tenant",
-        "tui.core.paths", "tui.core.errors", "tui.commands.config",
-        "tui.commands.config_view")
+MINE = ("tui.core", "tui.core.store.fileio", "tui.core.store.seal", "tui.core.store.token_format",
+        "tui.core.store.account_store",
+        "tui.core.store.account_file", "tui.core.model", "tui.core.validate", "tui.core.tenant",
+        "tui.core.paths", "tui.core.errors", "tui.commands.accounts",
+        "tui.commands.accounts_output")
 
 
 def loaded_after(code: str) -> set[str]:
@@ -29,7 +30,7 @@ def test_core_modules_do_not_import_textual() -> None:
 
 def test_reading_the_store_does_not_load_tomlkit() -> None:
     """tomlkit is for writing; `list`, `show` and the token path only read."""
-    modules = loaded_after("from tui.core.store import AccountStore\n"
+    modules = loaded_after("from tui.core.store.account_store import AccountStore\n"
                            "from tui.core import paths\n"
                            "AccountStore(paths.config_path()).load()")
     assert "tomlkit" not in modules and "textual" not in modules
@@ -45,7 +46,7 @@ def test_exo_oauth_list_via_python_m_tui_does_not_import_textual() -> None:
     assert "work" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
                 if line.startswith("import time:")}
-    assert {"tui.cli", "tui.core.store"} <= imported  # the check sees our own imports
+    assert {"tui.cli", "tui.core.store.account_store"} <= imported  # the check sees our own imports
     assert not {m for m in imported if m.split(".")[0] in ("textual", "tomlkit")}
     # 2. The same run as `-m` does it (runpy), looking at sys.modules at exit: this also
     #    catches modules loaded with importlib, which importtime does not report.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import fileio
 from tui.core.errors import ParseError, StoreError
+from tui.core.store import fileio
 
 
 def mode(path: Path) -> int:

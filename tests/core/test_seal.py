@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import paths, seal
+from tui.core import paths
 from tui.core.errors import SealError, StoreError
+from tui.core.store import seal
 
 KEY = bytes(range(32))
 

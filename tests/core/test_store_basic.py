@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from core_helpers import SECRET, all_files, make_account
 
-from tui.core import paths, seal, tokens
+from tui.core import paths
 from tui.core.errors import (
     ConflictError,
     NoSuchAccount,
@@ -22,7 +22,8 @@ from tui.core.errors import (
     UsageError,
 )
 from tui.core.model import ParamRow, TokenState
-from tui.core.store import AccountStore, InvalidAccount
+from tui.core.store import seal, token_format
+from tui.core.store.account_store import AccountStore, InvalidAccount
 
 
 def test_empty_store(store: AccountStore) -> None:
@@ -57,7 +58,7 @@ def test_load_without_tokens_opens_secrets_but_reads_no_token_file(
     def no_token_reads(*_args: object, **_kw: object) -> None:
         raise AssertionError("a token file was read")
 
-    monkeypatch.setattr(tokens, "read_token_state", no_token_reads)
+    monkeypatch.setattr(token_format, "read_token_state", no_token_reads)
     (bare,) = AccountStore(store.path).load(with_tokens=False)
     assert bare.client_secret == SECRET and bare.config_equal(a)
     assert bare.access_token == bare.refresh_token == ""
@@ -84,14 +85,14 @@ def test_update_and_rename_moves_tokens(store: AccountStore) -> None:
     a = store.add(make_account("work"))
     state = TokenState(a.id, "work", "AT-1", "RT-1", time.time() + 3600)
     store.save_token_state(state)
-    old_token_file = tokens.token_path(store.state_dir, store.path, "work")
+    old_token_file = token_format.token_path(store.state_dir, store.path, "work")
     assert old_token_file.exists()
     b = replace(a, label="work2", client_id="11111111-2222-3333-4444-555555555555",
                 token_params=(ParamRow("scope", "x y"), ParamRow("a=b", "c=d")))
     saved = store.update(b, expected=a)
     assert saved.access_token == "AT-1" and saved.label == "work2"
     assert not old_token_file.exists()
-    assert tokens.token_path(store.state_dir, store.path, "work2").exists()
+    assert token_format.token_path(store.state_dir, store.path, "work2").exists()
     got = store.get("work2")
     assert got.config_equal(b) and got.refresh_token == "RT-1"
     with pytest.raises(NoSuchAccount):
@@ -134,7 +135,7 @@ def test_delete_removes_the_token_file(store: AccountStore) -> None:
     a = store.add(make_account("work", access_token="AT", refresh_token="RT",
                                access_token_expires_at=123.0))
     b = store.add(make_account("keep"))
-    path = tokens.token_path(store.state_dir, store.path, "work")
+    path = token_format.token_path(store.state_dir, store.path, "work")
     assert path.exists()
     store.delete(a.id)
     assert not path.exists()
@@ -265,7 +266,7 @@ def test_secrets_swapped_between_accounts_fail(store: AccountStore) -> None:
 def test_token_swapped_into_client_secret_fails(store: AccountStore) -> None:
     a = store.add(make_account("a"))
     store.save_token_state(TokenState(a.id, "a", "AT", "RT-value", 1.0))
-    token_text = tokens.token_path(store.state_dir, store.path, "a").read_text()
+    token_text = token_format.token_path(store.state_dir, store.path, "a").read_text()
     sealed_rt = tomllib.loads(token_text)["refresh_token"]
     text = store.path.read_text()
     old = tomllib.loads(text)["account"][0]["client_secret"]
@@ -354,12 +355,12 @@ def test_token_state_for_a_hand_written_file_records_the_key(store: AccountStore
 
 def test_parse_cache_is_used_only_for_the_same_bytes(store: AccountStore,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.core import store_cache, store_toml
+    from tui.core.store import account_file, parse_cache
 
     store.add(make_account("a"))
     calls: list[int] = []
-    real = store_toml.parse
-    monkeypatch.setattr(store_toml, "parse", lambda data, path: calls.append(1) or real(
+    real = account_file.parse
+    monkeypatch.setattr(account_file, "parse", lambda data, path: calls.append(1) or real(
         data, path))
     assert [a.label for a in AccountStore(store.path).load()] == ["a"]
     assert calls == []  # a fresh process-like store found the cache of our own save
@@ -367,7 +368,7 @@ def test_parse_cache_is_used_only_for_the_same_bytes(store: AccountStore,
     assert AccountStore(store.path).labels() == ["b"]  # edited by hand: parsed again
     assert calls == [1]
     assert AccountStore(store.path).labels() == ["b"] and calls == [1]
-    cache = store_cache.cache_path(store.state_dir, tokens.resolved(store.path))
+    cache = parse_cache.cache_path(store.state_dir, token_format.resolved(store.path))
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
     for junk in (b"{not json", b"[]", b'{"version": 1, "sha256": "00"}'):
         cache.write_bytes(junk)
@@ -379,12 +380,12 @@ def test_parse_cache_is_used_only_for_the_same_bytes(store: AccountStore,
 
 
 def test_values_json_cannot_hold_skip_the_cache(store: AccountStore) -> None:
-    from tui.core import store_cache
+    from tui.core.store import parse_cache
 
     store.add(make_account("a"))
     text = store.path.read_text().replace("label = 'a'", "label = 'a'\ncreated = 2024-05-01")
     store.path.write_text(text)
-    cache = store_cache.cache_path(store.state_dir, tokens.resolved(store.path))
+    cache = parse_cache.cache_path(store.state_dir, token_format.resolved(store.path))
     cache.unlink()
     assert AccountStore(store.path).labels() == ["a"]
     assert not cache.exists()
@@ -395,7 +396,7 @@ def test_values_json_cannot_hold_skip_the_cache(store: AccountStore) -> None:
 def test_stale_token_file_under_a_reused_label_is_removed(store: AccountStore) -> None:
     """A writer killed mid-delete can leave a token file; a new owner of the label drops it."""
     gone = store.add(make_account("old"))
-    stale = tokens.token_path(store.state_dir, store.path, "old")
+    stale = token_format.token_path(store.state_dir, store.path, "old")
     store.save_token_state(TokenState(gone.id, "old", "AT-of-gone", "RT", 2e9))
     saved = stale.read_bytes()
     store.delete(gone.id)

@@ -10,7 +10,7 @@ from pathlib import Path
 from core_helpers import env
 
 from tui.core.model import Account
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 WRITER = str(Path(__file__).with_name("crash_writer.py"))
 

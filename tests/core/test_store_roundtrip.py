@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.core.model import Account, ParamRow
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.core.validate import validate
 
 # Text with the awkward bits on purpose: quotes, backslashes, '=', '#', newlines,

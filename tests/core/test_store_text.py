@@ -10,9 +10,9 @@ import pytest
 import tomlkit
 from core_helpers import make_account
 
-from tui.core import store_toml
 from tui.core.model import ParamRow
-from tui.core.store import AccountStore
+from tui.core.store import account_file
+from tui.core.store.account_store import AccountStore
 
 TOP = "# Accounts for the mail relay; ask Dana before changing anything.\n"
 INSIDE = "# this app registration expires in March\n"
@@ -89,7 +89,7 @@ def test_multiline_strings_use_the_whole_document_path(store: AccountStore) -> N
     text = store.path.read_text()
     text = text.replace("label = 'a'\n", "label = 'a'\nnotes = \"\"\"\n[[account]]\nfake\n\"\"\"\n")
     store.path.write_text("# top\n" + text)
-    assert store_toml.parse(store.path.read_bytes(), "f").segments() is None
+    assert account_file.parse(store.path.read_bytes(), "f").segments() is None
     store.update(replace(store.get("b"), client_id="changed"))
     store.add(make_account("c"))
     store.delete(store.get("a").id)
@@ -102,8 +102,8 @@ def test_multiline_strings_use_the_whole_document_path(store: AccountStore) -> N
 def test_odd_layouts_fall_back_but_still_work(store: AccountStore,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     fallbacks: list[int] = []
-    real = store_toml.Editor._to_document
-    monkeypatch.setattr(store_toml.Editor, "_to_document",
+    real = account_file.Editor._to_document
+    monkeypatch.setattr(account_file.Editor, "_to_document",
                         lambda self: fallbacks.append(1) or real(self))
     store.path.parent.mkdir(parents=True)
     store.path.write_text(
@@ -159,7 +159,7 @@ def test_a_1000_account_save_parses_tomlkit_only_locally(store: AccountStore,
 def test_header_goes_first_even_in_whole_document_mode(store: AccountStore,
                                                        passphrase: str) -> None:
     """The fast path finds the salt in the file's prefix, whatever layout the file had."""
-    from tui.core import seal
+    from tui.core.store import seal
 
     store.path.parent.mkdir(parents=True)
     store.path.write_text('# mine\nowner = "ops"\n\n[[account]]\nlabel = "hand"\n'

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from core_helpers import env
 
-from tui.core import tokens
 from tui.core.errors import ParseError, SealError, StoreError
 from tui.core.model import TokenState
-from tui.core.seal import Sealer
+from tui.core.store import token_format
+from tui.core.store.seal import Sealer
 
 SEALER = Sealer(bytes(range(32)), source="test key")
 
@@ -31,24 +31,24 @@ def state(**kw: object) -> TokenState:
 def test_token_path_is_stable_and_distinct(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "c" / "accounts.toml"
-    p = tokens.token_path(tmp_path / "s", cfg, "work")
+    p = token_format.token_path(tmp_path / "s", cfg, "work")
     assert p.parent == tmp_path / "s" / "tokens" and p.suffix == ".toml"
-    assert p == tokens.token_path(tmp_path / "s", cfg, "work")
-    assert p != tokens.token_path(tmp_path / "s", cfg, "work2")
-    assert p != tokens.token_path(tmp_path / "s", tmp_path / "other.toml", "work")
+    assert p == token_format.token_path(tmp_path / "s", cfg, "work")
+    assert p != token_format.token_path(tmp_path / "s", cfg, "work2")
+    assert p != token_format.token_path(tmp_path / "s", tmp_path / "other.toml", "work")
     monkeypatch.chdir(tmp_path)
-    assert p == tokens.token_path(tmp_path / "s", Path("c/accounts.toml"), "work")
+    assert p == token_format.token_path(tmp_path / "s", Path("c/accounts.toml"), "work")
     (tmp_path / "c").mkdir()
     os.symlink(tmp_path / "c", tmp_path / "link")
-    assert p == tokens.token_path(tmp_path / "s", tmp_path / "link" / "accounts.toml", "work")
+    assert p == token_format.token_path(tmp_path / "s", tmp_path / "link" / "accounts.toml", "work")
 
 
 def test_round_trip(tmp_path: Path) -> None:
     p = tmp_path / "state" / "tokens" / "x.toml"
     odd = state(last_error='AADSTS70008: "expired"\n\tline two \\ \x7f ☃',
                 needs_authorization=True, expires_at=None, last_error_at=12.5)
-    tokens.write_token_state(p, odd, SEALER)
-    assert tokens.read_token_state(p, SEALER) == odd
+    token_format.write_token_state(p, odd, SEALER)
+    assert token_format.read_token_state(p, SEALER) == odd
     assert stat.S_IMODE(p.stat().st_mode) == 0o600
     data = p.read_bytes()
     assert b"eyJ.access" not in data and b"0.refresh" not in data
@@ -60,38 +60,38 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_numbers_survive_exactly(tmp_path: Path) -> None:
     p = tmp_path / "t.toml"
     for value in (0.1, 1e300, 1_700_000_000, 1.5e-7):
-        tokens.write_token_state(p, state(expires_at=float(value)), SEALER)
-        got = tokens.read_token_state(p, SEALER)
+        token_format.write_token_state(p, state(expires_at=float(value)), SEALER)
+        got = token_format.read_token_state(p, SEALER)
         assert got is not None and got.expires_at == float(value)
 
 
 def test_missing_file_is_none(tmp_path: Path) -> None:
-    assert tokens.read_token_state(tmp_path / "nope.toml", SEALER) is None
+    assert token_format.read_token_state(tmp_path / "nope.toml", SEALER) is None
 
 
 def test_flipped_byte_in_a_token_is_an_error(tmp_path: Path) -> None:
     p = tmp_path / "t.toml"
-    tokens.write_token_state(p, state(), SEALER)
+    token_format.write_token_state(p, state(), SEALER)
     text = p.read_text()
     start = text.index("access_token = 'enc:v1:") + len("access_token = 'enc:v1:") + 10
     p.write_text(text[:start] + ("A" if text[start] != "A" else "B") + text[start + 1:])
     with pytest.raises(SealError, match="account 'work'"):
-        tokens.read_token_state(p, SEALER)
+        token_format.read_token_state(p, SEALER)
 
 
 def test_swapped_tokens_and_moved_files_are_errors(tmp_path: Path) -> None:
     p = tmp_path / "t.toml"
-    tokens.write_token_state(p, state(), SEALER)
+    token_format.write_token_state(p, state(), SEALER)
     raw = tomllib.loads(p.read_text())
     swapped = p.read_text().replace(raw["access_token"], "@A@").replace(
         raw["refresh_token"], raw["access_token"]).replace("@A@", raw["refresh_token"])
     p.write_text(swapped)
     with pytest.raises(SealError):
-        tokens.read_token_state(p, SEALER)
-    tokens.write_token_state(p, state(), SEALER)
+        token_format.read_token_state(p, SEALER)
+    token_format.write_token_state(p, state(), SEALER)
     p.write_text(p.read_text().replace("account_id = 'id-1'", "account_id = 'id-2'"))
     with pytest.raises(SealError):
-        tokens.read_token_state(p, SEALER)
+        token_format.read_token_state(p, SEALER)
 
 
 @pytest.mark.parametrize(("text", "error"), [
@@ -106,13 +106,14 @@ def test_damaged_files_are_clear_errors(tmp_path: Path, text: str,
     p = tmp_path / "t.toml"
     p.write_text(text)
     with pytest.raises(error) as info:
-        tokens.read_token_state(p, SEALER)
+        token_format.read_token_state(p, SEALER)
     assert str(p) in str(info.value)
 
 
 def test_token_modules_stay_light() -> None:
     """The token fast path: no tomlkit, httpx, textual or asyncio."""
-    code = ("import sys, tui.core.tokens, tui.core.seal, tui.core.fileio, tui.core.paths\n"
+    code = ("import sys, tui.core.store.token_format, tui.core.store.seal, "
+            "tui.core.store.fileio, tui.core.paths\n"
             "print(sorted(m for m in ('tomlkit', 'httpx', 'textual', 'asyncio') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -127,11 +128,11 @@ def test_token_modules_stay_light() -> None:
 ])
 def test_quick_reader_agrees_with_tomllib(tmp_path: Path, state_kw: dict[str, object]) -> None:
     p = tmp_path / "t.toml"
-    tokens.write_token_state(p, state(**state_kw), SEALER)
+    token_format.write_token_state(p, state(**state_kw), SEALER)
     text = p.read_text()
-    quick = tokens._quick(text)
+    quick = token_format._quick(text)
     assert quick is None or quick == tomllib.loads(text)
-    assert tokens.read_token_state(p, SEALER) == state(**state_kw)
+    assert token_format.read_token_state(p, SEALER) == state(**state_kw)
 
 
 @pytest.mark.parametrize("text", [
@@ -139,4 +140,4 @@ def test_quick_reader_agrees_with_tomllib(tmp_path: Path, state_kw: dict[str, ob
     "a = 1.\n", "a = 'x' # c\n", 'a = "x"\n', "a='x'\n", "A = 1\n",
 ])
 def test_quick_reader_leaves_anything_unusual_to_tomllib(text: str) -> None:
-    assert tokens._quick(text) is None
+    assert token_format._quick(text) is None

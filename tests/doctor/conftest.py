@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tui.core import seal
 from tui.core.model import Account, ParamRow
-from tui.core.store import AccountStore
+from tui.core.store import seal
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeIdP
 
 from .servers import Cert, make_cert
@@ -96,8 +96,8 @@ async def sign_in(store: AccountStore, acct: Account, *, expired: bool = False) 
     """Add the account and authorize it through the fake (which approves at once)."""
     import httpx
 
-    from tui.core.oauth import OAuthService
-    from tui.core.redirect import parse_answer
+    from tui.core.oauth.redirect import parse_answer
+    from tui.core.oauth.service import OAuthService
 
     store.add(acct)
     async with OAuthService() as service:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tui import cli
-from tui.core.mailcheck import xoauth2
+from tui.core.doctor.mail import xoauth2
 from tui.core.model import GRAPH_SCOPES, ParamRow
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET, DEMO_USER_UPN, FakeIdP
 
 from .conftest import SECRET, account, fake_account, make_jwt, outlook_rows, sign_in

@@ -19,8 +19,9 @@ def loaded_after(code: str) -> set[str]:
 
 
 def test_doctor_core_modules_never_import_textual() -> None:
-    loaded = loaded_after("import tui.core.doctor, tui.core.doctor_net, tui.core.mailcheck, "
-                          "tui.core.jwtinfo")
+    loaded = loaded_after("import tui.core.doctor.diagnose, tui.core.doctor.network, "
+                          "tui.core.doctor.mail, "
+                          "tui.core.doctor.jwtinfo")
     assert "tui" in loaded and "textual" not in loaded
 
 

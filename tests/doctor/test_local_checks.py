@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tui.core import paths
-from tui.core.doctor import FAIL, PASS, WARN, check_config, check_permissions, open_account
+from tui.core.doctor.diagnose import FAIL, PASS, WARN, check_config, check_permissions, open_account
 from tui.core.model import ParamRow
-from tui.core.store import AccountStore
-from tui.core.tokens import token_path
+from tui.core.store.account_store import AccountStore
+from tui.core.store.token_format import token_path
 
 from .conftest import SECRET, account, make_jwt
 

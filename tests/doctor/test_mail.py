@@ -7,10 +7,10 @@ import ssl
 
 import pytest
 
-from tui.core.doctor import FAIL, PASS, WARN, Options
+from tui.core.doctor.diagnose import FAIL, PASS, WARN, Options
+from tui.core.doctor.mail import MailServer, check_logins, no_token, parse_server, xoauth2
 from tui.core.errors import UsageError
-from tui.core.mailcheck import MailServer, check_logins, no_token, parse_server, xoauth2
-from tui.core.redact import MARKER
+from tui.core.troubleshoot.redact import MARKER
 
 from .conftest import USER, make_jwt
 from .servers import HOST, Cert, MailLog, closed_port, imap_server, silent_port, smtp_server
@@ -76,7 +76,7 @@ async def test_imap_without_xoauth2_fails_without_sending_the_token(cert: Cert) 
 
 
 async def test_imap_with_an_untrusted_certificate_fails_before_login(cert: Cert) -> None:
-    from tui.core.doctor_net import trust_context
+    from tui.core.doctor.network import trust_context
 
     log = MailLog(accept={GOOD})
     with imap_server(cert.server_context(), log) as port:
@@ -153,7 +153,7 @@ async def test_smtp_without_xoauth2_fails_without_sending_the_token(cert: Cert) 
 
 
 async def test_smtp_untrusted_certificate_fails_at_starttls(cert: Cert) -> None:
-    from tui.core.doctor_net import trust_context
+    from tui.core.doctor.network import trust_context
 
     log = MailLog(accept={GOOD})
     with smtp_server(cert.server_context(), log) as port:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tui.core.doctor import FAIL, PASS, WARN, Options
-from tui.core.doctor_net import (
+from tui.core.doctor.diagnose import FAIL, PASS, WARN, Options
+from tui.core.doctor.network import (
     Target,
     check_clock,
     check_dns,
@@ -19,7 +19,7 @@ from tui.core.doctor_net import (
     trust_context,
 )
 from tui.core.errors import UsageError
-from tui.core.oauth import OAuthService
+from tui.core.oauth.service import OAuthService
 
 from .conftest import account
 from .servers import Cert, closed_port, date_server, silent_port, tls_server

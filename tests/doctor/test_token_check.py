@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from tui.core.doctor import FAIL, PASS, check_token
-from tui.core.oauth import OAuthService
-from tui.core.store import AccountStore
+from tui.core.doctor.diagnose import FAIL, PASS, check_token
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 from .conftest import fake_account, sign_in

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tui.core import jwtinfo
-from tui.core.doctor import FAIL, PASS, WARN, check_contents
+from tui.core.doctor import jwtinfo
+from tui.core.doctor.diagnose import FAIL, PASS, WARN, check_contents
 from tui.core.model import ParamRow
 
 from .conftest import GRAPH_AUD, OUTLOOK_AUD, USER, account, b64, make_jwt, outlook_rows

@@ -13,9 +13,9 @@ import pytest
 
 from tui.core.clock import SystemClock
 from tui.core.model import Account
-from tui.core.oauth import OAuthService
-from tui.core.redirect import parse_answer
-from tui.core.store import AccountStore
+from tui.core.oauth.redirect import parse_answer
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 from .fakehelp import fake_account, final_location

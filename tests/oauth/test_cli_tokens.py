@@ -17,7 +17,7 @@ import pytest
 
 from tui import cli
 from tui.core.model import Account
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_USER_UPN, FakeIdP
 
 from .conftest import QuickClock, add_signed_in, exo, sub_env
@@ -155,7 +155,7 @@ def test_test_command(idp: FakeIdP, store: AccountStore, config: Path,
 
 
 def test_default_test_url_follows_the_cloud() -> None:
-    from tui.core.endpoints import graph_me_url as default_test_url
+    from tui.core.oauth.endpoints import graph_me_url as default_test_url
 
     us = "https://login.microsoftonline.us/t/oauth2/v2.0/token"
     assert default_test_url(us) == "https://graph.microsoft.us/v1.0/me"
@@ -171,7 +171,7 @@ def test_default_test_url_follows_the_cloud() -> None:
 def test_authorize_device_in_process(idp: FakeIdP, store: AccountStore, config: Path,
                                            monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from tui.core.oauth import OAuthService
+    from tui.core.oauth.service import OAuthService
 
     store.add(fake_account(idp, public=True))
     idp.options.auto_approve = 7

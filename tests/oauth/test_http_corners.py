@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from tui.core.clock import ManualClock
-from tui.core.endpoints import discovery_candidates
 from tui.core.errors import BAD_RESPONSE, NETWORK, OAUTH, OAuthError
 from tui.core.model import Account, ParamRow
-from tui.core.oauth import OAuthService, merge_params
-from tui.core.oauth_http import RetryPolicy, parse_retry_after, scrub
+from tui.core.oauth.endpoints import discovery_candidates
+from tui.core.oauth.http import RetryPolicy, parse_retry_after, scrub
+from tui.core.oauth.service import OAuthService, merge_params
 
 TOKEN_URL = "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"
 SECRET = "s3cr3t~value.with_chars"

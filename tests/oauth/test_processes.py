@@ -17,7 +17,7 @@ import pytest
 
 from tui import cli
 from tui.core.model import Account
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 from tui.fastpath import _parse, try_token
 
@@ -49,9 +49,9 @@ def test_ten_processes_one_refresh(idp: FakeIdP, store: AccountStore, config: Pa
 
 KILL_BETWEEN_RECEIPT_AND_SAVE = """
 import asyncio, os, signal, sys
-from tui.core.oauth import OAuthService
-from tui.core.refresh import get_token
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.refresh.single_flight import get_token
+from tui.core.store.account_store import AccountStore
 
 store = AccountStore(sys.argv[1])
 account = store.get("work")
@@ -92,7 +92,7 @@ import sys
 from tui.cli import main
 rc = main(["--config", sys.argv[1], "token", "work", "--format", "header"])
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("httpx", "tomlkit", "textual"))
-print("RESULT", rc, heavy, "tui.core.store" in sys.modules, file=sys.stderr)
+print("RESULT", rc, heavy, "tui.core.store.account_store" in sys.modules, file=sys.stderr)
 """
 
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from tui.core.errors import OAuthError, UsageError
-from tui.core.loopback import LoopbackReceiver
-from tui.core.pkce import Pkce, new_state, new_verifier, s256
-from tui.core.redirect import SignInTimeout, StateMismatch, parse_answer
+from tui.core.oauth.loopback import LoopbackReceiver
+from tui.core.oauth.pkce import Pkce, new_state, new_verifier, s256
+from tui.core.oauth.redirect import SignInTimeout, StateMismatch, parse_answer
 
 STATE = "st-" + "x" * 40
 
@@ -171,7 +171,7 @@ def test_pasting_the_sign_in_address_itself() -> None:
 
 
 def test_loopback_redirect_helpers() -> None:
-    from tui.core.loopback import check_loopback_redirect, loopback_redirect, ssh_forward_line
+    from tui.core.oauth.loopback import check_loopback_redirect, loopback_redirect, ssh_forward_line
 
     assert check_loopback_redirect("http://localhost:8400/cb") == 8400
     assert check_loopback_redirect("http://127.0.0.1/") is None

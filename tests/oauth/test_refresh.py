@@ -15,9 +15,9 @@ import pytest
 from tui.core.clock import ManualClock
 from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.model import Account, TokenState
-from tui.core.oauth import OAuthService
-from tui.core.refresh import batch_exit_code, get_token, refresh_many, watch
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.refresh.single_flight import batch_exit_code, get_token, refresh_many, watch
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 from .conftest import QuickClock, add_signed_in

@@ -12,10 +12,10 @@ import pytest
 
 from tui.core.clock import ManualClock
 from tui.core.errors import BAD_RESPONSE, NETWORK, OAuthError
-from tui.core.loopback import LoopbackReceiver, redirect_path
 from tui.core.model import ParamRow
-from tui.core.oauth import OAuthService
-from tui.core.redirect import parse_answer
+from tui.core.oauth.loopback import LoopbackReceiver, redirect_path
+from tui.core.oauth.redirect import parse_answer
+from tui.core.oauth.service import OAuthService
 from tui.fakeidp import FakeIdP
 
 from .fakehelp import LinkedClock, browse, fake_account, final_location, with_scope

@@ -134,7 +134,7 @@ def _lock_held(env: dict[str, str], config: Path, label: str) -> Iterator[None]:
     """Another process holding one account's refresh lock for as long as the block runs."""
     holder = textwrap.dedent(f"""
         import sys, time
-        from tui.core.store import AccountStore
+        from tui.core.store.account_store import AccountStore
         store = AccountStore({str(config)!r})
         account = store.get({label!r})
         with store.token_lock(account):
@@ -245,7 +245,7 @@ def tui_figures(root: Path, runs: int, rows: int) -> list[Figure]:
 def store_figures(root: Path, runs: int, count: int) -> list[Figure]:
     from dataclasses import replace
 
-    from tui.core.store import AccountStore
+    from tui.core.store.account_store import AccountStore
 
     env = fixtures.env_for(root / "store")
     config = root / "store" / "config" / "exo-oauth" / "accounts.toml"
@@ -291,8 +291,8 @@ def refresh_figures(root: Path, count: int, sample: int, latency_ms: int, runs: 
                     ) -> list[Figure]:
     """Each run refreshes every account again (``refresh --all`` does not skip valid
     tokens), so one fixture serves the warm-up and the measured runs."""
-    from tui.core import tokens
-    from tui.core.store import AccountStore
+    from tui.core.store import token_format
+    from tui.core.store.account_store import AccountStore
     from tui.fakeidp import FakeIdP
 
     secret = fixtures.SECRET
@@ -314,7 +314,7 @@ def refresh_figures(root: Path, count: int, sample: int, latency_ms: int, runs: 
 
                     state = TokenState(account_id=account.id, label=account.label,
                                        refresh_token=rt, expires_at=time.time() - 10)
-                    tokens.write_token_state(tokens.token_path(store.state_dir, config,
+                    token_format.write_token_state(token_format.token_path(store.state_dir, config,
                                                                account.label), state, sealer)
             idp.latency_ms = latency_ms
             results[name] = []

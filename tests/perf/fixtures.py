@@ -13,9 +13,9 @@ import time
 import uuid
 from pathlib import Path
 
-from tui.core import tokens
 from tui.core.model import GRAPH_SCOPES, Account, TokenState
-from tui.core.store import AccountStore
+from tui.core.store import token_format
+from tui.core.store.account_store import AccountStore
 from tui.core.tenant import endpoint_urls
 
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -76,8 +76,8 @@ def build(config: Path, count: int, *, token_url: str | None = None,
                                access_token=f"bench-access-token-{i:05d}",
                                refresh_token=refresh_token, expires_at=now + expires_in,
                                obtained_at=now, last_refresh_at=now, scope=GRAPH_SCOPES)
-            path = tokens.token_path(store.state_dir, config, account.label)
+            path = token_format.token_path(store.state_dir, config, account.label)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path.write_text(tokens.dumps_state(state, sealer), encoding="utf-8")
+            path.write_text(token_format.dumps_state(state, sealer), encoding="utf-8")
             os.chmod(path, 0o600)
     return accounts

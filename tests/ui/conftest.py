@@ -17,9 +17,9 @@ from textual.widget import Widget
 from textual.worker import WorkerState
 
 from tui.app import make_app
-from tui.app.main import ExoApp
+from tui.app.exo_app import ExoApp
 from tui.core.model import Account, ParamRow, TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.core.tenant import endpoint_urls
 from tui.fakeidp import FakeIdP
 

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 
 from tui.app import make_app
-from tui.app.main import ExoApp
+from tui.app.exo_app import ExoApp
 from tui.core.model import GRAPH_SCOPES, Account, TokenState
-from tui.core.oauth import OAuthService
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID, FakeIdP
 from tui.fakeidp.signin import sign_in
 

@@ -11,7 +11,7 @@ from tui.app.screens.help import HelpScreen
 from tui.app.screens.modals import ConfirmDelete
 from tui.core.errors import NoSuchAccount
 from tui.core.model import Account, TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 from .conftest import ACCESS, REFRESH, SECRET, FixedClock, build, settle
 
@@ -276,7 +276,7 @@ async def test_big_file_loads_in_a_worker(app, seeded, monkeypatch) -> None:
 
 
 def test_small_file_threshold(tmp_path: Path) -> None:
-    from tui.app.listing import SMALL_FILE_BYTES, small_file
+    from tui.app.list_rows import SMALL_FILE_BYTES, small_file
 
     path = tmp_path / "accounts.toml"
     assert small_file(path)  # missing: nothing to wait for

@@ -15,14 +15,14 @@ import pytest
 from textual import events
 from textual.widgets import Input, OptionList, Static
 
-from tui.app.methods import DEVICE, LOOPBACK, PASTE, spaced
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.authorize import AuthorizeScreen
 from tui.app.screens.form import AccountFormScreen
+from tui.app.sign_in_methods import DEVICE, LOOPBACK, PASTE, spaced
 from tui.core.model import ParamRow
-from tui.core.oauth import OAuthService
-from tui.core.redirect import parse_answer
-from tui.core.store import AccountStore
+from tui.core.oauth.redirect import parse_answer
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 from .conftest import settle

@@ -19,8 +19,8 @@ import pytest
 from textual import events
 
 from tui.core.model import Account
-from tui.core.oauth import AuthorizeRequest, DeviceCode, DeviceProgress
-from tui.core.store import AccountStore
+from tui.core.oauth.service import AuthorizeRequest, DeviceCode, DeviceProgress
+from tui.core.store.account_store import AccountStore
 from tui.core.tenant import endpoint_urls
 
 from .conftest import CLIENT_IDS, SECRET, SIZES, FixedClock, build, settle
@@ -77,7 +77,7 @@ class StandInReceiver:
 @pytest.fixture
 def home_config(monkeypatch: pytest.MonkeyPatch) -> Path:
     over_ssh_env(monkeypatch)
-    monkeypatch.setattr("tui.core.loopback.LoopbackReceiver", StandInReceiver)
+    monkeypatch.setattr("tui.core.oauth.loopback.LoopbackReceiver", StandInReceiver)
     path = Path.home() / ".config" / "exo-oauth" / "accounts.toml"
     auth, token = endpoint_urls("contoso.onmicrosoft.com")
     AccountStore(path).add(Account(label="shared-mailbox", client_id=CLIENT_IDS[0],

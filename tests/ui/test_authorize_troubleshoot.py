@@ -9,8 +9,8 @@ from textual.widgets import Input, Static
 
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
-from tui.core.oauth import OAuthService
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 from .conftest import cut_off_keys, footer_keys

@@ -12,7 +12,7 @@ from tui import demo
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.authorize import AuthorizeScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 from .conftest import settle

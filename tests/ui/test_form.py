@@ -15,7 +15,7 @@ from tui.app.widgets.account_form import AccountForm
 from tui.app.widgets.fields import Field
 from tui.core.errors import NoSuchAccount
 from tui.core.model import ParamRow, TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 from .conftest import ACCESS, REFRESH, SECRET, paste, settle
 

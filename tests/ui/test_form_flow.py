@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 from tui.app.screens.form import AccountFormScreen
 from tui.app.widgets.account_form import AccountForm
 from tui.core.model import APP_SCOPE, GRAPH_SCOPES, Account, ParamRow, default_rows
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 from .conftest import SECRET, settle
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tui.app.jobs import failure_summary
 from tui.app.live import AutoRefresh
-from tui.app.methods import (
+from tui.app.sign_in_methods import (
     APP,
     DEVICE,
     LOOPBACK,
@@ -13,7 +14,6 @@ from tui.app.methods import (
     loopback_problem,
     suggest,
 )
-from tui.app.runtime import failure_summary
 from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.model import Account, TokenState
 

@@ -10,7 +10,7 @@ from tui.app.screens.modals import PresetMenu
 from tui.app.widgets.account_form import AccountForm
 from tui.app.widgets.rows import EWS_SCOPES, IMAP_SMTP_SCOPES, ParamRowsEditor, RowInput
 from tui.core.model import GRAPH_SCOPES, ParamRow, default_rows
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 from .conftest import paste, settle
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.app.widgets.account_form import AccountForm
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 from .conftest import SIZES, FixedClock, build, paste, seed, settle
 

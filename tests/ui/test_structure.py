@@ -37,7 +37,7 @@ def test_styles_live_in_tcss_files() -> None:
     """Every .tcss file is named by the app or by the screen that shows it, and exists."""
     from textual.screen import Screen
 
-    from tui.app.main import CSS_FILES
+    from tui.app.exo_app import CSS_FILES
 
     named = {(APP_DIR / name).resolve() for name in CSS_FILES}
     for module in app_modules():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from tui.app import text
-from tui.app.listing import COLUMNS, widths_for
+from tui.app import formatting
+from tui.app.list_rows import COLUMNS, widths_for
 from tui.core.model import Account, TokenState
 
 from .conftest import FIXED_NOW
@@ -19,46 +19,46 @@ def state(**kw: object) -> TokenState:
 
 def test_status_words() -> None:
     acc = Account(label="x")
-    assert text.status_text(state(), acc, NOW) == "Not authorized"
-    assert text.status_text(state(access_token="a", refresh_token="r", expires_at=NOW + 3120),
+    assert formatting.status_text(state(), acc, NOW) == "Not authorized"
+    assert formatting.status_text(state(access_token="a", refresh_token="r", expires_at=NOW + 3120),
                             acc, NOW) == "Valid, expires in 52 min"
-    assert text.status_text(state(access_token="a", refresh_token="r", expires_at=NOW - 60),
+    assert formatting.status_text(state(access_token="a", refresh_token="r", expires_at=NOW - 60),
                             acc, NOW) == "Expired"
-    assert text.status_text(state(refresh_token="r", needs_authorization=True),
+    assert formatting.status_text(state(refresh_token="r", needs_authorization=True),
                             acc, NOW) == "Needs authorization"
     failed = state(access_token="a", refresh_token="r", expires_at=NOW + 3000,
                    last_error="invalid_client: AADSTS7000215 bad secret",
                    last_error_at=NOW - 5, last_refresh_at=NOW - 600)
-    assert text.status_text(failed, acc, NOW) == "Error: invalid_client"
-    assert text.status_style(failed, acc, NOW) == "bad"
-    assert text.status_text(None, acc, NOW) == "…"
+    assert formatting.status_text(failed, acc, NOW) == "Error: invalid_client"
+    assert formatting.status_style(failed, acc, NOW) == "bad"
+    assert formatting.status_text(None, acc, NOW) == "…"
 
 
 def test_times_are_local_and_relative(utc: None) -> None:
-    assert text.relative(52 * 60) == "in 52 min"
-    assert text.relative(-3 * 3600) == "expired 3 h ago"
-    assert text.expiry_text(NOW + 3120, NOW) == "15:05:20 local time (in 52 min)"
-    assert text.expiry_text(NOW + 3 * 86400, NOW) == "2026-09-24 14:13 local time (in 3 days)"
-    assert text.expiry_text(None, NOW).startswith("— (no token")
+    assert formatting.relative(52 * 60) == "in 52 min"
+    assert formatting.relative(-3 * 3600) == "expired 3 h ago"
+    assert formatting.expiry_text(NOW + 3120, NOW) == "15:05:20 local time (in 52 min)"
+    assert formatting.expiry_text(NOW + 3 * 86400, NOW) == "2026-09-24 14:13 local time (in 3 days)"
+    assert formatting.expiry_text(None, NOW).startswith("— (no token")
     assert time.localtime(NOW).tm_hour == 14
 
 
 def test_short_forms_never_show_a_secret() -> None:
-    assert text.short_id("1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d") == "1b2c3d4e…"
-    assert text.short_id("") == "—"
-    masked = text.mask("FAKE.token.value")
+    assert formatting.short_id("1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d") == "1b2c3d4e…"
+    assert formatting.short_id("") == "—"
+    masked = formatting.mask("FAKE.token.value")
     assert "FAKE" not in masked and "16 characters" in masked
-    assert text.ellipsize("abcdef", 4) == "abc…"
+    assert formatting.ellipsize("abcdef", 4) == "abc…"
 
 
 def test_tenant_text_and_display_path(tmp_path, monkeypatch) -> None:
     guid = Account(authorize_url="https://login.microsoftonline.com/"
                    "c0ffee00-aaaa-4bbb-8ccc-123456789abc/oauth2/v2.0/authorize")
-    assert text.tenant_text(guid, short=True) == "c0ffee00…"
-    assert text.tenant_text(Account()) == "(not set)"
+    assert formatting.tenant_text(guid, short=True) == "c0ffee00…"
+    assert formatting.tenant_text(Account()) == "(not set)"
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert text.display_path(tmp_path / "a" / "b.toml") == "~/a/b.toml"
-    assert text.display_path("/etc/x") == "/etc/x"
+    assert formatting.display_path(tmp_path / "a" / "b.toml") == "~/a/b.toml"
+    assert formatting.display_path("/etc/x") == "/etc/x"
 
 
 def test_columns_fit_the_terminal() -> None:

@@ -13,9 +13,9 @@ from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.troubleshoot import CatalogTable, FilterInput, TroubleshootScreen
-from tui.core import catalog
 from tui.core.errors import NeedsAuthorization
-from tui.core.oauth_http import oauth_error_from_fields
+from tui.core.oauth.http import oauth_error_from_fields
+from tui.core.troubleshoot import catalog
 
 from .conftest import paste, settle
 
@@ -224,7 +224,7 @@ async def test_copy_keys_apply_only_with_something_to_copy(app) -> None:
 async def test_real_wrong_secret_from_the_fake_idp(app) -> None:
     """The OAuthError the service really raises against tui.fakeidp, not a hand-made one."""
     from tui.core.model import Account
-    from tui.core.oauth import OAuthService
+    from tui.core.oauth.service import OAuthService
     from tui.fakeidp import DEMO_CLIENT_ID, FakeIdP
 
     async with FakeIdP() as idp:

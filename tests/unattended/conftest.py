@@ -21,7 +21,7 @@ def idp() -> Iterator[FakeIdP]:
 def quick_service(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's OAuth service, with retry waits that end at once."""
     from tui.core.clock import SYSTEM_CLOCK
-    from tui.core.oauth import OAuthService
+    from tui.core.oauth.service import OAuthService
 
     class Quick(type(SYSTEM_CLOCK)):  # type: ignore[misc]
         async def sleep(self, seconds: float) -> None:

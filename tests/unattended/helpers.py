@@ -12,8 +12,8 @@ from typing import Any
 from tui import cli
 from tui.core.clock import ManualClock
 from tui.core.model import Account, ParamRow, TokenState
-from tui.core.oauth import OAuthService
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
 from tui.core.tenant import endpoint_urls
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FakeIdP
 
@@ -66,7 +66,7 @@ def fake_account(idp: FakeIdP, label: str, *, app: bool = False, **kw: Any) -> A
 
 async def device_sign_in(store: AccountStore, account: Account, clock: ManualClock) -> TokenState:
     """Sign in through the fake's device flow (auto-approved) and store the tokens."""
-    from tui.core.refresh import save_sign_in
+    from tui.core.refresh.single_flight import save_sign_in
 
     async with OAuthService(clock=clock) as service:
         result = await service.run_device_flow(account)

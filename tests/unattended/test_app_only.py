@@ -13,9 +13,9 @@ from tui.commands import unattended
 from tui.core.clock import SYSTEM_CLOCK
 from tui.core.errors import OAuthError
 from tui.core.model import APP_SCOPE, ParamRow
-from tui.core.oauth import OAuthService
-from tui.core.refresh import get_token
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.refresh.single_flight import get_token
+from tui.core.store.account_store import AccountStore
 from tui.core.validate import AUTHORIZE, SAVE, validate
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID, FakeIdP
 
@@ -175,7 +175,7 @@ def test_validation_knows_app_only_needs(idp: FakeIdP) -> None:
 
 
 def test_the_catalog_explains_the_new_rules() -> None:
-    from tui.core import catalog
+    from tui.core.troubleshoot import catalog
     from tui.core.validate import ERROR, Issue
 
     for rule, entry in (("config.app_needs_tenant", "aadsts.9001023"),

@@ -1,7 +1,7 @@
 """`exo-oauth test` for app-only accounts: no /me, the token's grants instead (and --url).
 
 End to end through cli.main against tui.fakeidp on loopback, plus the wording of
-tui.core.conntest.report for tokens the fake does not make (opaque, odd claims).
+tui.core.doctor.connection.report for tokens the fake does not make (opaque, odd claims).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.conntest import ConnectionCheck, report
-from tui.core.jwtinfo import decode
+from tui.core.doctor.connection import ConnectionCheck, report
+from tui.core.doctor.jwtinfo import decode
 from tui.core.model import TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USER_UPN, FakeIdP
 from tui.fakeidp.claims import tenant_id
 

@@ -6,8 +6,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from tui.core.hookconfig import hooks_in, load_hooks, parse_table
-from tui.core.store import AccountStore
+from tui.core.refresh.hook_config import hooks_in, load_hooks, parse_table
+from tui.core.store.account_store import AccountStore
 
 from .helpers import offline_account
 
@@ -81,7 +81,7 @@ def test_mistakes_are_reported_not_fatal(tmp_path: Path) -> None:
 
 
 def test_accounts_are_matched_by_id_even_without_an_id_line() -> None:
-    from tui.core.store_toml import derived_id
+    from tui.core.store.account_file import derived_id
 
     data = {"hooks": {"refresh_success": "g"},
             "account": [{"label": "hand-written", "hooks": {"refresh_success": "own"}},
@@ -104,7 +104,7 @@ def test_a_file_without_hooks_is_not_parsed_for_them(store: AccountStore,
     (no "hooks" in it, no \\u escape that could spell it) is not parsed again."""
     import tomllib
 
-    import tui.core.hookconfig as hookconfig
+    import tui.core.refresh.hook_config as hookconfig
 
     a = store.add(offline_account("a"))
     parsed: list[int] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.hooks import fire, run_hook
+from tui.core.refresh.hooks import fire, run_hook
 
 DUMP_ENV = (
     "import json, os, sys; "

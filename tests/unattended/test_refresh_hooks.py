@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import hookconfig
-from tui.core.store import AccountStore
+from tui.core.refresh import hook_config
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET, FakeIdP
 
 from .helpers import LinkedClock, dump_hook, fake_account, hook_runs, run, signed_in
@@ -36,7 +36,7 @@ def test_one_shot_refresh_fires_a_hook_for_each_outcome(
     store.add(fake_account(idp, "never"))  # added, never signed in: no refresh token
     store.update(replace(store.get("bad-secret"), client_secret="wrong-secret-value"))
     out = tmp_path / "hooks.jsonl"
-    table = "".join(f"{event} = {dump_hook(out)}\n" for event in hookconfig.EVENTS)
+    table = "".join(f"{event} = {dump_hook(out)}\n" for event in hook_config.EVENTS)
     config.write_text("[hooks]\n" + table + "\n" + config.read_text())
 
     assert run(config, "refresh", "--all") == 5  # invalid_client: the provider said no

@@ -15,7 +15,7 @@ import pytest
 
 from tui import cli
 from tui.core.model import TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET
 
 from .helpers import offline_account, run

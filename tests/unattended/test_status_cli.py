@@ -10,7 +10,7 @@ import pytest
 from tui.commands import unattended
 from tui.core.clock import ManualClock
 from tui.core.model import TokenState
-from tui.core.store import AccountStore
+from tui.core.store.account_store import AccountStore
 
 from .helpers import DAY, offline_account, run
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import hookconfig
 from tui.core.errors import NeedsAuthorization
 from tui.core.model import TokenState
-from tui.core.refresh import RefreshOutcome, hook_event, notify
-from tui.core.store import AccountStore
+from tui.core.refresh import hook_config
+from tui.core.refresh.single_flight import RefreshOutcome, hook_event, notify
+from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET, FakeIdP
 
 from .helpers import DUMP, LinkedClock, dump_hook, fake_account, hook_runs, signed_in
@@ -25,7 +25,7 @@ PASSPHRASE = "correct horse battery staple"
 
 
 def global_hooks(store: AccountStore, out: Path) -> None:
-    table = "".join(f"{event} = {dump_hook(out)}\n" for event in hookconfig.EVENTS)
+    table = "".join(f"{event} = {dump_hook(out)}\n" for event in hook_config.EVENTS)
     store.path.write_text("[hooks]\n" + table + "\n" + store.path.read_text())
 
 
@@ -78,7 +78,7 @@ def test_each_outcome_fires_its_hook_with_label_event_and_no_secret(
 def test_a_hung_or_broken_hook_never_stops_refreshing(
         idp: FakeIdP, store: AccountStore, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hookconfig, "HOOK_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(hook_config, "HOOK_TIMEOUT_S", 0.5)
     clock = LinkedClock(idp)
     signed_in(idp, store, clock, "slow", auto_refresh=True)
     signed_in(idp, store, clock, "broken", auto_refresh=True)
@@ -124,7 +124,7 @@ def test_notify_is_one_call_for_the_ui(store: AccountStore, tmp_path: Path,
     account = store.add(offline_account("mail"))
     out = tmp_path / "hooks.jsonl"
     store.path.write_text(
-        "[hooks]\n" + "".join(f"{e} = {dump_hook(out, e)}\n" for e in hookconfig.EVENTS)
+        "[hooks]\n" + "".join(f"{e} = {dump_hook(out, e)}\n" for e in hook_config.EVENTS)
         + "\n" + store.path.read_text())
     state = TokenState(account.id, "mail", access_token="secret-access")
     refused = NeedsAuthorization("'mail' needs a new sign-in (invalid_grant AADSTS70008)")

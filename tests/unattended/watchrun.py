@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from tui.core.clock import ManualClock
-from tui.core.oauth import OAuthService
-from tui.core.refresh import watch
-from tui.core.store import AccountStore
+from tui.core.oauth.service import OAuthService
+from tui.core.refresh.single_flight import watch
+from tui.core.store.account_store import AccountStore
 
 
 async def watch_passes(store: AccountStore, clock: ManualClock, passes: int = 1, *,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .main import ExoApp
+    from .exo_app import ExoApp
 
 LIVE_INTERVAL_S = 30.0
 AUTO_REFRESH_EVERY_S = 30.0
@@ -48,7 +48,7 @@ def make_app(
     """
     from tui.core.paths import config_path as default_config_path
 
-    from .main import ExoApp
+    from .exo_app import ExoApp
 
     path = Path(config_path) if config_path is not None else default_config_path()
     app = ExoApp(

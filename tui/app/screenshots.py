@@ -65,7 +65,7 @@ def shot(name: str, caption: str) -> Callable[[Step], Step]:
 def seed(config: Path) -> None:
     """Five accounts covering the statuses an admin meets."""
     from tui.core.model import Account, ParamRow, TokenState
-    from tui.core.store import AccountStore
+    from tui.core.store.account_store import AccountStore
     from tui.core.tenant import endpoint_urls
 
     auth, token = endpoint_urls(TENANT)
@@ -107,7 +107,7 @@ def shot_service(clock: Any) -> Any:
     PKCE challenge, and a device code that waits forever (nothing goes on the network)."""
     from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-    from tui.core.oauth import AuthorizeRequest, DeviceCode, DeviceProgress, OAuthService
+    from tui.core.oauth.service import AuthorizeRequest, DeviceCode, DeviceProgress, OAuthService
 
     class ShotService(OAuthService):
         def authorize_request(self, account: Any, *, redirect_uri: str | None = None,
@@ -133,7 +133,7 @@ def shot_service(clock: Any) -> Any:
 def wrong_secret_error() -> Exception:
     """What refreshing ops-alerts raised: Microsoft's answer to a Secret ID pasted as the
     secret, read by the real parser (fixed ids so the picture never changes)."""
-    from tui.core.oauth_http import oauth_error_from_fields
+    from tui.core.oauth.http import oauth_error_from_fields
     from tui.fakeidp.errors import aad_error
 
     body = aad_error(7000215, NOW, correlation_id=CORRELATION,

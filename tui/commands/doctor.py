@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tui.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from tui.core.doctor import Report
+    from tui.core.doctor.diagnose import Report
 
 EPILOG = """\
 checks, in order: configuration rules; the key or passphrase opens the secrets; file
@@ -58,8 +58,8 @@ def register(sub: Any) -> None:
 
 
 def options_from(args: argparse.Namespace) -> Any:
-    from tui.core.doctor import Options
-    from tui.core.mailcheck import IMAP_PORT, SMTP_PORT, parse_server
+    from tui.core.doctor.diagnose import Options
+    from tui.core.doctor.mail import IMAP_PORT, SMTP_PORT, parse_server
 
     if not args.timeout > 0:
         raise UsageError("--timeout must be more than 0 seconds.")
@@ -99,9 +99,9 @@ def to_json(report: Report) -> str:
 def run_doctor(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tui.core.doctor import diagnose
+    from tui.core.doctor.diagnose import diagnose
     from tui.core.paths import config_path
-    from tui.core.store import AccountStore
+    from tui.core.store.account_store import AccountStore
 
     options = options_from(args)
     store = AccountStore(config_path(args.config))

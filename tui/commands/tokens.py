@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from tui.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from tui.core.conntest import ConnectionCheck
+    from tui.core.doctor.connection import ConnectionCheck
     from tui.core.model import Account, TokenState
-    from tui.core.oauth import DeviceProgress, OAuthService, TokenResult
-    from tui.core.store import AccountStore
+    from tui.core.oauth.service import DeviceProgress, OAuthService, TokenResult
+    from tui.core.store.account_store import AccountStore
 
 METHODS = ("device", "paste", "loopback", "client-credentials")
 FORMATS = ("raw", "header", "json", "xoauth2")
@@ -82,14 +82,14 @@ def register(sub: Any) -> None:
 
 def _store(args: argparse.Namespace) -> AccountStore:
     from tui.core.paths import config_path
-    from tui.core.store import AccountStore
+    from tui.core.store.account_store import AccountStore
 
     return AccountStore(config_path(getattr(args, "config", None)))
 
 
 def make_service() -> OAuthService:
     """The OAuth service the commands use (tests replace it)."""
-    from tui.core.oauth import OAuthService
+    from tui.core.oauth.service import OAuthService
 
     return OAuthService()
 
@@ -139,11 +139,11 @@ def cmd_authorize(args: argparse.Namespace) -> int:
 
 
 async def _authorize(store: AccountStore, account: Account, args: argparse.Namespace) -> int:
-    from tui.core.refresh import save_sign_in
+    from tui.core.refresh.single_flight import save_sign_in
 
     async with make_service() as service:
         if args.method == "client-credentials":
-            from tui.core.refresh import get_token
+            from tui.core.refresh.single_flight import get_token
 
             state = await get_token(store, account, service=service, force=True)
             print(f"{account.label}: got an app-only token, valid until "
@@ -180,7 +180,7 @@ def _device_progress(step: DeviceProgress) -> None:
 
 
 async def _paste(service: OAuthService, account: Account) -> TokenResult:
-    from tui.core.redirect import parse_answer
+    from tui.core.oauth.redirect import parse_answer
 
     request = service.authorize_request(account)
     _err("Open this address in a browser on any machine and sign in:")
@@ -224,14 +224,14 @@ async def _read_line() -> str:
 
 async def _loopback(service: OAuthService, account: Account, port: int | None,
                     timeout: float) -> TokenResult:
-    from tui.core.loopback import (
+    from tui.core.oauth.loopback import (
         LoopbackReceiver,
         check_loopback_redirect,
         loopback_redirect,
         redirect_path,
         ssh_forward_line,
     )
-    from tui.core.pkce import new_state
+    from tui.core.oauth.pkce import new_state
 
     uri_port = check_loopback_redirect(account.redirect_uri, repr(account.label))
     state = new_state()
@@ -274,7 +274,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 async def _get(store: AccountStore, account: Account, min_valid: float,
                force: bool = False) -> TokenState:
     from tui.core.errors import NeedsAuthorization
-    from tui.core.refresh import get_token, reauthorize_hint
+    from tui.core.refresh.single_flight import get_token, reauthorize_hint
 
     async with make_service() as service:
         state = await get_token(store, account, service=service, min_valid=min_valid,
@@ -320,7 +320,7 @@ def _print_outcome(outcome: Any) -> None:
 async def _refresh(store: AccountStore, accounts: list[Account], concurrency: int) -> int:
     import asyncio
 
-    from tui.core.refresh import batch_exit_code, notify, refresh_many
+    from tui.core.refresh.single_flight import batch_exit_code, notify, refresh_many
 
     async with make_service() as service:
         outcomes = await refresh_many(store, accounts, concurrency, service=service,
@@ -342,7 +342,7 @@ async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) 
     import asyncio
     import signal
 
-    from tui.core.refresh import watch
+    from tui.core.refresh.single_flight import watch
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -365,7 +365,7 @@ async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) 
 def cmd_test(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tui.core.conntest import report
+    from tui.core.doctor.connection import report
 
     store = _store(args)
     account = store.get(args.label)
@@ -379,7 +379,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 async def _test(store: AccountStore, account: Account, url: str | None) -> ConnectionCheck:
-    from tui.core.conntest import check_connection
+    from tui.core.doctor.connection import check_connection
 
     async with make_service() as service:
         return await check_connection(store, account, service=service, url=url)

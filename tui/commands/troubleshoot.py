@@ -44,7 +44,7 @@ def _read_input(args: argparse.Namespace) -> str:
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    from tui.core.catalog import wrap
+    from tui.core.troubleshoot.catalog import wrap
 
     return wrap(text, WIDTH, indent if first is None else first, indent)
 
@@ -64,7 +64,7 @@ def _entry_lines(entry: Any, link: str | None, via: str | None = None) -> list[s
 
 
 def _list(as_json: bool) -> int:
-    from tui.core import catalog
+    from tui.core.troubleshoot import catalog
 
     entries = catalog.load()
     if as_json:
@@ -85,8 +85,8 @@ def _list(as_json: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list(args.json)
-    from tui.core import catalog
-    from tui.core.redact import redact
+    from tui.core.troubleshoot import catalog
+    from tui.core.troubleshoot.redact import redact
 
     text = _read_input(args)
     parsed = catalog.parse(text)

@@ -60,7 +60,7 @@ def _error_note(h: Any) -> str:
 
 def run_status(args: argparse.Namespace) -> int:
     from tui.core.health import assess, describe, human_duration
-    from tui.core.store import AccountStore
+    from tui.core.store.account_store import AccountStore
 
     store = AccountStore(paths.config_path(args.config))
     accounts = store.load()

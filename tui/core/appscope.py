@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .jwtinfo import GRAPH, OUTLOOK, audience_kind
+from .doctor.jwtinfo import GRAPH, OUTLOOK, audience_kind
 from .model import ParamRow
 
 GRAPH_RESOURCE = "https://graph.microsoft.com"

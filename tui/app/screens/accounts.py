@@ -22,15 +22,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
+from tui.app import formatting
+from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState
 
-from .. import text
-from ..listing import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
-from ..widgets.footer import KeysFooter
-
 if TYPE_CHECKING:
-    from ..main import ExoApp
+    from tui.app.exo_app import ExoApp
 
 class AccountsTable(DataTable[Any]):
     """The table, with Enter meaning "edit" (and saying so in the footer)."""
@@ -120,7 +119,7 @@ class AccountsScreen(Screen[None]):
 
     def _widths_now(self) -> dict[str, int]:
         labels = max((len(a.label) for a in self.accounts), default=16)
-        tenants = max((len(text.tenant_text(a, short=True)) for a in self.accounts),
+        tenants = max((len(formatting.tenant_text(a, short=True)) for a in self.accounts),
                       default=24)
         return widths_for(self.size.width or self.app.size.width, labels, tenants)
 
@@ -210,9 +209,9 @@ class AccountsScreen(Screen[None]):
         ctype = account.client_type if w["type"] >= 12 else (
             "conf." if account.client_type == "confidential" else account.client_type)
         return [
-            text.ellipsize(account.label, w["label"]),
-            text.ellipsize(text.tenant_text(account, short=True), w["tenant"]),
-            text.short_id(account.client_id),
+            formatting.ellipsize(account.label, w["label"]),
+            formatting.ellipsize(formatting.tenant_text(account, short=True), w["tenant"]),
+            formatting.short_id(account.client_id),
             ctype,
             self._status_cell(account, state, now),
             auto,
@@ -220,11 +219,11 @@ class AccountsScreen(Screen[None]):
 
     def _status_cell(self, account: Account, state: TokenState | None, now: float) -> Text:
         note = self.notes.get(account.id)
-        words = note or text.status_text(state, account, now)
-        label = text.ellipsize(words, self._widths["status"])
+        words = note or formatting.status_text(state, account, now)
+        label = formatting.ellipsize(words, self._widths["status"])
         theme = self.app.current_theme
         color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(
-            "bad" if note else text.status_style(state, account, now))
+            "bad" if note else formatting.status_style(state, account, now))
         return Text(label, style=f"bold {color}" if color else "")
 
     def _fill(self, select_id: str | None = None) -> None:
@@ -262,7 +261,7 @@ class AccountsScreen(Screen[None]):
             "app registration in the Azure portal.\n\n"
             "Or try everything first against a local stand-in for Microsoft, with no tenant "
             "at all: quit and run ", ("exo-oauth --demo", "bold"), ".\n\n",
-            ("Account file: ", "dim"), (text.display_path(self.xapp.config_path), "dim"),
+            ("Account file: ", "dim"), (formatting.display_path(self.xapp.config_path), "dim"),
         )
 
     def update_statuses(self) -> None:
@@ -308,18 +307,18 @@ class AccountsScreen(Screen[None]):
             return
         now = self.xapp.now()
         state = self.states.get(account.id)
-        status = self.notes.get(account.id) or text.status_text(state, account, now)
+        status = self.notes.get(account.id) or formatting.status_text(state, account, now)
         if state is not None and state.access_token and state.expires_at:
-            status += f" ({text.local_time(state.expires_at, now)} local time)"
+            status += f" ({formatting.local_time(state.expires_at, now)} local time)"
         if state is not None and state.last_error:
             status += f" · last error: {state.last_error}"
-        tenant = text.tenant_text(account)
-        host = urlsplit(account.token_url).hostname or text.DASH
+        tenant = formatting.tenant_text(account)
+        host = urlsplit(account.token_url).hostname or formatting.DASH
         details.update(Content.assemble(
             (account.label, "bold"),
             f"  {account.client_type} client, auto-refresh "
             f"{'on' if account.auto_refresh else 'off'}\n",
-            ("Client ID  ", "dim"), account.client_id or text.DASH, "\n",
+            ("Client ID  ", "dim"), account.client_id or formatting.DASH, "\n",
             ("Tenant     ", "dim"), tenant, (f"  on {host}", "dim"), "\n",
             ("Status     ", "dim"), status,
         ))

@@ -24,12 +24,7 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.core.errors import OAuthError, UsageError
-from tui.core.model import Account
-from tui.core.oauth import AuthorizeRequest, DeviceProgress, TokenResult
-from tui.core.redirect import StateMismatch, parse_answer
-
-from ..methods import (
+from tui.app.sign_in_methods import (
     APP,
     DEVICE,
     LOOPBACK,
@@ -45,10 +40,14 @@ from ..methods import (
     spaced,
     suggest,
 )
-from ..widgets.footer import KeysFooter
+from tui.app.widgets.footer import KeysFooter
+from tui.core.errors import OAuthError, UsageError
+from tui.core.model import Account
+from tui.core.oauth.redirect import StateMismatch, parse_answer
+from tui.core.oauth.service import AuthorizeRequest, DeviceProgress, TokenResult
 
 if TYPE_CHECKING:
-    from ..main import ExoApp
+    from tui.app.exo_app import ExoApp
 
 LOOPBACK_TIMEOUT_S = 600.0
 
@@ -360,7 +359,7 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     # -- loopback ------------------------------------------------------------------------------
     @work(exclusive=True, group="authorize", exit_on_error=False)
     async def _run_loopback(self) -> AuthorizeResult:
-        from tui.core.loopback import ssh_forward_line
+        from tui.core.oauth.loopback import ssh_forward_line
 
         service = self.xapp.oauth()
         receiver, request, note = await open_receiver(service, self.account)
@@ -398,7 +397,7 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
     # -- client credentials ----------------------------------------------------------------------
     @work(exclusive=True, group="authorize", exit_on_error=False)
     async def _run_client_credentials(self) -> AuthorizeResult:
-        from tui.core.refresh import get_token
+        from tui.core.refresh.single_flight import get_token
 
         state = await get_token(self.xapp.store, self.account, service=self.xapp.oauth(),
                                 force=True)
@@ -406,7 +405,7 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
 
     # -- the end ---------------------------------------------------------------------------------
     async def _store(self, result: TokenResult) -> AuthorizeResult:
-        from tui.core.refresh import save_sign_in
+        from tui.core.refresh.single_flight import save_sign_in
 
         state = await save_sign_in(self.xapp.store, self.account, result)
         return AuthorizeResult(self.account, self.method, state=state,

@@ -16,19 +16,19 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Header
 
+from tui.app.formatting import display_path
+from tui.app.widgets.account_form import TITLES, AccountForm, field_title
+from tui.app.widgets.fields import SecretInput, TokenView
+from tui.app.widgets.footer import KeysFooter
+from tui.app.widgets.rows import ParamRowsEditor, RowInput
 from tui.core.errors import ConflictError, ExoError, NoSuchAccount
 from tui.core.model import Account, TokenState, without_tokens
 from tui.core.validate import Issue
 
-from ..text import display_path
-from ..widgets.account_form import TITLES, AccountForm, field_title
-from ..widgets.fields import SecretInput, TokenView
-from ..widgets.footer import KeysFooter
-from ..widgets.rows import ParamRowsEditor, RowInput
 from .modals import ConflictQuestion, UnsavedChanges
 
 if TYPE_CHECKING:
-    from ..main import ExoApp
+    from tui.app.exo_app import ExoApp
 
 
 def refusal_text(issue: Issue) -> str:

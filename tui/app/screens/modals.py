@@ -167,7 +167,7 @@ class PresetMenu(ModalScreen[str | None]):
     ]
 
     def compose(self) -> ComposeResult:
-        from ..widgets.rows import PRESETS
+        from tui.app.widgets.rows import PRESETS
 
         options = [Option(Content.assemble((label, "bold"), "\n", (value, "dim")), id=key)
                    for key, (label, value) in PRESETS.items()]

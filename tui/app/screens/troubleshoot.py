@@ -27,16 +27,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.widgets.data_table import ColumnKey
 
-from tui.core import catalog
-from tui.core.redact import redact
-
-from .. import trouble
-from ..text import ellipsize
-from ..trouble import Failure, Row
-from ..widgets.footer import KeysFooter
+from tui.app import troubleshoot_rows
+from tui.app.formatting import ellipsize
+from tui.app.troubleshoot_rows import Failure, Row
+from tui.app.widgets.footer import KeysFooter
+from tui.core.troubleshoot import catalog
+from tui.core.troubleshoot.redact import redact
 
 if TYPE_CHECKING:
-    from tui.core.catalog import Match
+    from tui.core.troubleshoot.catalog import Match
 
 CODE_WIDTH = 16
 IDS = Binding.Group("Copy IDs")
@@ -152,7 +151,8 @@ class TroubleshootScreen(Screen[None]):
     # -- the source -----------------------------------------------------------------------
     def show_source(self, source: object | None, *, label: str | None = None) -> None:
         """Show a failure (or none) and highlight its best match; the filter is cleared."""
-        self.failure = trouble.describe(source, label=label) if source is not None else None
+        self.failure = (troubleshoot_rows.describe(source, label=label)
+                        if source is not None else None)
         self.sub_title = ("opened from a failure" if self.failure is not None
                           else "every problem exo-oauth knows")
         box = self.query_one("#ts-failure")
@@ -199,7 +199,7 @@ class TroubleshootScreen(Screen[None]):
             self.query_one(CatalogTable).focus()
 
     def _apply_filter(self, query: str, select_id: str | None = None) -> None:
-        rows = trouble.filter_rows(query, self._entries)
+        rows = troubleshoot_rows.filter_rows(query, self._entries)
         if self.failure is not None:  # a failure's matches keep their own links
             links = {m.entry.id: m.link for m in self.failure.matches}
             rows = [Row(r.entry, links.get(r.entry.id, r.link), r.matched or r.entry.id in links)
@@ -226,7 +226,7 @@ class TroubleshootScreen(Screen[None]):
     def _add_rows(self, table: CatalogTable, width: int) -> None:
         table.clear()
         for row in self.rows:
-            code = Text(ellipsize(trouble.code_label(row.entry), CODE_WIDTH))
+            code = Text(ellipsize(troubleshoot_rows.code_label(row.entry), CODE_WIDTH))
             title = Text(ellipsize(row.entry.title, width))
             if row.matched:
                 code.stylize("bold")
@@ -294,7 +294,7 @@ class TroubleshootScreen(Screen[None]):
         group = next((g.title for g in catalog.groups() if g.id == entry.group), entry.group)
         parts: list[RenderableType] = [
             Text(entry.title, style=f"bold {self._color('text-primary')}"),
-            Text(f"{' · '.join(trouble.all_keys(entry))}  ·  {group}", style="dim"),
+            Text(f"{' · '.join(troubleshoot_rows.all_keys(entry))}  ·  {group}", style="dim"),
         ]
         if match is not None:
             parts.append(self._match_line(match))
@@ -322,7 +322,7 @@ class TroubleshootScreen(Screen[None]):
                              (f" (matched on {redact(match.via)})", "dim"))
         others = [m for m in failure.matches if m.entry.id != match.entry.id][:2]
         if best and others:
-            names = ", ".join(trouble.code_label(m.entry) for m in others)
+            names = ", ".join(troubleshoot_rows.code_label(m.entry) for m in others)
             line.append(f"; see also {names}", style="dim")
         return line
 
@@ -373,7 +373,7 @@ class TroubleshootScreen(Screen[None]):
             found = failure.top if failure else None
             if row is not None and failure is not None:
                 found = next((m for m in failure.matches if m.entry.id == row.entry.id), found)
-            text = trouble.ticket_text(failure, found) if failure else ""
+            text = troubleshoot_rows.ticket_text(failure, found) if failure else ""
             return text, "support details (problem, ids and error text)"
         for key, name, value in failure.support_ids() if failure else []:
             if key == what:

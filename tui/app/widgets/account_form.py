@@ -17,6 +17,7 @@ from textual.events import DescendantBlur, DescendantFocus
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
+from tui.app.formatting import expiry_text
 from tui.core.appscope import ScopeSwap, swap_to_app_only
 from tui.core.errors import UsageError
 from tui.core.model import Account, TokenState
@@ -30,7 +31,6 @@ from tui.core.tenant import (
 )
 from tui.core.validate import ERROR, Issue, validate
 
-from ..text import expiry_text
 from .fields import Field, FieldInput, SecretInput, TokenView
 from .rows import ParamRowsEditor
 

@@ -15,9 +15,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from tui.app.formatting import mask
 from tui.core.validate import Issue
-
-from ..text import mask
 
 
 def issue_markup(issue: Issue, extra: int = 0) -> str:

@@ -258,7 +258,7 @@ class ParamRowsEditor(Vertical):
         self._changed()
 
     def action_presets(self) -> None:
-        from ..screens.modals import PresetMenu
+        from tui.app.screens.modals import PresetMenu
 
         self.app.push_screen(PresetMenu(), self.apply_preset)
 

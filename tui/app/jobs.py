@@ -1,0 +1,342 @@
+"""The app's runtime: sign-in, refresh, test connection and auto-refresh (issue 6).
+
+A mixin for ``ExoApp`` so the App class stays small. Rules it keeps:
+
+- one ``OAuthService`` for the app's lifetime, made on first use (after the first
+  paint, never at start-up) and closed when the app ends;
+- network work runs in workers (asyncio workers: the OAuth core is async, and
+  blocking store reads go through ``asyncio.to_thread``), one exclusive group per
+  account and action, so the UI stays responsive;
+- every failure of that work reaches ``report_failure``: a toast, the list's
+  status, and (for what the person asked for) the troubleshooting panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.worker import Worker, WorkerState
+
+from tui.core.errors import ExoError, NeedsAuthorization, OAuthError
+from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
+
+from . import formatting
+from .live import AUTO_REFRESH_EVERY_S, AutoRefresh
+from .sign_in_methods import AuthorizeResult
+
+if TYPE_CHECKING:
+    from tui.core.clock import Clock
+    from tui.core.doctor.connection import ConnectionCheck
+    from tui.core.oauth.service import OAuthService
+
+ServiceFactory = Callable[["Clock"], "OAuthService"]
+
+AUTO_CONCURRENCY = 8  # auto-refreshes in flight at once (a file with hundreds of accounts)
+TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
+          "test": "Connection test failed", "auto": "Auto-refresh failed"}
+
+
+# Seconds after start-up before the first auto-refresh check.
+FIRST_CHECK_DELAY_S = 1.0
+
+class AppClock:
+    """The app's wall clock in the shape the OAuth core wants, so the expiry times it
+    computes and the times the screens show come from one clock."""
+
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+
+    def time(self) -> float:
+        return self._now()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+def default_service(clock: Clock) -> OAuthService:
+    from tui.core.oauth.service import OAuthService
+
+    return OAuthService(clock=clock)
+
+
+def failure_line(exc: BaseException, limit: int = 240) -> str:
+    """The first sentence-ish of an error, short enough for a toast."""
+    message = (str(exc) or type(exc).__name__).strip().splitlines()[0]
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def failure_summary(exc: BaseException) -> str:
+    """A few words for the status column: 'invalid_client AADSTS7000215'."""
+    oauth = exc if isinstance(exc, OAuthError) else getattr(exc, "oauth_error", None)
+    if isinstance(oauth, OAuthError):
+        parts = [oauth.error or oauth.kind]
+        if oauth.codes:
+            parts.append(f"AADSTS{oauth.codes[0]}")
+        return " ".join(parts)
+    return type(exc).__name__
+
+
+class Runtime:
+    """Mixed into ExoApp (a textual App); see the module docstring."""
+
+    # provided by the App
+    clock: Callable[[], float]
+    store: Any
+    notify: Any
+    run_worker: Any
+    screen_stack: Any
+    push_screen: Any
+
+    def init_runtime(self, *, refresh_every: float | None = AUTO_REFRESH_EVERY_S,
+                     margin: float = DEFAULT_MARGIN_S,
+                     service_factory: ServiceFactory | None = None) -> None:
+        self.refresh_every = refresh_every
+        self.auto = AutoRefresh(margin=margin)
+        self.core_clock = AppClock(lambda: self.clock())
+        self._service_factory = service_factory or default_service
+        self._service: OAuthService | None = None
+        self._jobs: dict[Worker[Any], tuple[str, Account | None]] = {}
+        self.failures: dict[str, BaseException] = {}  # account id -> last failure this run
+        self._hook_lines: set[str] = set()
+        self._auto_problem = ""
+
+    # -- the one OAuth service -----------------------------------------------------------
+    def oauth(self) -> OAuthService:
+        """The app's OAuth service, made on first use (call it on the event loop)."""
+        if self._service is None:
+            self._service = self._service_factory(self.core_clock)
+        return self._service
+
+    async def close_runtime(self) -> None:
+        service, self._service = self._service, None
+        if service is not None:
+            with contextlib.suppress(Exception):
+                await service.aclose()
+
+    def start_runtime(self) -> None:
+        """After the first paint: the auto-refresh checks begin."""
+        if self.refresh_every:
+            self.set_interval(self.refresh_every, self.check_auto_refresh)  # type: ignore[attr-defined]
+            # The first check waits a moment: it reads every account again, and the
+            # list's own load should have the machine to itself until it is painted.
+            self.set_timer(FIRST_CHECK_DELAY_S, self.check_auto_refresh)  # type: ignore[attr-defined]
+
+    # -- jobs -------------------------------------------------------------------------------
+    def _start_job(self, action: str, account: Account | None,
+                   job: Awaitable[Any]) -> Worker[Any]:
+        key = account.id if account is not None else "all"
+        worker = self.run_worker(job, name=f"{action}:{key}", group=f"{action}:{key}",
+                                 exclusive=True, exit_on_error=False)
+        self._jobs[worker] = (action, account)
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place app-level network work ends: success handlers or report_failure."""
+        job = self._jobs.get(event.worker)
+        if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        del self._jobs[event.worker]
+        action, account = job
+        if event.state == WorkerState.SUCCESS:
+            self._job_done(action, account, event.worker.result)
+        elif event.state == WorkerState.ERROR and event.worker.error is not None:
+            if account is None:  # the auto-refresh check itself (e.g. the file is unreadable)
+                line = failure_line(event.worker.error)
+                if line != self._auto_problem:  # said once, not every 30 s
+                    self._auto_problem = line
+                    self.notify(line, title=TITLES[action], severity="warning", timeout=8)
+                return
+            self.report_failure(event.worker.error, account=account, action=action)
+
+    def _job_done(self, action: str, account: Account | None, result: Any) -> None:
+        if action == "refresh" and account is not None:
+            self._after_refresh(account, result, auto=False)
+        elif action == "test" and account is not None:
+            self._after_test(account, result)
+        elif action == "auto":
+            self._auto_problem = ""
+            for acct, outcome in result:
+                if isinstance(outcome, BaseException):
+                    self.report_failure(outcome, account=acct, action="auto", panel=False)
+                else:
+                    self._after_refresh(acct, outcome, auto=True)
+
+    # -- failures ------------------------------------------------------------------------------
+    def report_failure(self, exc: BaseException, *, account: Account, action: str,
+                       panel: bool = True) -> None:
+        """Toast + the list's status + (when the person asked for it) the panel."""
+        self.failures[account.id] = exc
+        hint = "" if panel else " Select it and press t to see what it means."
+        self.notify(f"{account.label}: {failure_line(exc)}{hint}", title=TITLES[action],
+                    severity="error", timeout=12)
+        if action == "authorize":
+            self.publish_note(account.id, f"Sign-in failed: {failure_summary(exc)}")
+        self.reread_state(account)
+        if panel:
+            self.open_troubleshooting(exc, label=account.label)  # type: ignore[attr-defined]
+
+    def last_failure(self, account_id: str) -> BaseException | None:
+        return self.failures.get(account_id)
+
+    def publish_note(self, account_id: str, note: str | None) -> None:
+        """A status shown instead of the token's own until the next token state arrives."""
+        for screen in self.screen_stack:
+            setter = getattr(screen, "set_note", None)
+            if setter is not None:
+                setter(account_id, note)
+
+    def reread_state(self, account: Account) -> None:
+        """Read the account's token state (in a thread) and show it everywhere."""
+        self.run_worker(self._reread(account), group=f"reread:{account.id}", exclusive=True,
+                        exit_on_error=False)
+
+    async def _reread(self, account: Account) -> None:
+        try:
+            state = await asyncio.to_thread(self.store.token_state, account)
+        except (ExoError, OSError):
+            return
+        self.publish_token_state(state)  # type: ignore[attr-defined]
+
+    # -- authorize -------------------------------------------------------------------------------
+    def start_authorize(self, account: Account) -> None:
+        """Sign in for ``account``: the authorize modal, its result handled here."""
+        from tui.core.validate import AUTHORIZE, validate
+
+        from .screens.authorize import AuthorizeScreen
+
+        problems = [i for i in validate(account, purpose=AUTHORIZE) if i.is_error]
+        if problems:
+            more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.notify(f"{account.label!r} cannot sign in yet: {problems[0].message}{more} "
+                        "Open it (Enter) to fix the settings.", title="Not ready",
+                        severity="warning", timeout=10)
+            return
+        self.push_screen(AuthorizeScreen(account), self._authorize_closed)
+
+    def _authorize_closed(self, result: AuthorizeResult | None) -> None:
+        if result is None or result.cancelled:
+            if result is not None:
+                self.notify(f"Sign-in for {result.account.label!r} cancelled; nothing changed.",
+                            timeout=3)
+            return
+        account = result.account
+        if result.error is not None:
+            self.report_failure(result.error, account=account, action="authorize")
+            return
+        assert result.state is not None
+        self.failures.pop(account.id, None)
+        self.publish_token_state(result.state)  # type: ignore[attr-defined]
+        until = formatting.expiry_text(result.state.expires_at, self.clock())
+        self.notify(f"{account.label!r} is signed in. Access token valid until {until}.",
+                    title="Signed in", timeout=8)
+        if not result.refresh_token_issued and not account.is_app_only:
+            self.notify("No refresh token came back, so this sign-in cannot be renewed: add "
+                        "offline_access to the scope rows to stay signed in.",
+                        title="No refresh token", severity="warning", timeout=12)
+
+    # -- refresh -------------------------------------------------------------------------------
+    def start_refresh(self, account: Account) -> None:
+        """Refresh ``account``'s access token now (single-flight with every other process)."""
+        self.notify(f"Refreshing {account.label!r}…", timeout=2)
+        self._start_job("refresh", account, self._refresh(account, force=True))
+
+    async def _refresh(self, account: Account, *, force: bool) -> TokenState:
+        from tui.core.refresh.single_flight import get_token
+
+        service = self.oauth()
+        return await get_token(self.store, account, service=service,
+                               min_valid=self.auto.margin, force=force)
+
+    def _after_refresh(self, account: Account, state: TokenState, *, auto: bool) -> None:
+        recovered = self.failures.pop(account.id, None) is not None
+        self.auto.succeeded(account.id)
+        self.publish_token_state(state)  # type: ignore[attr-defined]
+        until = formatting.expiry_text(state.expires_at, self.clock())
+        if auto:  # routine: the status column says it; only a recovery is news
+            if recovered:
+                self.notify(f"{account.label!r} refreshed again after a failure; valid "
+                            f"until {until}.", title="Auto-refresh works again", timeout=6)
+        else:
+            self.notify(f"{account.label!r} refreshed; valid until {until}.",
+                        title="Refreshed", timeout=6)
+
+    # -- test connection -------------------------------------------------------------------------
+    def test_connection(self, account: Account) -> None:
+        """Call Graph /me with ``account``'s token and show who it is; an app-only account
+        shows what its token grants instead (tui.core.doctor.connection, shared with the CLI)."""
+        self.notify(f"Testing {account.label!r}…", timeout=2)
+        self._start_job("test", account, self._test(account))
+
+    async def _test(self, account: Account) -> ConnectionCheck:
+        from tui.core.doctor.connection import check_connection
+
+        return await check_connection(self.store, account, service=self.oauth())
+
+    def _after_test(self, account: Account, check: ConnectionCheck) -> None:
+        from tui.core.doctor.connection import report
+
+        self.publish_token_state(check.state)  # type: ignore[attr-defined]
+        found = report(check, self.clock())
+        lines = [f"{account.label!r}: {found.headline}", *found.details]
+        if found.warning:
+            self.notify("\n".join([*lines, found.warning]), title="Token grants nothing",
+                        severity="warning", timeout=20)
+            return
+        title = "Got an app-only token" if check.url is None else "Connection works"
+        self.notify("\n".join(lines), title=title, timeout=15 if found.details else 10)
+
+    # -- auto-refresh -------------------------------------------------------------------------
+    def check_auto_refresh(self) -> None:
+        """Refresh the auto-refresh accounts that are due (one check at a time)."""
+        if any(action == "auto" for action, _ in self._jobs.values()):
+            return
+        self._start_job("auto", None, self._auto_refresh_job())
+
+    async def _auto_refresh_job(self) -> list[tuple[Account, TokenState | BaseException]]:
+        from .list_rows import read_all
+
+        loaded = await asyncio.to_thread(read_all, self.store)
+        rows = [(a, loaded.states[a.id]) for a in loaded.accounts if a.id in loaded.states]
+        due, stuck = self.auto.due(rows, self.clock())
+        outcomes: list[tuple[Account, TokenState | BaseException]] = []
+        for account, state in stuck:
+            why = f" ({state.last_error})" if state.last_error else ""
+            outcomes.append((account, NeedsAuthorization(
+                f"needs a sign-in before auto-refresh can keep it fresh{why}; press a to "
+                "authorize it.")))
+        gate = asyncio.Semaphore(AUTO_CONCURRENCY)
+
+        async def one(account: Account) -> tuple[Account, TokenState | BaseException]:
+            async with gate:
+                try:
+                    return account, await self._refresh(account, force=False)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # one account's failure must not stop the others
+                    self.auto.failed(account.id, self.clock(),
+                                     needs_sign_in=isinstance(exc, NeedsAuthorization))
+                    return account, exc
+
+        outcomes += await asyncio.gather(*(one(a) for a in due))
+        if outcomes:
+            from tui.core.refresh.single_flight import (
+                notify as fire_hooks,  # httpx only when needed
+            )
+
+            await asyncio.gather(*(fire_hooks(self.store, a, o, log=self._hook_log)
+                                   for a, o in outcomes))
+        return outcomes
+
+    def _hook_log(self, line: str) -> None:
+        """A broken hook is said once per run, not on every check."""
+        if line in self._hook_lines:
+            return
+        self._hook_lines.add(line)
+        self.notify(line, title="Hook", severity="warning", timeout=8)

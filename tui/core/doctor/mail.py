@@ -1,0 +1,229 @@
+"""A real SASL XOAUTH2 login against IMAP (TLS) and SMTP (STARTTLS), reporting the server's answer.
+
+Uses the standard library's imaplib and smtplib in a worker thread, with a
+socket timeout, so a silent server cannot hang the doctor. The token travels
+only inside the SASL exchange; every answer shown is scrubbed of it first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import re
+import socket
+import ssl
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from tui.core.errors import UsageError
+
+from .diagnose import FAIL, PASS, WARN, Check, Options, advice, failure, scrub
+
+IMAP_PORT = 993
+SMTP_PORT = 587
+SMTPS_PORT = 465
+_HOST_PORT = re.compile(
+    r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\s\[\]]+))(?::(?P<port>\d+))?$")
+# Exchange Online refuses OAuth for SMTP when SMTP AUTH is off for the tenant or mailbox.
+_SMTP_AUTH_OFF = re.compile(r"5\.7\.139|SmtpClientAuthentication is disabled", re.I)
+
+
+@dataclass(frozen=True)
+class MailServer:
+    host: str
+    port: int
+    implicit_tls: bool = False  # SMTP on 465: TLS from the first byte instead of STARTTLS
+
+    @property
+    def where(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_server(text: str, default_port: int, option: str) -> MailServer:
+    """HOST, HOST:PORT or [IPv6]:PORT; UsageError for anything else."""
+    m = _HOST_PORT.match(text.strip())
+    port = int(m.group("port")) if m and m.group("port") else default_port
+    if not m or not 0 < port < 65536:
+        raise UsageError(f"{option} {text!r}: give HOST or HOST:PORT, for example "
+                         f"{option} outlook.office365.com:{default_port}.")
+    return MailServer(m.group("v6") or m.group("host"), port,
+                      implicit_tls=option == "--smtp" and port == SMTPS_PORT)
+
+
+_UNREACHABLE = {"network.dns", "network.refused", "network.timeout", "network.unreachable",
+                "network.generic"}
+
+
+def _unreachable(name: str, what: str, exc: BaseException, kind: str, label: str,
+                 timeout: float) -> Check:
+    """A connection failure at a mail server: the catalog's entry, a mail-server fix."""
+    check = failure(name, what, exc, label=label, timeout=timeout)
+    if check.entry not in _UNREACHABLE:
+        return check
+    usual = "outlook.office365.com:993" if kind == "imap" else "smtp.office365.com:587"
+    return replace(check, fix=f"Check the host and port given to --{kind} (Exchange Online: "
+                              f"{usual}) and that no firewall or proxy-only network keeps "
+                              "this machine from reaching it.")
+
+
+def xoauth2(user: str, token: str) -> str:
+    """The SASL XOAUTH2 client response (before base64)."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01"
+
+
+def xoauth2_forms(user: str | None, secrets: Iterable[str]) -> list[str]:
+    """The base64 forms a token can take on the wire, to scrub them as well."""
+    if not user:
+        return []
+    return [base64.b64encode(xoauth2(user, s).encode()).decode() for s in secrets if s]
+
+
+def _answer(text: str | bytes, user: str, token: str) -> str:
+    """A server's answer on one line, without the token in any form."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    one_line = " ".join(text.split())
+    return scrub(one_line, [token, *xoauth2_forms(user, [token])])[:300]
+
+
+def _refused(name: str, kind: str, user: str, said: str) -> Check:
+    """A refused login, with what usually causes it for Exchange Online."""
+    entry, _ = advice("AUTHENTICATE failed", "")
+    enable = "IMAP" if kind == "imap" else "Authenticated SMTP"
+    return Check(name, FAIL, f"the server refused the XOAUTH2 login as {user}: {said}",
+                 "Check the token contents line (audience https://outlook.office.com with "
+                 f"{'IMAP.AccessAsUser.All' if kind == 'imap' else 'SMTP.Send'}), that "
+                 f"{user} is the mailbox the signed-in user may open (--user), and that "
+                 f"{enable} is enabled for it (Microsoft 365 admin center > Users > Active "
+                 "users > the user > Mail > Manage email apps).", entry)
+
+
+def _responder(raw: str) -> Callable[[bytes | None], bytes | str]:
+    """First call: the XOAUTH2 response. Later calls (a server's error challenge): empty,
+    which asks the server for its final answer."""
+    calls = []
+
+    def respond(_challenge: bytes | None = None) -> str:
+        calls.append(1)
+        return raw if len(calls) == 1 else ""
+
+    return respond
+
+
+def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
+          timeout: float, label: str) -> Check:
+    import imaplib
+
+    name = f"imap {server.where}"
+    try:
+        conn = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context,
+                                 timeout=timeout)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        return _unreachable(name, f"no IMAP over TLS at {server.where}", exc, "imap",
+                            label, timeout)
+    try:
+        offered = [c for c in conn.capabilities if c.upper().startswith("AUTH=")]
+        if "AUTH=XOAUTH2" not in (c.upper() for c in offered):
+            return Check(name, FAIL, f"the server does not offer AUTH=XOAUTH2 (it offers "
+                                     f"{' '.join(offered) or 'no SASL mechanisms'})",
+                         "Check the host: Exchange Online's IMAP is outlook.office365.com:993.")
+        try:
+            typ, data = conn.authenticate("XOAUTH2", _responder(xoauth2(user, token)))
+        except imaplib.IMAP4.error as exc:
+            said = _answer(str(exc), user, token)
+            if not said.upper().startswith(("NO", "BAD", "AUTHENTICATE COMMAND")):
+                said = f"NO {said}"  # imaplib keeps only the text of a NO answer
+            return _refused(name, "imap", user, said)
+        said = _answer(b" ".join(d for d in data if isinstance(d, bytes)), user, token)
+        return Check(name, PASS, f"XOAUTH2 login as {user} accepted: {typ} {said}".rstrip())
+    except (OSError, imaplib.IMAP4.abort) as exc:
+        return failure(name, f"the IMAP session at {server.where} broke off", exc,
+                       label=label, timeout=timeout)
+    finally:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            conn.logout()
+
+
+def _smtp(server: MailServer, user: str, token: str, context: ssl.SSLContext,
+          timeout: float, label: str) -> Check:
+    import smtplib
+
+    name = f"smtp {server.where}"
+    implicit = server.implicit_tls
+    me = socket.gethostname() or "localhost"  # no getfqdn(): it may wait on DNS
+    try:
+        if implicit:
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, local_hostname=me,
+                                                  timeout=timeout, context=context)
+        else:
+            conn = smtplib.SMTP(server.host, server.port, local_hostname=me, timeout=timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        return _unreachable(name, f"no SMTP server at {server.where}", exc, "smtp", label,
+                            timeout)
+    try:
+        conn.ehlo()
+        if not implicit:
+            if not conn.has_extn("starttls"):
+                return Check(name, FAIL, "the server does not offer STARTTLS, so the token "
+                                         "would travel unencrypted; nothing was sent",
+                             "Use Exchange Online's submission server: smtp.office365.com:587.")
+            conn.starttls(context=context)
+            conn.ehlo()
+        mechanisms = conn.esmtp_features.get("auth", "").upper().split()
+        if "XOAUTH2" not in mechanisms:
+            return Check(name, FAIL, f"the server does not offer AUTH XOAUTH2 (it offers "
+                                     f"{' '.join(mechanisms) or 'no AUTH'})",
+                         "Check the host: Exchange Online's is smtp.office365.com:587.")
+        try:
+            code, resp = conn.auth("XOAUTH2", _responder(xoauth2(user, token)),
+                                   initial_response_ok=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            said = f"{exc.smtp_code} {_answer(exc.smtp_error, user, token)}"
+            if _SMTP_AUTH_OFF.search(said):
+                return Check(name, FAIL, f"the server refused the XOAUTH2 login as {user}: "
+                                         f"{said}",
+                             "Turn on Authenticated SMTP for the mailbox (Microsoft 365 admin "
+                             "center > Users > the user > Mail > Manage email apps), or for "
+                             "the tenant: `Set-TransportConfig "
+                             "-SmtpClientAuthenticationDisabled $false`.", "")
+            return _refused(name, "smtp", user, said)
+        return Check(name, PASS, f"XOAUTH2 login as {user} accepted: {code} "
+                                 f"{_answer(resp, user, token)}")
+    except (OSError, smtplib.SMTPException, UnicodeError) as exc:
+        return failure(name, f"the SMTP session at {server.where} broke off", exc,
+                       label=label, timeout=timeout)
+    finally:
+        try:
+            conn.quit()
+        except (OSError, smtplib.SMTPException):
+            conn.close()
+
+
+def _servers(opts: Options) -> list[tuple[str, MailServer]]:
+    return [(kind, s) for kind, s in (("imap", opts.imap), ("smtp", opts.smtp)) if s]
+
+
+def no_token(opts: Options) -> list[Check]:
+    """Login lines when there is no usable token: say so instead of trying."""
+    return [Check(f"{kind} {s.where}", WARN, "not tried: there is no usable access token "
+                                             "(see the token line)")
+            for kind, s in _servers(opts)]
+
+
+async def check_logins(opts: Options, *, user: str, token: str, context: ssl.SSLContext,
+                       label: str) -> list[Check]:
+    """XOAUTH2 logins for --imap and --smtp, side by side."""
+    servers = _servers(opts)
+    if not servers:
+        return []
+    if not user:
+        return [Check(f"{kind} {s.where}", FAIL, "not tried: the mailbox address is unknown "
+                                                 "(the token does not name its user)",
+                      "Give it with --user EMAIL.") for kind, s in servers]
+    runners = {"imap": _imap, "smtp": _smtp}
+    return list(await asyncio.gather(*(
+        asyncio.to_thread(runners[kind], s, user, token, context, opts.timeout, label)
+        for kind, s in servers)))
+

@@ -1,0 +1,407 @@
+"""The account store: accounts in a TOML file a person may edit, tokens in the state folder.
+
+All methods block (file locks, fsync): from async code, call the writing ones
+in a thread (``asyncio.to_thread``), so that a refresh holding an account's
+token lock in the same event loop can finish while a rename waits for it.
+
+Reads use tomllib and take no lock (writes are atomic renames, so a reader sees
+a whole file). Every read-modify-write of the account file holds an flock on a
+sibling lock file, re-reads the file under it and changes only the account at
+hand, so two processes editing different accounts both keep their change. A
+file that does not parse is never written. Locks are always taken in the order
+token lock, then account file lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tui.core import paths
+from tui.core.errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
+from tui.core.model import Account, TokenState
+from tui.core.validate import SAVE, Issue, validate
+
+from . import account_file, fileio, parse_cache, seal, token_format
+from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
+from .tokens import TokenFiles
+
+_DEFAULTS = Account(id="")
+# A rename or delete waits this long for a refresh of that account to finish.
+RENAME_WAIT_S = 30.0
+# Secret could not be opened (lenient reads only): never equal to a real value.
+_UNOPENED = "\0unopened"
+
+
+class InvalidAccount(UsageError):
+    """The account fails validation; ``issues`` holds the errors, field by field."""
+
+    def __init__(self, label: str, issues: list[Issue]) -> None:
+        detail = "; ".join(f"{i.field}: {i.message}" for i in issues)
+        super().__init__(f"Cannot save account {label!r}: {detail}")
+        self.issues = issues
+
+
+class AccountStore(TokenFiles):
+    """One account file plus the token files of its accounts."""
+
+    def __init__(self, config_path: str | os.PathLike[str],
+                 state_dir: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(config_path)
+        self.state_dir = Path(state_dir) if state_dir is not None else paths.state_dir()
+        self.lock_path = self.path.with_name(f".{self.path.name}.lock")
+        resolved = token_format.resolved(self.path)
+        self._resolved = resolved
+        self._tokens_dir = self.state_dir / "tokens"
+        self._cache_file = parse_cache.cache_path(self.state_dir, resolved)
+        self._sealer: seal.Sealer | None = None
+        self._sealer_key: tuple[str, bytes, str] | None = None
+        # (the header dict, (passphrase, XDG_DATA_HOME, HOME)) when _sealer was last
+        # confirmed: header dicts are cached, so a repeat costs an identity check
+        self._sealer_quick: tuple[dict[str, Any], tuple[str | None, ...]] | None = None
+        self._cache: tuple[bytes, AccountFile] | None = None
+        self._header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+
+    # -- reading ------------------------------------------------------------------
+    @property
+    def sealer(self) -> seal.Sealer:
+        """The key for this file (checked against its header); SealError if unusable."""
+        if self._sealer is None:
+            return self._sealer_for(seal.read_header(self.path), create=False)
+        return self._sealer
+
+    def _read(self) -> AccountFile | None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"Cannot read the account file {self.path}: "
+                             f"{exc.strerror or exc}.", path=str(self.path)) from exc
+        digest = hashlib.sha256(data).digest()
+        if self._cache and self._cache[0] == digest:
+            return self._cache[1]
+        cached = parse_cache.load(self._cache_file, digest)
+        if cached is not None:  # these exact bytes parsed (and checked) before
+            header, accounts = cached
+            parsed = AccountFile(str(self.path), data.decode("utf-8"),
+                                 {account_file.HEADER: header, account_file.ACCOUNTS: accounts},
+                                 header, accounts)
+            self._cache = (digest, parsed)
+            return parsed
+        parsed = account_file.parse(data, str(self.path))
+        seen: dict[str, int] = {}
+        for n, raw in enumerate(parsed.accounts, 1):
+            # Every account must be usable, not only the one at hand: check the types.
+            account_id = account_file.account_from_raw(raw, n, str(self.path),
+                                                     lambda _i, _l, text: text).id
+            if account_id in seen:
+                raise StoreError(f"{self.path}: accounts {seen[account_id]} and {n} share the "
+                                 f"id {account_id!r}; give one a new id or remove its id line "
+                                 "(its sealed secret must then be set again).",
+                                 path=str(self.path))
+            seen[str(account_id)] = n
+        self._cache = (digest, parsed)
+        parse_cache.save(self._cache_file, digest, parsed.header, parsed.accounts)
+        return parsed
+
+    def _sealer_for(self, header: dict[str, Any], *, create: bool) -> seal.Sealer:
+        # Reuse the last sealer while the header's sealing, the passphrase and the key
+        # file path stay the same (loading 1,000 accounts checks the key once).
+        env = os.environ
+        quick = (env.get(seal.PASSPHRASE_ENV), env.get("XDG_DATA_HOME"), env.get("HOME"))
+        seen = self._sealer_quick
+        if (self._sealer is not None and seen is not None and seen[0] is header
+                and seen[1] == quick and header.get("sealing")):
+            return self._sealer  # the very header object seen last time, same environment
+        key = (repr(sorted((k, str(v)) for k, v in header.items() if k != "schema")),
+               hashlib.sha256(env.get(seal.PASSPHRASE_ENV, "").encode()).digest(),
+               str(paths.key_file()))
+        if self._sealer is not None and header.get("sealing") and self._sealer_key == key:
+            self._sealer_quick = (header, quick)
+            return self._sealer
+        sealer = seal.sealer_for(header, config_path=self.path, create=create)
+        self._sealer, self._sealer_key, self._sealer_quick = sealer, key, (header, quick)
+        return sealer
+
+    def _sealer_once(self, header: dict[str, Any]) -> Callable[[], seal.Sealer]:
+        """The key for one pass over the file: checked once, when something sealed is met."""
+        once: list[seal.Sealer] = []
+
+        def sealer() -> seal.Sealer:
+            if not once:
+                once.append(self._sealer_for(header, create=False))
+            return once[0]
+
+        return sealer
+
+    def _from_raw(self, raw: dict[str, Any], number: int,
+                  opener: Callable[[str, str, str], str]) -> Account:
+        return account_file.account_from_raw(raw, number, str(self.path), opener)
+
+    def _strict_opener(self, header: dict[str, Any],
+                       sealer_of: Callable[[], seal.Sealer] | None = None
+                       ) -> Callable[[str, str, str], str]:
+        def opener(account_id: str, label: str, text: str) -> str:
+            sealer = (sealer_of() if sealer_of is not None
+                      else self._sealer_for(header, create=False))
+            try:
+                return sealer.open(account_id, "client_secret", text)
+            except SealError as exc:
+                raise SealError(f"{self.path}: account {label!r}: {exc}") from None
+        return opener
+
+    def load_all(self) -> list[tuple[Account, TokenState]]:
+        """Every account (tokens merged in) with its token state, in file order."""
+        parsed = self._read()
+        if parsed is None:
+            return []
+        sealer = self._sealer_once(parsed.header)
+        opener = self._strict_opener(parsed.header, sealer)
+        out = []
+        for n, raw in enumerate(parsed.accounts, 1):
+            account = self._from_raw(raw, n, opener)
+            state = self._state(account, sealer=sealer)
+            out.append((self._merge(account, state), state))
+        return out
+
+    def load(self, *, with_tokens: bool = True) -> list[Account]:
+        """Every account in file order; ``with_tokens=False`` leaves the token files
+        unread (tokens empty), for callers that read each state under its lock anyway."""
+        if with_tokens:
+            return [account for account, _ in self.load_all()]
+        parsed = self._read()
+        if parsed is None:
+            return []
+        opener = self._strict_opener(parsed.header, self._sealer_once(parsed.header))
+        return [self._from_raw(raw, n, opener) for n, raw in enumerate(parsed.accounts, 1)]
+
+    def labels(self) -> list[str]:
+        """Labels in file order, without opening any secret."""
+        parsed = self._read()
+        return [] if parsed is None else [str(a.get("label", "")) for a in parsed.accounts]
+
+    def _find(self, pred: Callable[[dict[str, Any]], bool], missing: str, *,
+              lenient: bool = False) -> Account:
+        parsed = self._read()
+        hits = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
+                if pred(raw)]
+        if not hits or parsed is None:
+            raise NoSuchAccount(missing)
+        if len(hits) > 1:
+            raise UsageError(f"{len(hits)} accounts in {self.path} are labelled {missing!r}; "
+                             "give each a different label.")
+        strict = self._strict_opener(parsed.header)
+
+        def forgiving(account_id: str, label: str, text: str) -> str:
+            try:
+                return strict(account_id, label, text)
+            except SealError:
+                self._sealer_for(parsed.header, create=False)  # a wrong key still raises
+                return ""
+
+        account = self._from_raw(hits[0][1], hits[0][0], forgiving if lenient else strict)
+        return self._merge(account, self._state(account, parsed.header))
+
+    def get(self, label: str, *, lenient: bool = False) -> Account:
+        """The account with this label (tokens merged in); NoSuchAccount if none.
+
+        ``lenient``: a client secret that cannot be opened (damaged, plain text)
+        reads as empty instead of raising, so it can be replaced; a wrong key or
+        passphrase still raises.
+        """
+        return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient)
+
+    def id_of(self, label: str) -> str:
+        """The id of the account with this label, without opening any secret."""
+        parsed = self._read()
+        for raw in parsed.accounts if parsed else []:
+            if raw.get("label", "") == label:
+                return str(raw.get("id") or derived_id(label))
+        raise NoSuchAccount(label)
+
+    def get_by_id(self, account_id: str) -> Account:
+        return self._find(lambda raw: (raw.get("id") or derived_id(str(raw.get("label", ""))))
+                          == account_id, account_id)
+
+    # -- writing ------------------------------------------------------------------
+    def _file_lock(self) -> fileio.FileLock:
+        fileio.ensure_dir(self.path.parent)
+        return fileio.locked(self.lock_path)
+
+    def _write(self, editor: account_file.Editor) -> None:
+        text = editor.render()
+        if text == editor.source.text and self.path.exists():
+            return  # nothing changed: leave the file (and its mtime) alone
+        folder = self.path.parent
+        with contextlib.suppress(OSError):  # temp files of killed writers (we hold the lock)
+            for entry in os.scandir(folder):
+                if fileio.is_temp_of(Path(entry.path), self.path):
+                    os.unlink(entry.path)
+        data = text.encode("utf-8")
+        self._cache = None
+        fileio.atomic_write(self.path, data)
+        # The next read of these exact bytes needs no parse (the TUI saves, then lists;
+        # the next command finds the JSON cache).
+        result = editor.result(text)
+        self._cache = (hashlib.sha256(data).digest(), result)
+        parse_cache.save(self._cache_file, self._cache[0], result.header, result.accounts)
+
+    def _prepare(self, parsed: AccountFile, editor: account_file.Editor) -> seal.Sealer:
+        """The key for writing (made on first use); header fields it needs go into ``editor``."""
+        sealer = self._sealer_for(parsed.header, create=True)
+        updates: dict[str, Any] = {}
+        if "schema" not in parsed.header:
+            updates["schema"] = account_file.SCHEMA
+        updates.update({k: v for k, v in sealer.header.items() if parsed.header.get(k) != v})
+        editor.set_header(updates)
+        return sealer
+
+    def _read_for_write(self) -> AccountFile:
+        parsed = self._read()
+        return parsed if parsed is not None else account_file.parse(b"", str(self.path))
+
+    @staticmethod
+    def _ids(parsed: AccountFile) -> list[str]:
+        return [str(a.get("id") or derived_id(str(a.get("label", "")))) for a in parsed.accounts]
+
+    def _check(self, account: Account, taken: list[str]) -> None:
+        if not account.id or not isinstance(account.id, str):
+            raise UsageError("An account needs an id.")
+        problems = [i for i in validate(account, taken_labels=taken, purpose=SAVE)
+                    if i.is_error]
+        if problems:
+            raise InvalidAccount(account.label, problems)
+
+    def add(self, account: Account) -> Account:
+        """Add a new account; InvalidAccount (exit 2) if it fails validation."""
+        with self._file_lock():
+            parsed = self._read_for_write()
+            if account.id in self._ids(parsed):
+                raise UsageError(f"An account with id {account.id} already exists.")
+            self._check(account, [str(a.get("label", "")) for a in parsed.accounts])
+            editor = parsed.edit()
+            sealer = self._prepare(parsed, editor)
+            secret = sealer.seal(account.id, "client_secret", account.client_secret)
+            editor.add_account(to_values(account, secret))
+            self._write(editor)
+            token_file = self._token_file(account.label)
+            if (account.access_token or account.refresh_token
+                    or account.access_token_expires_at is not None):
+                token_format.write_token_state(token_file, TokenState(
+                    account.id, account.label, account.access_token, account.refresh_token,
+                    account.access_token_expires_at), sealer)
+            else:  # left by a writer killed mid-delete/rename: must not serve this label
+                fileio.remove(token_file)
+        return account
+
+    def _changes(self, raw: dict[str, Any], account: Account, current: Account,
+                 sealer: seal.Sealer) -> dict[str, Any]:
+        new = to_values(account, "")
+        defaults = to_values(_DEFAULTS, "")
+        changes: dict[str, Any] = {}
+        for key in ACCOUNT_KEYS:
+            if key == "client_secret":
+                if account.client_secret != current.client_secret and (
+                        account.client_secret or current.client_secret != _UNOPENED):
+                    changes[key] = sealer.seal(account.id, key, account.client_secret)
+            elif key in raw:
+                if raw[key] != new[key]:
+                    changes[key] = new[key]
+            elif key == "id" or new[key] != defaults[key]:
+                changes[key] = new[key]
+        return changes
+
+    def _current_label(self, account_id: str) -> str | None:
+        parsed = self._read()
+        for raw in parsed.accounts if parsed else []:
+            if (raw.get("id") or derived_id(str(raw.get("label", "")))) == account_id:
+                return str(raw.get("label", ""))
+        return None
+
+    def update(self, account: Account, *, expected: Account | None = None) -> Account:
+        """Save a changed account (matched by id); a new label renames it and its tokens.
+
+        ``expected``: the account as the caller loaded it; ConflictError if the
+        file now holds a different configuration for it. Tokens in ``account``
+        are ignored (they change only through save_token_state).
+        """
+        for _ in range(3):
+            renaming = self._current_label(account.id) not in (None, account.label)
+            token_lock = (self.token_lock(account, RENAME_WAIT_S) if renaming
+                          else contextlib.nullcontext())
+            with token_lock, self._file_lock():
+                result = self._update_locked(account, expected, holds_token_lock=renaming)
+                if result is not None:
+                    return result
+        raise StoreError(f"{self.path} kept changing while saving {account.label!r}; "
+                         "try again.", path=str(self.path))
+
+    def _update_locked(self, account: Account, expected: Account | None, *,
+                       holds_token_lock: bool) -> Account | None:
+        parsed = self._read_for_write()
+        ids = self._ids(parsed)
+        if account.id not in ids:
+            if expected is not None:
+                raise ConflictError(f"Account {expected.label!r} was deleted from {self.path} "
+                                    "after it was loaded; nothing was saved.")
+            raise NoSuchAccount(account.label)
+        index = ids.index(account.id)
+        raw = parsed.accounts[index]
+        if raw.get("label", "") != account.label and not holds_token_lock:
+            return None  # renamed meanwhile: retry holding the token lock
+        editor = parsed.edit()
+        sealer = self._prepare(parsed, editor)
+
+        def lenient(account_id: str, label: str, text: str) -> str:
+            try:
+                return sealer.open(account_id, "client_secret", text)
+            except SealError:
+                return _UNOPENED
+
+        current = self._from_raw(raw, index + 1, lenient)
+        if expected is not None:
+            shown = current if current.client_secret != _UNOPENED else replace(
+                current, client_secret="")
+            if not shown.config_equal(expected):
+                raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
+                                    "after it was loaded; reload it and make the change "
+                                    "again. Nothing was saved.")
+        self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
+                              if i != index])
+        editor.update_account(index, self._changes(raw, account, current, sealer))
+        if current.label != account.label:
+            old_path, new_path = self._token_file(current.label), self._token_file(account.label)
+            state = token_format.read_token_state(old_path, sealer) if old_path.exists() else None
+            if state is not None and state.account_id == account.id:
+                token_format.write_token_state(new_path, replace(state, label=account.label),
+                                               sealer)
+            else:  # a stale file under the new label must not pass for this account's
+                fileio.remove(new_path)
+            self._write(editor)
+            if state is not None and state.account_id == account.id:
+                fileio.remove(old_path)
+        else:
+            self._write(editor)
+        return self._merge(account, self._state(account, editor.header))
+
+    def delete(self, account_id: str) -> None:
+        """Remove an account and its token file."""
+        with self.token_lock(Account(id=account_id), RENAME_WAIT_S), self._file_lock():
+            parsed = self._read_for_write()
+            ids = self._ids(parsed)
+            if account_id not in ids:
+                raise NoSuchAccount(account_id)
+            if parsed.header.get("sealing"):  # a wrong key or passphrase writes nothing
+                self._sealer_for(parsed.header, create=False)
+            index = ids.index(account_id)
+            label = str(parsed.accounts[index].get("label", ""))
+            editor = parsed.edit()
+            editor.delete_account(index)
+            self._write(editor)
+            fileio.remove(self._token_file(label))

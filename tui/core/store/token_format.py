@@ -1,0 +1,216 @@
+"""Issued tokens: one small sealed TOML file per account, apart from the configuration.
+
+The file's name comes from a hash of the account file's resolved path and the
+account's label, so ``exo-oauth token LABEL`` finds it without reading the
+account file: the cost is the same with 1 account or 10,000. Hourly refreshes
+rewrite only this file, never the file a person edits.
+
+Stdlib + cryptography only (via seal): this module is on the token fast path.
+A tiny writer stands in for tomlkit, which the fast path must not import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import os
+import re
+from pathlib import Path
+
+from tui.core.errors import SealError, StoreError
+from tui.core.model import TokenState
+
+from .fileio import atomic_write, loads_toml
+from .seal import Sealer
+
+TYPE_CHECKING = False  # typing costs a few ms on the token fast path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+SCHEMA = 1
+SEALED_FIELDS = ("access_token", "refresh_token")
+_FIELDS = {f.name: f for f in dataclasses.fields(TokenState)}
+_FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at")
+_BOOLS = ("needs_authorization",)
+_HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
+         "# Tokens are sealed; the account's settings live in the account file.\n")
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(b"%d:" % len(data) + data)
+    return h.hexdigest()[:40]
+
+
+def resolved(config_path: str | os.PathLike[str]) -> str:
+    return os.path.realpath(os.path.abspath(os.fspath(config_path)))
+
+
+def token_path(state_dir: str | os.PathLike[str], config_path: str | os.PathLike[str],
+               label: str) -> Path:
+    """Where the token state of account ``label`` of this account file lives."""
+    return Path(state_dir) / "tokens" / token_file_name(resolved(config_path), label)
+
+
+def token_file_name(resolved_config: str, label: str) -> str:
+    """The token file's name, given the account file's resolved path (see ``resolved``)."""
+    return f"{_digest(resolved_config, label)}.toml"
+
+
+def lock_path(state_dir: str | os.PathLike[str], config_path: str | os.PathLike[str],
+              account_id: str, *, is_resolved: bool = False) -> Path:
+    """Per-account lock file (by id, so a rename keeps the same lock). ``is_resolved``:
+    ``config_path`` already went through ``resolved`` (saves system calls per account)."""
+    config = os.fspath(config_path) if is_resolved else resolved(config_path)
+    return Path(state_dir) / "locks" / f"{_digest(config, account_id)}.lock"
+
+
+_NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")
+
+
+def toml_string(value: str) -> str:
+    """A TOML string: literal ('...') when possible, since tomllib reads those far faster
+    than basic strings (it scans basic strings one character at a time); otherwise a
+    basic string with control characters escaped and lone surrogates replaced."""
+    if not _NOT_LITERAL.search(value):
+        return f"'{value}'"
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\uFFFD")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if math.isnan(number):
+            return "nan"
+        if math.isinf(number):
+            return "inf" if number > 0 else "-inf"
+        return repr(number)
+    return toml_string(str(value))
+
+
+def dumps_state(state: TokenState, sealer: Sealer) -> str:
+    """The token file's text, with the tokens sealed to this account and field."""
+    lines = [_HEAD, f"schema = {SCHEMA}\n"]
+    for name in _FIELDS:
+        value = getattr(state, name)
+        if value is None:
+            continue
+        if name in SEALED_FIELDS:
+            value = sealer.seal(state.account_id, name, value)
+        lines.append(f"{name} = {_toml_value(value)}\n")
+    return "".join(lines)
+
+
+def _bad(path: Path, detail: str) -> StoreError:
+    return StoreError(f"The token file {path} {detail}; delete it and sign in again.",
+                      path=str(path))
+
+
+_LINE = re.compile(r"([a-z_]+) = (?:'([^'\x00-\x08\x0a-\x1f\x7f]*)'|(true|false)|"
+                   r"([+-]?\d+)|([+-]?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|inf|nan)))")
+
+
+def _quick(text: str) -> dict[str, Any] | None:
+    """Read what dumps_state writes (literal strings, numbers, booleans) without tomllib,
+    which is slow for long strings; None for anything else (tomllib then decides)."""
+    out: dict[str, Any] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _LINE.fullmatch(line)
+        if m is None or m.group(1) in out:
+            return None
+        key, literal, boolean, integer, number = m.groups()
+        if literal is not None:
+            out[key] = literal
+        elif boolean is not None:
+            out[key] = boolean == "true"
+        elif integer is not None:
+            out[key] = int(integer)
+        else:
+            out[key] = float(number)
+    return out
+
+
+def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
+                sealer_of: Callable[[], Sealer] | None = None) -> TokenState:
+    """``sealer_of``, when given, is asked for the key only if a sealed token is there."""
+    try:
+        raw = _quick(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raw = None
+    if raw is None:
+        raw = loads_toml(data, str(path))
+    schema = raw.get("schema", SCHEMA)
+    if isinstance(schema, bool) or not isinstance(schema, int) or schema > SCHEMA:
+        raise StoreError(f"The token file {path} has schema {schema!r}; this exo-oauth "
+                         f"understands schema {SCHEMA}. Upgrade exo-oauth.", path=str(path))
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        if name not in raw:
+            continue
+        value = raw[name]
+        if name in _FLOATS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _bad(path, f"has a {name} that is not a number")
+            value = float(value)
+        elif name in _BOOLS:
+            if not isinstance(value, bool):
+                raise _bad(path, f"has a {name} that is not true/false")
+        elif not isinstance(value, str):
+            raise _bad(path, f"has a {name} that is not text")
+        values[name] = value
+    if "account_id" not in values or "label" not in values:
+        raise _bad(path, "does not say which account it belongs to")
+    for name in SEALED_FIELDS:
+        if values.get(name):
+            if sealer is None and sealer_of is not None:
+                sealer = sealer_of()
+            if sealer is None:
+                raise SealError(f"The token file {path} holds sealed tokens but no key was "
+                                "given to open them.")
+            try:
+                values[name] = sealer.open(values["account_id"], name, values[name])
+            except SealError as exc:
+                raise SealError(f"{path} (account {values['label']!r}): {exc}") from None
+    return TokenState(**values)
+
+
+def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None, *,
+                     sealer_of: Callable[[], Sealer] | None = None) -> TokenState | None:
+    """The token state at ``path``, tokens opened; None if there is no such file."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"Cannot read the token file {p}: {exc.strerror or exc}.",
+                         path=str(p)) from exc
+    return loads_state(data, p, sealer, sealer_of=sealer_of)
+
+
+def write_token_state(path: str | os.PathLike[str], state: TokenState, sealer: Sealer) -> None:
+    """Write the token state atomically, 0600, tokens sealed."""
+    atomic_write(path, dumps_state(state, sealer).encode("utf-8"))
