@@ -20,9 +20,13 @@ from tui.core.errors import ExitCode, ExoError
 # Subcommand modules, in the order `--help` lists them.
 COMMAND_MODULES = (
     "tui.commands.accounts",
-    "tui.commands.tokens",
+    "tui.commands.authorize",
+    "tui.commands.token",
+    "tui.commands.refresh",
+    "tui.commands.test",
     "tui.commands.troubleshoot",
-    "tui.commands.unattended",
+    "tui.commands.status",
+    "tui.commands.service",
     "tui.commands.doctor",
     "tui.commands.fakeidp",
 )
@@ -45,13 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "identity provider (no Azure tenant needed)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not written yet; the rest still works
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -68,10 +66,8 @@ def report(exc: BaseException, *, debug: bool) -> int:
         code = int(ExitCode.UNEXPECTED)
         print(f"exo-oauth: unexpected failure: {type(exc).__name__}: {exc}"
               + ("" if debug else " (run with --debug for details)"), file=sys.stderr)
-    try:
-        from tui.core.troubleshoot.catalog import advice_for
-    except ImportError:
-        return code
+    from tui.core.troubleshoot.catalog import advice_for
+
     advice = advice_for(exc)
     if advice:
         print(advice, file=sys.stderr)
@@ -93,11 +89,9 @@ def run_ui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["token"] or (len(argv) > 2 and argv[0] == "--config" and argv[2] == "token"):
-        try:
-            from tui.fastpath import try_token
-        except ModuleNotFoundError:
-            try_token = None
-        done = try_token(argv) if try_token else None
+        from tui.fastpath import try_token
+
+        done = try_token(argv)
         if done is not None:
             return done
     parser = build_parser()

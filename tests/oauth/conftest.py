@@ -43,7 +43,7 @@ def idp() -> Iterator[FakeIdP]:
 def quick(monkeypatch: pytest.MonkeyPatch) -> QuickClock:
     """Make the CLI's OAuth service use a clock whose sleeps are instant."""
     clock = QuickClock()
-    monkeypatch.setattr("tui.commands.tokens.make_service", lambda: OAuthService(clock=clock))
+    monkeypatch.setattr("tui.commands.common.make_service", lambda: OAuthService(clock=clock))
     return clock
 
 

@@ -175,7 +175,7 @@ def test_authorize_device_in_process(idp: FakeIdP, store: AccountStore, config: 
 
     store.add(fake_account(idp, public=True))
     idp.options.auto_approve = 7
-    monkeypatch.setattr("tui.commands.tokens.make_service",
+    monkeypatch.setattr("tui.commands.common.make_service",
                         lambda: OAuthService(clock=LinkedClock(idp)))
     assert run(config, "authorize", "work") == 0
     captured = capsys.readouterr()

@@ -27,5 +27,5 @@ def quick_service(monkeypatch: pytest.MonkeyPatch) -> None:
         async def sleep(self, seconds: float) -> None:
             return None
 
-    monkeypatch.setattr("tui.commands.tokens.make_service",
+    monkeypatch.setattr("tui.commands.common.make_service",
                         lambda: OAuthService(clock=Quick()))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.commands import unattended
+from tui.commands import status
 from tui.core.clock import SYSTEM_CLOCK
 from tui.core.errors import OAuthError
 from tui.core.model import APP_SCOPE, ParamRow
@@ -202,4 +202,4 @@ def test_store_round_trip_and_status_clock(store: AccountStore,
     text = store.path.read_text()
     store.path.write_text(text.replace("flow = 'app'\n", ""))  # hand-written, no flow line
     assert store.get("app").flow == "delegated"
-    assert unattended.CLOCK is SYSTEM_CLOCK  # the real clock unless a test moves it
+    assert status.CLOCK is SYSTEM_CLOCK  # the real clock unless a test moves it

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.commands import unattended
+from tui.commands import status
 from tui.core.clock import ManualClock
 from tui.core.model import TokenState
 from tui.core.store.account_store import AccountStore
@@ -20,7 +20,7 @@ NOW = 1_800_000_000.0
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
     clock = ManualClock(start=NOW)
-    monkeypatch.setattr(unattended, "CLOCK", clock)
+    monkeypatch.setattr(status, "CLOCK", clock)
     return clock
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from tui.core.model import Account, ParamRow
     from tui.core.store.account_store import AccountStore
 
+from .common import open_store
+
 SECRET_ENV = "EXO_OAUTH_CLIENT_SECRET"
 
 
@@ -111,13 +113,6 @@ def _account_options(p: argparse.ArgumentParser) -> None:
     # Caught only to refuse it clearly (and without echoing the value).
     p.add_argument("--client-secret", nargs="?", const="", default=None,
                    help=argparse.SUPPRESS)
-
-
-def _store(args: argparse.Namespace) -> AccountStore:
-    from tui.core import paths
-    from tui.core.store.account_store import AccountStore
-
-    return AccountStore(paths.config_path(args.config))
 
 
 def _rows(values: list[str] | None, option: str) -> tuple[ParamRow, ...] | None:
@@ -216,7 +211,7 @@ def _warnings(account: Account, store: AccountStore, *, skip: str | None = None)
 def cmd_add(args: argparse.Namespace) -> int:
     from tui.core.model import Account
 
-    store = _store(args)
+    store = open_store(args)
     account = replace(Account(label=args.label), **_changes(args, None, _secret(args)))
     store.add(account)
     print(f"Added account {args.label!r} to {store.path}.")
@@ -225,7 +220,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     secret = _secret(args)
     try:
         current = store.get(args.label)
@@ -250,7 +245,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     account_id = store.id_of(args.label)
     if not args.yes:
         raise UsageError(f"Deleting {args.label!r} removes it and its tokens for good; "
@@ -261,7 +256,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     rows = store.load_all()
     if args.json:
         print(json.dumps([summary_json(a, s) for a, s in rows], indent=2, ensure_ascii=False))
@@ -275,7 +270,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     account = store.get(args.label)
     state = store.token_state(account)
     if args.json:
@@ -288,7 +283,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from tui.core.validate import validate
 
-    store = _store(args)
+    store = open_store(args)
     accounts = store.load()
     if args.label is not None:
         from tui.core.errors import NoSuchAccount

@@ -1,0 +1,40 @@
+"""What the command modules share: opening the store, the OAuth service, stderr lines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.core.oauth.service import OAuthService
+    from tui.core.store.account_store import AccountStore
+
+
+def open_store(args: argparse.Namespace) -> AccountStore:
+    """The account store named by --config (or the environment, or the default path)."""
+    from tui.core.paths import config_path
+    from tui.core.store.account_store import AccountStore
+
+    return AccountStore(config_path(getattr(args, "config", None)))
+
+
+def make_service() -> OAuthService:
+    """The OAuth service the commands use (tests replace it)."""
+    from tui.core.oauth.service import OAuthService
+
+    return OAuthService()
+
+
+def err(text: str = "") -> None:
+    """A progress or instruction line: stderr, so stdout carries only results."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def until(epoch: float | None) -> str:
+    """An expiry as local time and minutes left: "14:05 (in 52 min)"."""
+    if not epoch:
+        return "an unknown time"
+    left = max(0, int(epoch - time.time()))
+    return f"{time.strftime('%H:%M', time.localtime(epoch))} (in {left // 60} min)"
