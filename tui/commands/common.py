@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from tui.core.oauth.service import OAuthService
     from tui.core.store.account_store import AccountStore
+
+    # What each command module's ``register`` is given: the parser's table of commands.
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def open_store(args: argparse.Namespace) -> AccountStore:

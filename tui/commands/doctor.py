@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from tui.core.doctor.checks import Options
     from tui.core.doctor.diagnose import Report
+
+    from .common import Subparsers
 
 EPILOG = """\
 checks, in order: configuration rules; the key or passphrase opens the secrets; file
@@ -32,7 +35,7 @@ TLS-inspecting proxy root). Export SSL_CERT_FILE=FILE so the other commands trus
 """
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "doctor", help="check an account end to end and say what to fix",
         description="Run every check that can be run for one account and print a pass, "
@@ -57,8 +60,8 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run_doctor)
 
 
-def options_from(args: argparse.Namespace) -> Any:
-    from tui.core.doctor.diagnose import Options
+def options_from(args: argparse.Namespace) -> Options:
+    from tui.core.doctor.checks import Options
     from tui.core.doctor.mail import IMAP_PORT, SMTP_PORT, parse_server
 
     if not args.timeout > 0:

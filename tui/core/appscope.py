@@ -15,15 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .doctor.jwtinfo import GRAPH, OUTLOOK, audience_kind
 from .model import ParamRow
-
-GRAPH_RESOURCE = "https://graph.microsoft.com"
-# Exchange Online answers to both names; its app-only scope is documented on this one.
-EXCHANGE_RESOURCE = "https://outlook.office365.com"
-_EXCHANGE_HOSTS = ("outlook.office.com", "outlook.office365.com")
-# Never part of a client-credentials request (offline_access least of all: no refresh token).
-_OIDC_SCOPES = {"openid", "profile", "email", "offline_access"}
+from .resources import (
+    EXCHANGE_HOSTS,
+    EXCHANGE_RESOURCE,
+    GRAPH,
+    GRAPH_RESOURCE,
+    OIDC_SCOPES,
+    OUTLOOK,
+    audience_kind,
+)
 
 
 def _resource(scope: str, graph: str) -> str | None:
@@ -35,7 +36,7 @@ def _resource(scope: str, graph: str) -> str | None:
     if parts.scheme.lower() != "https" or not host:
         return None
     kind = audience_kind(f"https://{host}")
-    if kind == OUTLOOK and host in _EXCHANGE_HOSTS:
+    if kind == OUTLOOK and host in EXCHANGE_HOSTS:
         return EXCHANGE_RESOURCE
     return f"https://{host}" if kind in (GRAPH, OUTLOOK) else None
 
@@ -47,7 +48,8 @@ def app_only_scope(value: str, graph: str = GRAPH_RESOURCE) -> str | None:
     ``graph``: the Graph resource bare scope names mean (the account's national cloud).
     """
     words = value.split()
-    names = [w for w in words if w.lower() not in _OIDC_SCOPES]
+    # never part of a client-credentials request (offline_access least of all: no refresh token)
+    names = [w for w in words if w.lower() not in OIDC_SCOPES]
     found = {_resource(name, graph) for name in names}
     if len(found) != 1 or None in found:
         return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .model import CLIENT_AUTHS, CLIENT_TYPES, FLOWS, Account, ParamRow
+from .resources import OIDC_SCOPES, scope_resources
 from .tenant import (
     CONSUMERS_TENANT_ID,
     SPECIAL_TENANTS,
@@ -25,10 +26,6 @@ ERROR = "error"
 WARNING = "warning"
 SAVE = "save"
 AUTHORIZE = "authorize"
-
-OIDC_SCOPES = {"openid", "profile", "email", "offline_access"}
-GRAPH_RESOURCE = "https://graph.microsoft.com"
-OUTLOOK_ALIASES = {"outlook.office365.com": "outlook.office.com"}
 
 
 @dataclass(frozen=True)
@@ -65,23 +62,6 @@ def _url_problem(url: str) -> str | None:
     if not parts.hostname:
         return "has no host name"
     return None
-
-
-def scope_resources(scopes: str) -> set[str]:
-    """Resources named by a scope string; bare names (User.Read) mean Graph."""
-    found: set[str] = set()
-    for scope in scopes.split():
-        if scope.lower() in OIDC_SCOPES:
-            continue
-        if "://" in scope:
-            parts = urlsplit(scope)
-            host = (parts.hostname or "").lower()
-            found.add(f"https://{OUTLOOK_ALIASES.get(host, host)}")
-        elif scope.startswith("api://"):
-            found.add(scope.rsplit("/", 1)[0])
-        else:
-            found.add(GRAPH_RESOURCE)
-    return found
 
 
 def _scopes(rows: Iterable[ParamRow]) -> list[str]:

@@ -21,6 +21,7 @@ from tui.core.model import Account, TokenState
 from tui.core.oauth.endpoints import graph_me_url
 from tui.core.oauth.service import OAuthService
 from tui.core.refresh.single_flight import get_token
+from tui.core.resources import GRAPH, KIND_NAMES, OTHER, OUTLOOK
 
 from . import jwtinfo
 
@@ -95,9 +96,9 @@ def _token_report(check: ConnectionCheck, now: float) -> Report:
     if info is None:
         details = ["The token is not a JWT, so what it grants cannot be read here.",
                    f"Valid until {until(expires, now)}."]
-        return Report(headline, (*details, _next_step(check, jwtinfo.OTHER)))
+        return Report(headline, (*details, _next_step(check, OTHER)))
     audience = ", ".join(info.audience) or "not stated"
-    kind = jwtinfo.KIND_NAMES.get(info.kind)
+    kind = KIND_NAMES.get(info.kind)
     details = ["Resource: " + (f"{kind}, {audience}" if kind else audience),
                "Application permissions (roles): " + (", ".join(info.roles) or "none")]
     if info.scopes:  # not expected in an app-only token; shown rather than hidden
@@ -115,11 +116,11 @@ def _token_report(check: ConnectionCheck, now: float) -> Report:
 
 def _next_step(check: ConnectionCheck, kind: str) -> str:
     label = check.label
-    if kind == jwtinfo.OUTLOOK:
+    if kind == OUTLOOK:
         return ("Outlook tokens are for IMAP, POP, SMTP and EWS, not Graph: try a real mail "
                 f"login with `exo-oauth doctor {label} --imap outlook.office365.com "
                 "--user MAILBOX`.")
-    if kind == jwtinfo.GRAPH:
+    if kind == GRAPH:
         users = check.me_url.removesuffix("/me") + "/users/MAILBOX"
         return f"To call Graph with it, name a user: `exo-oauth test {label} --url {users}`."
     return f"To call the API it is for: `exo-oauth test {label} --url URL`."

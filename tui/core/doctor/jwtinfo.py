@@ -15,22 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-GRAPH = "graph"
-OUTLOOK = "outlook"
-OTHER = "other"
+from tui.core.resources import GRAPH, OTHER, OUTLOOK, audience_kind
 
-# Audience values by resource: URLs (any cloud) and the first-party application IDs.
-_GRAPH_AUDIENCES = {
-    "https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000",
-    "https://graph.microsoft.us", "https://dod-graph.microsoft.us",
-    "https://microsoftgraph.chinacloudapi.cn", "https://canary.graph.microsoft.com",
-}
-_OUTLOOK_AUDIENCES = {
-    "https://outlook.office.com", "https://outlook.office365.com",
-    "00000002-0000-0ff1-ce00-000000000000", "https://outlook.office365.us",
-    "https://outlook-dod.office365.us", "https://partner.outlook.cn",
-}
-KIND_NAMES = {GRAPH: "Microsoft Graph", OUTLOOK: "Outlook (IMAP, POP, SMTP, EWS)"}
+# JwtInfo.kind answers with these; they live with the other facts about resources.
+__all__ = ["GRAPH", "OTHER", "OUTLOOK", "JwtInfo", "audience_kind", "claims_of", "decode"]
 
 
 @dataclass(frozen=True)
@@ -66,15 +54,6 @@ class JwtInfo:
         """True if any of ``names`` is among the scopes or roles (case-insensitive)."""
         held = {s.lower() for s in (*self.scopes, *self.roles)}
         return any(n.lower() in held for n in names)
-
-
-def audience_kind(aud: str) -> str:
-    value = aud.strip().rstrip("/").lower()
-    if value in _GRAPH_AUDIENCES:
-        return GRAPH
-    if value in _OUTLOOK_AUDIENCES:
-        return OUTLOOK
-    return OTHER
 
 
 def _b64url(part: str) -> bytes:

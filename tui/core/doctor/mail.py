@@ -13,12 +13,12 @@ import contextlib
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 
 from tui.core.errors import UsageError
 
-from .diagnose import FAIL, PASS, WARN, Check, Options, advice, failure, scrub
+from .checks import FAIL, PASS, WARN, Check, MailServer, Options, advice, failure, scrub
 
 IMAP_PORT = 993
 SMTP_PORT = 587
@@ -27,18 +27,6 @@ _HOST_PORT = re.compile(
     r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\s\[\]]+))(?::(?P<port>\d+))?$")
 # Exchange Online refuses OAuth for SMTP when SMTP AUTH is off for the tenant or mailbox.
 _SMTP_AUTH_OFF = re.compile(r"5\.7\.139|SmtpClientAuthentication is disabled", re.I)
-
-
-@dataclass(frozen=True)
-class MailServer:
-    host: str
-    port: int
-    implicit_tls: bool = False  # SMTP on 465: TLS from the first byte instead of STARTTLS
-
-    @property
-    def where(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
 
 
 def parse_server(text: str, default_port: int, option: str) -> MailServer:
@@ -100,16 +88,28 @@ def _refused(name: str, kind: str, user: str, said: str) -> Check:
                  "users > the user > Mail > Manage email apps).", entry)
 
 
-def _responder(raw: str) -> Callable[[bytes | None], bytes | str]:
-    """First call: the XOAUTH2 response. Later calls (a server's error challenge): empty,
-    which asks the server for its final answer."""
-    calls = []
+class _Responder:
+    """The client's side of the SASL exchange. First call: the XOAUTH2 response. Later
+    calls (a server's error challenge): empty, which asks the server for its final answer."""
 
-    def respond(_challenge: bytes | None = None) -> str:
-        calls.append(1)
-        return raw if len(calls) == 1 else ""
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.calls = 0
 
-    return respond
+    def text(self, _challenge: bytes | None = None) -> str:
+        """For smtplib, which takes text."""
+        self.calls += 1
+        return self.raw if self.calls == 1 else ""
+
+    def data(self, challenge: bytes) -> bytes:
+        """For imaplib, which takes bytes."""
+        return self.text(challenge).encode()
+
+
+def _joined(data: object) -> bytes:
+    """The bytes lines of an imaplib answer, joined (its stub types them as text)."""
+    lines = data if isinstance(data, list | tuple) else []
+    return b" ".join(d for d in lines if isinstance(d, bytes))
 
 
 def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
@@ -130,13 +130,13 @@ def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
                                      f"{' '.join(offered) or 'no SASL mechanisms'})",
                          "Check the host: Exchange Online's IMAP is outlook.office365.com:993.")
         try:
-            typ, data = conn.authenticate("XOAUTH2", _responder(xoauth2(user, token)))
+            typ, data = conn.authenticate("XOAUTH2", _Responder(xoauth2(user, token)).data)
         except imaplib.IMAP4.error as exc:
             said = _answer(str(exc), user, token)
             if not said.upper().startswith(("NO", "BAD", "AUTHENTICATE COMMAND")):
                 said = f"NO {said}"  # imaplib keeps only the text of a NO answer
             return _refused(name, "imap", user, said)
-        said = _answer(b" ".join(d for d in data if isinstance(d, bytes)), user, token)
+        said = _answer(_joined(data), user, token)
         return Check(name, PASS, f"XOAUTH2 login as {user} accepted: {typ} {said}".rstrip())
     except (OSError, imaplib.IMAP4.abort) as exc:
         return failure(name, f"the IMAP session at {server.where} broke off", exc,
@@ -177,7 +177,7 @@ def _smtp(server: MailServer, user: str, token: str, context: ssl.SSLContext,
                                      f"{' '.join(mechanisms) or 'no AUTH'})",
                          "Check the host: Exchange Online's is smtp.office365.com:587.")
         try:
-            code, resp = conn.auth("XOAUTH2", _responder(xoauth2(user, token)),
+            code, resp = conn.auth("XOAUTH2", _Responder(xoauth2(user, token)).text,
                                    initial_response_ok=True)
         except smtplib.SMTPAuthenticationError as exc:
             said = f"{exc.smtp_code} {_answer(exc.smtp_error, user, token)}"

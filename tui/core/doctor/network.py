@@ -23,7 +23,7 @@ from tui.core.errors import UsageError
 from tui.core.health import human_duration
 from tui.core.validate import is_loopback_host
 
-from .diagnose import FAIL, PASS, WARN, Check, Options, advice, failure
+from .checks import FAIL, PASS, WARN, Check, Options, advice, failure
 
 if TYPE_CHECKING:
     import httpx
@@ -82,7 +82,9 @@ def proxy_for(scheme: str, host: str) -> str:
     """host:port of the proxy the HTTP client would use for this host, or ""."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass_environment(host, proxies):
+    # With a proxy set in the environment (all httpx reads), proxy_bypass answers from
+    # no_proxy on every platform, as proxy_bypass_environment does.
+    if not proxy or urllib.request.proxy_bypass(host):
         return ""
     try:
         parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
