@@ -9,7 +9,7 @@ every ``app.live_interval`` seconds without moving the cursor.
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -23,13 +23,12 @@ from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from tui.app import formatting
+from tui.app.host import AppHost, host_of
 from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState
 
-if TYPE_CHECKING:
-    from tui.app.exo_app import ExoApp
 
 class AccountsTable(DataTable[Any]):
     """The table, with Enter meaning "edit" (and saying so in the footer)."""
@@ -80,8 +79,8 @@ class AccountsScreen(Screen[None]):
         self.notes: dict[str, str] = {}  # account id -> status shown until new tokens arrive
 
     @property
-    def xapp(self) -> ExoApp:
-        return self.app  # type: ignore[return-value]
+    def xapp(self) -> AppHost:
+        return host_of(self)
 
     @property
     def HELP_KEYS(self) -> list[tuple[str, list[type]]]:

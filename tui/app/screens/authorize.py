@@ -11,7 +11,7 @@ error to the troubleshooting panel) or cancelled.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui.app.host import AppHost, host_of
 from tui.app.sign_in_methods import (
     APP,
     DEVICE,
@@ -45,9 +46,6 @@ from tui.core.errors import OAuthError, UsageError
 from tui.core.model import Account
 from tui.core.oauth.redirect import StateMismatch, parse_answer
 from tui.core.oauth.service import AuthorizeRequest, DeviceProgress, TokenResult
-
-if TYPE_CHECKING:
-    from tui.app.exo_app import ExoApp
 
 LOOPBACK_TIMEOUT_S = 600.0
 
@@ -104,8 +102,8 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
         self._held: AuthorizeResult | None = None  # finished while the panel was on top
 
     @property
-    def xapp(self) -> ExoApp:
-        return self.app  # type: ignore[return-value]
+    def xapp(self) -> AppHost:
+        return host_of(self)
 
     @property
     def HELP_KEYS(self) -> list[tuple[str, list[type]]]:

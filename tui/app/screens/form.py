@@ -9,7 +9,7 @@ what to do when somebody did. The screen returns the id of the account it saved.
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Header
 
 from tui.app.formatting import display_path
+from tui.app.host import AppHost, host_of
 from tui.app.widgets.account_form import TITLES, AccountForm, field_title
 from tui.app.widgets.fields import SecretInput, TokenView
 from tui.app.widgets.footer import KeysFooter
@@ -25,10 +26,7 @@ from tui.core.errors import ConflictError, ExoError, NoSuchAccount
 from tui.core.model import Account, TokenState, without_tokens
 from tui.core.validate import Issue
 
-from .modals import ConflictQuestion, UnsavedChanges
-
-if TYPE_CHECKING:
-    from tui.app.exo_app import ExoApp
+from .modals import ConflictAnswer, ConflictQuestion, UnsavedAnswer, UnsavedChanges
 
 
 def refusal_text(issue: Issue) -> str:
@@ -70,8 +68,8 @@ class AccountFormScreen(Screen[str | None]):
         self.taken_labels = taken_labels
 
     @property
-    def xapp(self) -> ExoApp:
-        return self.app  # type: ignore[return-value]
+    def xapp(self) -> AppHost:
+        return host_of(self)
 
     @property
     def form(self) -> AccountForm:
@@ -178,7 +176,7 @@ class AccountFormScreen(Screen[str | None]):
             and getattr(theirs, f.name) != getattr(self.original, f.name)
         ]
 
-        def answered(answer: str | None) -> None:
+        def answered(answer: ConflictAnswer | None) -> None:
             if answer == "overwrite":
                 if theirs is None:
                     self.is_new = True
@@ -208,7 +206,7 @@ class AccountFormScreen(Screen[str | None]):
             self.dismiss(self.saved_id)
             return
 
-        def answered(answer: str | None) -> None:
+        def answered(answer: UnsavedAnswer | None) -> None:
             if answer == "save":
                 self.save(then_close=True)
             elif answer == "discard":

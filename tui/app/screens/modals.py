@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,14 +21,15 @@ from textual.widgets.option_list import Option
 
 UnsavedAnswer = Literal["save", "discard", "cancel"]
 ConflictAnswer = Literal["overwrite", "reload", "cancel"]
+Answer = TypeVar("Answer")
 
 
-class _Question(ModalScreen[object]):
-    """A titled box with a message and a row of buttons; each button id is the answer."""
+class _Question(ModalScreen[Answer]):
+    """A titled box with a message and a row of buttons; ``answer_for`` turns the id of
+    the button pressed (or of a key's ``answer(...)`` action) into the typed answer."""
     CSS_PATH = "modals.tcss"
 
     TITLE_TEXT = ""
-    CANCEL: object = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer_cancel", "Cancel", id="modal.cancel"),
         Binding("left", "app.focus_previous", "Previous button", show=False,
@@ -53,21 +55,23 @@ class _Question(ModalScreen[object]):
         event.stop()
         self.dismiss(self.answer_for(event.button.id or ""))
 
-    def answer_for(self, button_id: str) -> object:
-        return button_id
+    def answer_for(self, button_id: str) -> Answer:
+        raise NotImplementedError
+
+    def cancel_answer(self) -> Answer:
+        raise NotImplementedError
 
     def action_answer_cancel(self) -> None:
-        self.dismiss(self.CANCEL)
+        self.dismiss(self.cancel_answer())
 
     def action_answer(self, answer: str) -> None:
         self.dismiss(self.answer_for(answer))
 
 
-class ConfirmDelete(_Question):
+class ConfirmDelete(_Question[bool]):
     """Delete an account? True only on an explicit yes."""
 
     TITLE_TEXT = "Delete account"
-    CANCEL = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer('delete')", "Delete", id="delete.yes"),
         Binding("n", "answer_cancel", "Keep", id="delete.no"),
@@ -89,15 +93,17 @@ class ConfirmDelete(_Question):
     def on_mount(self) -> None:
         self.query_one("#keep", Button).focus()  # the safe choice is the default
 
-    def answer_for(self, button_id: str) -> object:
+    def answer_for(self, button_id: str) -> bool:
         return button_id == "delete"
 
+    def cancel_answer(self) -> bool:
+        return False
 
-class UnsavedChanges(_Question):
+
+class UnsavedChanges(_Question[UnsavedAnswer]):
     """Leaving the form with changes: save them, drop them, or stay."""
 
     TITLE_TEXT = "Unsaved changes"
-    CANCEL = "cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "answer('save')", "Save", id="unsaved.save"),
         Binding("d", "answer('discard')", "Discard", id="unsaved.discard"),
@@ -117,12 +123,20 @@ class UnsavedChanges(_Question):
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()
 
+    def answer_for(self, button_id: str) -> UnsavedAnswer:
+        match button_id:
+            case "save" | "discard":
+                return button_id
+        return "cancel"
 
-class ConflictQuestion(_Question):
+    def cancel_answer(self) -> UnsavedAnswer:
+        return "cancel"
+
+
+class ConflictQuestion(_Question[ConflictAnswer]):
     """The account changed on disk since the form loaded it."""
 
     TITLE_TEXT = "Changed by someone else"
-    CANCEL = "cancel"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "answer('overwrite')", "Overwrite", id="conflict.overwrite"),
         Binding("r", "answer('reload')", "Reload", id="conflict.reload"),
@@ -157,20 +171,34 @@ class ConflictQuestion(_Question):
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
 
+    def answer_for(self, button_id: str) -> ConflictAnswer:
+        match button_id:
+            case "overwrite" | "reload":
+                return button_id
+        return "cancel"
+
+    def cancel_answer(self) -> ConflictAnswer:
+        return "cancel"
+
 
 class PresetMenu(ModalScreen[str | None]):
-    """Scope presets for the scope row; reset puts back the default rows."""
+    """Scope presets for the scope row; reset puts back the default rows.
+
+    ``presets``: preset key -> (menu label, scope value), as the row editor keeps them.
+    """
     CSS_PATH = "modals.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="presets.cancel"),
     ]
 
-    def compose(self) -> ComposeResult:
-        from tui.app.widgets.rows import PRESETS
+    def __init__(self, presets: Mapping[str, tuple[str, str]]) -> None:
+        super().__init__()
+        self.presets = presets
 
+    def compose(self) -> ComposeResult:
         options = [Option(Content.assemble((label, "bold"), "\n", (value, "dim")), id=key)
-                   for key, (label, value) in PRESETS.items()]
+                   for key, (label, value) in self.presets.items()]
         options.append(Option(Content.assemble(("Reset to default", "bold"), "\n",
                                                ("one scope row with the Graph scopes",
                                                 "dim")), id="reset"))

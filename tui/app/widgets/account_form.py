@@ -8,16 +8,18 @@ screen (``screens/form.py``); this widget never touches the store.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.events import DescendantBlur, DescendantFocus
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from tui.app.formatting import expiry_text
+from tui.app.host import host_of
 from tui.core.appscope import ScopeSwap, swap_to_app_only
 from tui.core.errors import UsageError
 from tui.core.model import Account, TokenState
@@ -52,6 +54,7 @@ ORDER = ("label", "client_id", "client_type", "client_auth", "client_secret", "t
 INPUT_FIELDS = ("label", "client_id", "client_secret", "authorize_url", "token_url",
                 "redirect_uri")
 CLOUD_NAMES = {"global": "Global", "usgov": "US Gov", "china": "China"}
+W = TypeVar("W", bound=Widget)
 
 
 def base_field(field: str) -> str:
@@ -213,15 +216,15 @@ class AccountForm(VerticalScroll, can_focus=False):
         """Show ``account`` (e.g. after "reload from disk"); issues are recomputed."""
         self._base = account
         for name in INPUT_FIELDS:
-            self.c[name].value = getattr(account, name)  # type: ignore[attr-defined]
+            self.control(name, Input).value = getattr(account, name)
         self._flow, self._scope_swap = account.flow, None  # a reload is not a switch
-        self.c["flow"].value = account.flow  # type: ignore[attr-defined]
-        self.c["client_type"].value = account.client_type  # type: ignore[attr-defined]
-        self.c["client_auth"].value = account.client_auth  # type: ignore[attr-defined]
-        self.c["auto_refresh"].value = account.auto_refresh  # type: ignore[attr-defined]
-        self.c["tenant"].value = self._tenant_filled = self._tenant_of(account)  # type: ignore[attr-defined]
+        self.control("flow", Select).value = account.flow
+        self.control("client_type", Select).value = account.client_type
+        self.control("client_auth", Select).value = account.client_auth
+        self.control("auto_refresh", Checkbox).value = account.auto_refresh
+        self.control("tenant", Input).value = self._tenant_filled = self._tenant_of(account)
         self._cloud = cloud_of_url(account.authorize_url) or "global"
-        self.c["cloud"].value = self._cloud  # type: ignore[attr-defined]
+        self.control("cloud", Select).value = self._cloud
         self.editor("token_params").load_rows(account.token_params)
         self.editor("auth_params").load_rows(account.auth_params)
         self._show_tokens(account.access_token, account.refresh_token,
@@ -236,17 +239,25 @@ class AccountForm(VerticalScroll, can_focus=False):
         self._show_tokens(state.access_token, state.refresh_token, state.expires_at)
 
     def _show_tokens(self, access: str, refresh: str, expires_at: float | None) -> None:
-        self.c["access_token"].set_value(access)  # type: ignore[attr-defined]
-        self.c["refresh_token"].set_value(refresh)  # type: ignore[attr-defined]
+        self.control("access_token", TokenView).set_value(access)
+        self.control("refresh_token", TokenView).set_value(refresh)
         self.refresh_expiry(expires_at)
 
     def refresh_expiry(self, expires_at: float | None = None) -> None:
         when = expires_at if expires_at is not None else self._base.access_token_expires_at
-        self.c["access_token_expires_at"].update(  # type: ignore[attr-defined]
-            Content(expiry_text(when, self.app.now())))  # type: ignore[attr-defined]
+        self.control("access_token_expires_at", Static).update(
+            Content(expiry_text(when, host_of(self).now())))
+
+    def control(self, name: str, kind: type[W]) -> W:
+        """The control of field ``name``, as the kind of widget it is."""
+        widget = self.c[name]
+        if not isinstance(widget, kind):
+            raise TypeError(f"the {name} control is a {type(widget).__name__}, "
+                            f"not a {kind.__name__}")
+        return widget
 
     def editor(self, name: str) -> ParamRowsEditor:
-        return self.c[name]  # type: ignore[return-value]
+        return self.control(name, ParamRowsEditor)
 
     # -- validation -------------------------------------------------------------------------
     def issues(self) -> list[Issue]:
@@ -287,7 +298,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         row = getattr(focused, "row", None) if name in ("token_params", "auth_params") else None
         rows = self.editor(name)._rows if row is not None and name else []
         if row in rows:
-            name = f"{name}[{rows.index(row)}]"  # type: ignore[arg-type]
+            name = f"{name}[{rows.index(row)}]"
         mine = [i for i in issues if name and (i.field == name or i.field.startswith(
             (name + ".", name + "[")))]
         for group in (mine, [i for i in issues if i.is_error], issues):
@@ -296,12 +307,12 @@ class AccountForm(VerticalScroll, can_focus=False):
         return None
 
     def _field_of(self, widget: Widget | None) -> str | None:
-        node = widget
+        node: DOMNode | None = widget
         while node is not None and node is not self:
             name = getattr(node, "field_name", None)
             if name:
                 return str(name)
-            node = node.parent  # type: ignore[assignment]
+            node = node.parent
         return None
 
     # -- events -------------------------------------------------------------------------------
@@ -330,7 +341,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         if event.select.id == "f-cloud" and event.value != self._cloud:
             # Select also reports its first value once mounted: only a real change refills
             self._cloud = str(event.value)
-            if self.c["tenant"].value.strip():  # type: ignore[attr-defined]
+            if self.control("tenant", Input).value.strip():
                 self.fill_urls()
         if event.select.id == "f-flow" and event.value != self._flow:
             self._flow = str(event.value)
@@ -360,7 +371,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         app-only needs one RESOURCE/.default scope; going back undoes that if untouched."""
         editor = self.editor("token_params")
         if self._flow == "app":
-            token_url = self.c["token_url"].value  # type: ignore[attr-defined]
+            token_url = self.control("token_url", Input).value
             swap = self._scope_swap = swap_to_app_only(editor.to_rows(),
                                                        graph_base_for(token_url))
             if swap is None:  # already right, or another API's scopes: the rules speak
@@ -379,14 +390,14 @@ class AccountForm(VerticalScroll, can_focus=False):
 
     # -- tenant helper ------------------------------------------------------------------------
     def _maybe_fill(self, quiet: bool) -> None:
-        tenant = self.c["tenant"].value.strip()  # type: ignore[attr-defined]
+        tenant = self.control("tenant", Input).value.strip()
         if tenant and tenant != self._tenant_filled:
             self.fill_urls(quiet=quiet)
 
     def fill_urls(self, *, quiet: bool = False) -> None:
         """Both URLs from tenant + cloud (tenant.endpoint_urls)."""
-        tenant = self.c["tenant"].value  # type: ignore[attr-defined]
-        cloud = str(self.c["cloud"].value)  # type: ignore[attr-defined]
+        tenant = self.control("tenant", Input).value
+        cloud = str(self.control("cloud", Select).value)
         try:
             auth, token = endpoint_urls(tenant, cloud)
         except UsageError as exc:
@@ -396,8 +407,8 @@ class AccountForm(VerticalScroll, can_focus=False):
             return
         self.extra_issues = []
         self._tenant_filled = tenant.strip()
-        self.c["authorize_url"].value = auth  # type: ignore[attr-defined]
-        self.c["token_url"].value = token  # type: ignore[attr-defined]
+        self.control("authorize_url", Input).value = auth
+        self.control("token_url", Input).value = token
         self.touched.update({"authorize_url", "token_url"})
         self.refresh_issues()
         if not quiet:

@@ -112,8 +112,8 @@ class ParamRowsEditor(Vertical):
             return self.editor
 
     def __init__(self, rows: tuple[ParamRow, ...] = (), *, field_name: str, title: str,
-                 hint: str, **kwargs: object) -> None:
-        super().__init__(classes="rows-editor", **kwargs)  # type: ignore[arg-type]
+                 hint: str, id: str | None = None) -> None:
+        super().__init__(classes="rows-editor", id=id)
         self.field_name = field_name
         self.title = title
         self.hint = hint
@@ -260,7 +260,7 @@ class ParamRowsEditor(Vertical):
     def action_presets(self) -> None:
         from tui.app.screens.modals import PresetMenu
 
-        self.app.push_screen(PresetMenu(), self.apply_preset)
+        self.app.push_screen(PresetMenu(PRESETS), self.apply_preset)
 
     def apply_preset(self, key: str | None) -> None:
         """Set the scope row from a preset (adding one at the top if there is none)."""
