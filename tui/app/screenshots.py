@@ -22,8 +22,11 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 SIZE = (100, 30)
 NOW = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC; statuses are relative to it
@@ -280,7 +283,7 @@ async def take(item: Shot, config: Path) -> str:
         return await _drive(app, item)
 
 
-async def _drive(app: Any, item: Shot) -> str:
+async def _drive(app: App[Any], item: Shot) -> str:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await item.run(pilot)

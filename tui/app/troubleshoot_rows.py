@@ -15,6 +15,7 @@ from typing import Any
 from tui.core.troubleshoot import catalog
 from tui.core.troubleshoot.catalog import Entry, Match
 from tui.core.troubleshoot.redact import redact
+from tui.core.validate import Issue
 
 _ID_LINE_RE = re.compile(r"^\s*(Trace ID|Correlation ID|Timestamp)\s*:", re.I)
 _AADSTS_QUERY_RE = re.compile(r"^aadsts[ :]?", re.I)
@@ -147,10 +148,10 @@ def _exception_text(exc: BaseException) -> tuple[str, Any]:
     return "\n".join(lines), oauth
 
 
-def _issue_text(issue: Any) -> str:
+def _issue_text(issue: Issue) -> str:
     from .widgets.account_form import field_title
 
-    kind = "Error" if getattr(issue, "is_error", False) else "Warning"
+    kind = "Error" if issue.is_error else "Warning"
     return f"{kind} in {field_title(issue.field)}: {issue.message}"
 
 
@@ -164,7 +165,7 @@ def describe(source: object, *, label: str | None = None) -> Failure:
             trace, correlation, stamp = oauth.trace_id, oauth.correlation_id, oauth.timestamp
         own = getattr(source, "label", None)
         label = label or (own if isinstance(own, str) else None)
-    elif isinstance(getattr(source, "rule", None), str):
+    elif isinstance(source, Issue):
         heading = "Problem in the account form"
         raw = _issue_text(source)
     else:

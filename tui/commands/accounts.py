@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     from tui.core.model import Account, ParamRow
     from tui.core.store.account_store import AccountStore
 
+    from .common import Subparsers
+
 from .common import open_store
 
 SECRET_ENV = "EXO_OAUTH_CLIENT_SECRET"
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("list", help="list the accounts", allow_abbrev=False,
                        description="List the accounts with their token status.")
     p.add_argument("--json", action="store_true", help="machine-readable output")

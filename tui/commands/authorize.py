@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 
@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from tui.core.oauth.service import DeviceProgress, OAuthService, TokenResult
     from tui.core.store.account_store import AccountStore
 
+    from .common import Subparsers
+
 
 METHODS = ("device", "paste", "loopback", "client-credentials")
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "authorize", help="sign in and store tokens for an account",
         description="Sign in for an account. device (default): enter a short code on any "

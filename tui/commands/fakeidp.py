@@ -10,12 +10,15 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 
+if TYPE_CHECKING:
+    from .common import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "fake-idp", help="run a local stand-in for the Microsoft identity platform",
         description="Serve Microsoft-shaped authorize, token, device code, discovery and "

@@ -6,11 +6,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.core import paths
 
+if TYPE_CHECKING:
+    from .common import Subparsers
 
-def register(sub: argparse._SubParsersAction) -> None:
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("service", help="print a systemd user unit that runs refresh --watch",
                        description="Print a systemd user service that runs `refresh --watch`: "
                        "auto-refresh accounts stay fresh, the others' refresh tokens are kept "

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.clock import SYSTEM_CLOCK, Clock
 
 from .common import open_store
 
+if TYPE_CHECKING:
+    from .common import Subparsers
+
 # What `status` takes the time from. Tests put a ManualClock here to move time.
 CLOCK: Clock = SYSTEM_CLOCK
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("status", help="token health per account, for people and monitoring",
                        description="Show each account's token state, expiry, last refresh, "
                        "how long its refresh token has been idle, and its last error. "

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import common
 from .common import err, open_store
@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from tui.core.model import Account
     from tui.core.store.account_store import AccountStore
 
+    from .common import Subparsers
 
-def register(sub: Any) -> None:
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("test", help="check the token: call Graph /me (or --url) with it",
                        description="Check a token end to end: GET Graph /me (for the "
                        "account's cloud) or --url, and say whose token it is. An app-only "

@@ -9,14 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from .common import Subparsers
 
 WIDTH = 88
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "troubleshoot", help="explain an error message, AADSTS code or redirect URL",
         description="Explain a failure: paste the error text, a whole JSON error body, the "

@@ -121,12 +121,10 @@ class OAuthError(ExoError):
     retry_after: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
+    exit_code = ExitCode.PROVIDER  # not annotated: a class attribute, not a field
+
     def __post_init__(self) -> None:
         Exception.__init__(self, self.message)
-
-    @property
-    def exit_code(self) -> ExitCode:  # type: ignore[override]
-        return ExitCode.PROVIDER
 
     @property
     def needs_authorization(self) -> bool:

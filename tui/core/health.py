@@ -69,15 +69,18 @@ def assess(
     expires_in = state.expires_at - now if state.expires_at is not None else None
     used = refresh_token_last_used(state)
     idle = (now - used) / DAY if used and state.refresh_token else None
-    base = dict(expires_in=expires_in, last_refresh_at=state.last_refresh_at,
-                refresh_token_idle_days=idle, last_error=state.last_error,
-                last_error_id=state.last_error_id)
+
+    def health(kind: str, problem: str) -> Health:
+        return Health(kind, expires_in=expires_in, last_refresh_at=state.last_refresh_at,
+                      refresh_token_idle_days=idle, last_error=state.last_error,
+                      last_error_id=state.last_error_id, problem=problem)
+
     if state.needs_authorization:
-        return Health(NEEDS_AUTHORIZATION, problem="the refresh token was refused; run "
-                      "`exo-oauth authorize LABEL` to sign in again", **base)
+        return health(NEEDS_AUTHORIZATION, "the refresh token was refused; run "
+                      "`exo-oauth authorize LABEL` to sign in again")
     if not state.access_token and not state.refresh_token:
         problem = "never authorized; run `exo-oauth authorize LABEL`"
-        return Health(ERROR if state.last_error else NOT_AUTHORIZED, problem=problem, **base)
+        return health(ERROR if state.last_error else NOT_AUTHORIZED, problem)
     if idle is not None:
         left = REFRESH_TOKEN_IDLE_LIMIT_DAYS - idle
         if left <= window_days:
@@ -86,16 +89,16 @@ def assess(
             if left <= 0:
                 problem = (f"the refresh token has been idle {idle:.0f} days and has most "
                            "likely been dropped; run `exo-oauth authorize LABEL`")
-            return Health(_token_state(expires_in, margin), problem=problem, **base)
+            return health(_token_state(expires_in, margin), problem)
     if state.last_error and state.last_error_at and (
         not state.last_refresh_at or state.last_error_at > state.last_refresh_at
     ):
-        return Health(ERROR, problem=f"last refresh failed: {state.last_error}", **base)
+        return health(ERROR, f"last refresh failed: {state.last_error}")
     tstate = _token_state(expires_in, margin)
     if tstate == EXPIRED and not state.refresh_token and not app_only:
-        return Health(EXPIRED, problem="the access token expired and there is no refresh "
-                      "token; run `exo-oauth authorize LABEL`", **base)
-    return Health(tstate, problem="", **base)
+        return health(EXPIRED, "the access token expired and there is no refresh "
+                      "token; run `exo-oauth authorize LABEL`")
+    return health(tstate, "")
 
 
 def _token_state(expires_in: float | None, margin: float) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.table import Table
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -20,7 +20,7 @@ GENERAL = (
 )
 
 
-def key_rows(app: object, owners: list[type]) -> list[tuple[str, str]]:
+def key_rows(app: App[Any], owners: list[type]) -> list[tuple[str, str]]:
     """(keys, description) for every described binding of these classes, in order."""
     rows: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
@@ -28,7 +28,7 @@ def key_rows(app: object, owners: list[type]) -> list[tuple[str, str]]:
         for item in getattr(owner, "BINDINGS", []):
             if not isinstance(item, Binding) or not item.description:
                 continue
-            keys = " / ".join(app.get_key_display(Binding(k.strip(), item.action))  # type: ignore[attr-defined]
+            keys = " / ".join(app.get_key_display(Binding(k.strip(), item.action))
                               for k in item.key.split(","))
             entry = (keys, item.description)
             if entry not in seen:

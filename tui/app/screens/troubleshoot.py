@@ -78,8 +78,7 @@ class TroubleshootScreen(Screen[None]):
         "Tab moves to the list and the advice. Opened from a failure, the matching entry is "
         "already highlighted, and the ids Microsoft support asks for are one key away."
     )
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
-        (0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="troubleshoot.close"),
         Binding("slash", "focus_filter", "Filter", id="troubleshoot.filter"),

@@ -59,8 +59,11 @@ class FieldInput(Input):
                 id="form.previous_field"),
     ]
 
-    def __init__(self, value: str = "", *, field_name: str, **kwargs: object) -> None:
-        super().__init__(value, compact=True, select_on_focus=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, value: str = "", *, field_name: str, placeholder: str = "",
+                 password: bool = False, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(value, placeholder, password=password, compact=True,
+                         select_on_focus=False, id=id, classes=classes)
         self.field_name = field_name
 
     def on_mount(self) -> None:
@@ -74,8 +77,8 @@ class SecretInput(FieldInput):
         Binding("ctrl+r", "toggle_reveal", "Reveal/hide", id="form.reveal_secret"),
     ]
 
-    def __init__(self, value: str = "", *, field_name: str, **kwargs: object) -> None:
-        super().__init__(value, field_name=field_name, password=True, **kwargs)
+    def __init__(self, value: str = "", *, field_name: str, id: str | None = None) -> None:
+        super().__init__(value, field_name=field_name, password=True, id=id)
 
     def action_toggle_reveal(self) -> None:
         self.password = not self.password
@@ -93,8 +96,9 @@ class TokenView(Static, can_focus=True):
                 id="form.previous_field"),
     ]
 
-    def __init__(self, value: str, *, field_name: str, what: str, **kwargs: object) -> None:
-        super().__init__(Content(mask(value, what)), **kwargs)  # type: ignore[arg-type]
+    def __init__(self, value: str, *, field_name: str, what: str,
+                 id: str | None = None) -> None:
+        super().__init__(Content(mask(value, what)), id=id)
         self.field_name = field_name
         self.what = what
         self._value = value
@@ -151,8 +155,8 @@ class Field(Widget):
     """Title (left, over two rows) | control, then hint and issue underneath."""
 
     def __init__(self, title: str, control: Widget, hint: str, *, field_name: str,
-                 required: bool = False, **kwargs: object) -> None:
-        super().__init__(classes="field", **kwargs)  # type: ignore[arg-type]
+                 required: bool = False, id: str | None = None) -> None:
+        super().__init__(classes="field", id=id)
         self.title = title
         self.control = control
         self.field_name = field_name

@@ -48,7 +48,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Wait after failed attempt number ``attempt`` (1-based): half fixed, half random."""
-        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return delay / 2 + rng() * delay / 2
 
 
@@ -195,17 +195,18 @@ def parse_response(
     content_type = resp.headers.get("content-type", "").split(";")[0].strip().lower()
     retry_after = parse_retry_after(resp.headers.get("retry-after"), now)
     body = resp.content
-    data: Any = None
+    data: dict[str, Any] | None = None
     detail = _content_kind(content_type, body)
     if detail == "a body that is not a JSON object":
         try:
-            data = json.loads(body)
+            parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             detail = "invalid or truncated JSON"
         else:
-            if not isinstance(data, dict):
-                detail = f"a JSON {type(data).__name__} instead of an object"
-                data = None
+            if isinstance(parsed, dict):
+                data = parsed
+            else:
+                detail = f"a JSON {type(parsed).__name__} instead of an object"
     if data is None:
         raise bad_response(what, resp.status_code, content_type, detail, retry_after)
     has_error = isinstance(data.get("error"), str | dict)

@@ -137,23 +137,24 @@ class LoopbackReceiver:
         params = dict(parse_qsl(query, keep_blank_values=True))
         if "code" not in params and "error" not in params:
             return 404, _page(*PAGE_NOT_FOUND)
-        done = self._result is None or self._result.done()
+        # the future still waiting for an answer; None once one came (or before start)
+        waiting = self._result if self._result is not None and not self._result.done() else None
         try:
             answer = check_params(params, self.state)
         except StateMismatch:
             self.rejected += 1
             return 400, _page(*PAGE_STATE)
         except OAuthError as exc:
-            if not done:
-                self._result.set_exception(exc)  # type: ignore[union-attr]
+            if waiting is not None:
+                waiting.set_exception(exc)
             title, text = PAGE_ERROR
             return 200, _page(title, text.format(error=exc.error or "unknown"))
         except Exception as exc:  # an empty code and the like
-            if not done:
-                self._result.set_exception(exc)  # type: ignore[union-attr]
+            if waiting is not None:
+                waiting.set_exception(exc)
             return 400, _page(PAGE_ERROR[0], str(exc))
-        if not done:
-            self._result.set_result(answer)  # type: ignore[union-attr]
+        if waiting is not None:
+            waiting.set_result(answer)
         return 200, _page(*PAGE_OK)
 
     @staticmethod

@@ -336,7 +336,7 @@ class Editor:
             return
         where = self._account_piece(index)
         self.accounts[index] = {**self.accounts[index], **copy.deepcopy(changes)}
-        if where is None:
+        if where is None or self._pieces is None:
             _apply(self._doc[ACCOUNTS][index], changes)
             return
         doc = tomlkit.parse(self._pieces[where][1])
@@ -346,7 +346,7 @@ class Editor:
     def delete_account(self, index: int) -> None:
         where = self._account_piece(index)
         del self.accounts[index]
-        if where is None:
+        if where is None or self._pieces is None:
             del self._doc[ACCOUNTS][index]
             if not self.accounts:
                 del self._doc[ACCOUNTS]
@@ -371,9 +371,9 @@ class Editor:
                 raise StoreError(f"Internal check failed while editing {self.source.path}; "
                                  "the file was not changed.", path=self.source.path)
             return text
-        text = self._doc.as_string()
-        data = tomllib.loads(text)
+        whole: str = self._doc.as_string()
+        data = tomllib.loads(whole)
         if data.get(ACCOUNTS, []) != self.accounts or data.get(HEADER, {}) != self.header:
             raise StoreError(f"Internal check failed while editing {self.source.path}; "
                              "the file was not changed.", path=self.source.path)
-        return text
+        return whole

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tui.core.errors import StoreError
+
 from . import fileio
 
 VERSION = 1
@@ -49,5 +51,5 @@ def save(path: Path, digest: bytes, header: dict[str, Any],
         text = json.dumps({"version": VERSION, "sha256": digest.hex(), "header": header,
                            "accounts": accounts}, ensure_ascii=False, allow_nan=True)
         fileio.atomic_write(path, text.encode("utf-8"), durable=False)
-    except (TypeError, ValueError, OSError, fileio.StoreError):
+    except (TypeError, ValueError, OSError, StoreError):
         return

@@ -295,9 +295,9 @@ def match(thing: object) -> list[Match]:
               next(e for e in entry.errors if e.lower() in {x.lower() for x in facts.errors}))
     unknown: list[int] = []
     for i, code in enumerate(_unique(facts.codes)):
-        entry = cat.by_code.get(code)
-        if entry:
-            offer(entry, LEVEL_CODE, i, f"AADSTS{code}", lookup_link(code), code)
+        known = cat.by_code.get(code)
+        if known:
+            offer(known, LEVEL_CODE, i, f"AADSTS{code}", lookup_link(code), code)
         else:
             unknown.append(code)
     if unknown:
