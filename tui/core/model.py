@@ -23,7 +23,6 @@ CLIENT_AUTHS = ("post", "basic")
 # app: the application signs in as itself (client credentials), no person, no refresh token.
 FLOWS = ("delegated", "app")
 APP_SCOPE = "https://outlook.office365.com/.default"
-SECRET_FIELDS = ("client_secret", "access_token", "refresh_token")
 # A token counts as valid only if it stays valid at least this long.
 DEFAULT_MARGIN_S = 300
 

@@ -31,9 +31,6 @@ USER_AGENT = "exo-oauth"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_INTERVAL_S = 5.0
 SLOW_DOWN_STEP_S = 5.0
-# Device-flow errors that end the flow (RFC 8628 3.5); anything else unexpected ends it too.
-DEVICE_STOP_ERRORS = ("authorization_declined", "access_denied", "bad_verification_code",
-                      "expired_token")
 
 
 def merge_params(defaults: Iterable[tuple[str, str]],
