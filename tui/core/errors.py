@@ -51,9 +51,17 @@ class NoSuchAccount(ExoError):
 
 
 class NeedsAuthorization(ExoError):
-    """No usable token and no refresh token that still works."""
+    """No usable token and no refresh token that still works.
+
+    ``oauth_error``: the identity provider's refusal behind it, when there was one, so
+    the troubleshooting catalog can match its AADSTS code.
+    """
 
     exit_code = ExitCode.NEEDS_AUTHORIZATION
+
+    def __init__(self, message: str, *, oauth_error: OAuthError | None = None) -> None:
+        super().__init__(message)
+        self.oauth_error = oauth_error
 
 
 class StoreError(ExoError):

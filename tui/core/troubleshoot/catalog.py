@@ -227,7 +227,7 @@ def _exception_chain(exc: BaseException) -> list[BaseException]:
     current: BaseException | None = exc
     while current is not None and not any(current is c for c in chain) and len(chain) < 8:
         chain.append(current)
-        attached = getattr(current, "oauth_error", None)  # refresh.py keeps it here
+        attached = getattr(current, "oauth_error", None)  # NeedsAuthorization's refusal
         if isinstance(attached, BaseException) and attached is not current.__cause__:
             chain.append(attached)
         current = current.__cause__ or current.__context__
