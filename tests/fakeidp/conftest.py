@@ -1,21 +1,20 @@
-"""Fixtures: a fake with one confidential and one public client (auto-approving), and a client."""
+"""Fixtures: the fake with a confidential and a public client of its own, an HTTP client."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
-
-from tui.fakeidp import FakeIdP
 
 from .helpers import CONF, PUB, SECRET
 
 
 @pytest.fixture
-def idp() -> Iterator[FakeIdP]:
-    with FakeIdP(clients={CONF: SECRET, PUB: None}, auto_approve=0) as fake:
-        yield fake
+def idp_options() -> dict[str, Any]:
+    """The fake's own tests use two clients of their own and its default Retry-After."""
+    return {"clients": {CONF: SECRET, PUB: None}, "retry_after": 1}
 
 
 @pytest.fixture

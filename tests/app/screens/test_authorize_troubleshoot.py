@@ -1,0 +1,107 @@
+"""The troubleshooting panel from inside the authorize modal (ctrl+t, or t where no field
+takes letters), against tui.fakeidp: what it preselects, and that signing in goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from tests.app.conftest import cut_off_keys, footer_keys
+from tests.app.helpers import LiveClock, browse, fake_account, live_app, wait_until
+from tui.app.screens.accounts import AccountsScreen
+from tui.app.screens.troubleshoot import TroubleshootScreen
+from tui.core.oauth.service import OAuthService
+from tui.core.store.account_store import AccountStore
+from tui.fakeidp import FakeIdP
+
+from .test_authorize import (  # over_ssh: autouse, a headless server reached over SSH
+    modal,
+    open_modal,
+    over_ssh,  # noqa: F401
+    paste,
+    signed_in_everywhere,
+)
+
+
+def panel(app: object) -> TroubleshootScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, TroubleshootScreen), screen
+    return screen
+
+
+async def test_paste_error_opens_the_panel_and_t_still_types(
+        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+    account = store.add(fake_account(idp))
+    app = live_app(config_path, idp, live)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_modal(pilot, "p")
+        assert "^t Troubleshoot" in [f"{k} {d}" for k, d, _ in footer_keys(app)]
+        assert cut_off_keys(app) == []
+        async with OAuthService() as other:  # an answer from some other sign-in
+            stale = await browse(other.authorize_request(account).url)
+        await paste(pilot, stale)
+        await pilot.pause()
+        assert "belongs to another sign-in" in str(screen.query_one("#paste-error",
+                                                                      Static).render())
+        field = screen.query_one("#paste-input", Input)
+        await pilot.press("t")  # in the paste field t is a letter like any other
+        await pilot.pause()
+        assert modal(app) is screen and field.value == "t"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        opened = panel(app)
+        assert opened.failure is not None and "state value differs" in opened.failure.raw
+        assert opened.failure.label == "work"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert modal(app) is screen and field.has_focus and field.value == "t"
+        await pilot.press("ctrl+u")
+        await paste(pilot, await browse(screen.values["url"]))  # the right answer still works
+        await signed_in_everywhere(pilot, store, "work")
+
+
+async def test_t_in_the_picker_shows_the_accounts_last_failure(
+        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+    store.add(fake_account(idp, client_secret="FAKE-wrong-secret-value"))
+    app = live_app(config_path, idp, live)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_modal(pilot, "p")
+        await paste(pilot, await browse(screen.values["url"]))  # redeeming it fails: 7000215
+        await wait_until(pilot, lambda: isinstance(app.screen, TroubleshootScreen),
+                         "the panel the failure opens")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+        again = await open_modal(pilot)
+        assert cut_off_keys(app) == []
+        await pilot.press("t")  # the picker takes no letters but its own: t is the panel's
+        await pilot.pause()
+        opened = panel(app)
+        assert opened.failure is not None and opened.highlighted_id() == "aadsts.7000215"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert modal(app) is again
+
+
+async def test_sign_in_finishing_under_the_panel_waits_for_it(
+        config_path: Path, live: LiveClock, store: AccountStore) -> None:
+    with FakeIdP(device_code_lifetime=3600) as idp:
+        store.add(fake_account(idp, "kiosk", public=True))
+        app = live_app(config_path, idp, live)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_modal(pilot, "d")
+            await wait_until(pilot, lambda: screen.values.get("code"), "the user code")
+            assert cut_off_keys(app) == []
+            await pilot.press("t")
+            await pilot.pause()
+            opened = panel(app)
+            assert opened.failure is None  # nothing failed: the whole catalog
+            assert idp.approve_device(screen.values["code"])
+            await wait_until(pilot, lambda: store.token_state(store.get("kiosk")).access_token,
+                             "the tokens")
+            for _ in range(5):
+                await pilot.pause(0.02)
+            assert app.screen is opened and app.screen_stack[-2] is screen  # both still open
+            await pilot.press("escape")  # back to the modal, which then finishes
+            await signed_in_everywhere(pilot, store, "kiosk")

@@ -1,0 +1,97 @@
+"""One-shot `exo-oauth refresh LABEL... | --all` fires the same hooks as `refresh --watch`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.core.refresh.helpers import (
+    LinkedClock,
+    dump_hook,
+    fake_account,
+    hook_runs,
+    run,
+    signed_in,
+)
+from tui.core.refresh import hook_config
+from tui.core.store.account_store import AccountStore
+from tui.fakeidp import DEMO_CLIENT_SECRET, FakeIdP
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def events_of(out: Path) -> Counter[tuple[str, str]]:
+    return Counter((r["env"]["EXO_OAUTH_LABEL"], r["env"]["EXO_OAUTH_EVENT"])
+                   for r in hook_runs(out))
+
+
+def test_one_shot_refresh_fires_a_hook_for_each_outcome(
+        idp: FakeIdP, store: AccountStore, config: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+    clock = LinkedClock(idp)
+    signed_in(idp, store, clock, "refused")
+    idp.revoke_all()  # as if the password changed: its refresh token is refused (AADSTS50173)
+    clock.advance(1)
+    signed_in(idp, store, clock, "ok")
+    signed_in(idp, store, clock, "bad-secret")
+    store.add(fake_account(idp, "never"))  # added, never signed in: no refresh token
+    store.update(replace(store.get("bad-secret"), client_secret="wrong-secret-value"))
+    out = tmp_path / "hooks.jsonl"
+    table = "".join(f"{event} = {dump_hook(out)}\n" for event in hook_config.EVENTS)
+    config.write_text("[hooks]\n" + table + "\n" + config.read_text())
+
+    assert run(config, "refresh", "--all") == 5  # invalid_client: the provider said no
+    assert events_of(out) == {("ok", "refresh_success"): 1,
+                              ("bad-secret", "refresh_failure"): 1,
+                              ("refused", "needs_authorization"): 1,
+                              ("never", "needs_authorization"): 1}
+    runs = {r["env"]["EXO_OAUTH_LABEL"]: r["env"] for r in hook_runs(out)}
+    assert runs["ok"]["EXO_OAUTH_ERROR"] == ""
+    assert "AADSTS7000215" in runs["bad-secret"]["EXO_OAUTH_ERROR"]
+    assert "AADSTS50173" in runs["refused"]["EXO_OAUTH_ERROR"]
+    assert "exo-oauth authorize never" in runs["never"]["EXO_OAUTH_ERROR"]
+    for env in runs.values():
+        assert not {"EXO_OAUTH_PASSPHRASE", "EXO_OAUTH_CLIENT_SECRET"} & set(env)
+    ok = store.token_state(store.get("ok"))
+    secrets = {PASSPHRASE, DEMO_CLIENT_SECRET, "wrong-secret-value", ok.access_token,
+               ok.refresh_token}
+    assert [s for s in secrets if s in out.read_text()] == []
+
+    # by label: only the named accounts, each outcome once more
+    capsys.readouterr()
+    assert run(config, "refresh", "ok") == 0
+    assert run(config, "refresh", "refused", "never") == 4
+    assert events_of(out) == {("ok", "refresh_success"): 2,
+                              ("bad-secret", "refresh_failure"): 1,
+                              ("refused", "needs_authorization"): 2,
+                              ("never", "needs_authorization"): 2}
+    assert "hook" not in capsys.readouterr().err  # every hook ran fine: nothing to say
+
+
+def test_a_broken_hook_or_hooks_table_never_changes_the_exit_code(
+        idp: FakeIdP, store: AccountStore, config: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    clock = LinkedClock(idp)
+    signed_in(idp, store, clock, "one")
+    signed_in(idp, store, clock, "two")
+    out = tmp_path / "hooks.jsonl"
+    config.write_text("[hooks]\nrefresh_succes = ['/bin/true']\n"  # a misspelt event name
+                      f"refresh_success = ['{tmp_path / 'no-such-program'}']\n\n"
+                      + config.read_text())
+    text = config.read_text()
+    cut = text.index("[[account]]", text.index("label = 'one'"))
+    config.write_text(text[:cut] + f"[account.hooks]\nrefresh_success = {dump_hook(out)}\n\n"
+                      + text[cut:])
+
+    assert run(config, "refresh", "--all") == 0
+    assert events_of(out) == {("one", "refresh_success"): 1}  # its own hook replaced the global
+    captured = capsys.readouterr()
+    assert "one: refreshed" in captured.out and "two: refreshed" in captured.out
+    assert captured.err.count("unknown event 'refresh_succes'") == 1  # said once, not per account
+    assert "two: the refresh_success hook" in captured.err and "could not start" in captured.err
+    assert idp.stats()["grant_types"]["refresh_token"] == 2
