@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from tui.core.store import seal
@@ -76,6 +77,13 @@ def idp(idp_options: dict[str, Any]) -> Iterator[FakeIdP]:
     """The local identity provider: sign-ins approved at once, no Retry-After waits."""
     with FakeIdP(**{"auto_approve": 0, "retry_after": 0, **idp_options}) as fake:
         yield fake
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    """A plain HTTP client, for talking to the fake the way any client would."""
+    with httpx.Client(timeout=10, trust_env=False) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -3,28 +3,21 @@ path's imports, and `refresh --watch` stopping on SIGTERM."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.core.oauth.conftest import add_signed_in, exo, sub_env
+from tests.helpers import child_env, exo, signed_in
 from tui import cli
-from tui.core.model import Account
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 from tui.fastpath import _parse, try_token
-
-
-def signed_in(idp: FakeIdP, store: AccountStore, label: str = "work", **kw: Any) -> Account:
-    return asyncio.run(add_signed_in(idp, store, label, **kw))
 
 
 def fake_stats(idp: FakeIdP) -> dict[str, dict[str, int]]:
@@ -36,7 +29,7 @@ def test_ten_processes_one_refresh(idp: FakeIdP, store: AccountStore, config: Pa
     idp.latency_ms = 1500  # the first refresh is still in flight when the others ask
     procs = [subprocess.Popen(exo("--config", str(config), "token", "work"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=sub_env()) for _ in range(10)]
+                              env=child_env()) for _ in range(10)]
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0] * 10, [err for _out, err in results]
     tokens = {out for out, _err in results}
@@ -74,7 +67,7 @@ def test_kill_between_receipt_and_save_loses_nothing(idp: FakeIdP, store: Accoun
     account = signed_in(idp, store, expired=True)
     before = store.token_state(account)
     proc = subprocess.run([sys.executable, "-c", KILL_BETWEEN_RECEIPT_AND_SAVE, str(config)],
-                          env=sub_env(), timeout=60, capture_output=True)
+                          env=child_env(), timeout=60, capture_output=True)
     assert proc.returncode == -signal.SIGKILL
     assert fake_stats(idp)["issued"]["refresh_token"] == 1  # a new token was issued and lost
     assert store.token_state(account) == before  # the old refresh token is still on disk
@@ -99,7 +92,7 @@ def test_fast_path_imports_no_heavy_modules(idp: FakeIdP, store: AccountStore,
                                             config: Path) -> None:
     account = signed_in(idp, store)
     proc = subprocess.run([sys.executable, "-c", FAST_PATH_IMPORTS, str(config)],
-                          env=sub_env(), timeout=60, capture_output=True, text=True)
+                          env=child_env(), timeout=60, capture_output=True, text=True)
     assert "RESULT 0 [] False" in proc.stderr, proc.stderr
     token = store.token_state(account).access_token
     assert proc.stdout == f"Authorization: Bearer {token}\n"
@@ -135,7 +128,7 @@ def test_watch_stops_on_sigterm(idp: FakeIdP, store: AccountStore, config: Path)
     signed_in(idp, store, "auto", expired=True, auto_refresh=True)
     proc = subprocess.Popen(exo("--config", str(config), "refresh", "--watch"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=sub_env())
+                            env=child_env())
     assert proc.stdout
     lines = [proc.stdout.readline(), proc.stdout.readline()]
     assert "watching" in lines[0] and "auto: refreshed" in lines[1]

@@ -1,102 +1,146 @@
-"""Helpers for the UI tests that talk to tui.fakeidp on loopback.
+"""Helpers for the app tests: the app built as the CLI builds it, seeded accounts, and the
+person at the keyboard (pasting, waiting for what the screen shows).
 
-Time: the app's clock is real time plus an offset the test moves (``LiveClock``);
-the OAuth service's waits (device-code polls, retry back-off) return almost at
-once and move the app's and the fake's clocks by the time they stood for, so a
-5-second poll interval costs a few milliseconds and everybody agrees on the time.
+Time: ``build`` gives the app a clock that moves only when the test moves it
+(``MovableClock(FIXED_NOW)``); ``live_app`` gives it wall time that the test, and the OAuth
+service's waits, move forward (device-code polls and retry back-off return almost at once
+and move the fake's clock too, so a 5-second poll interval costs a few milliseconds and
+everybody agrees on the time). Nothing sleeps for real except those short pauses.
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import pytest
+from textual import events
+from textual.widget import Widget
+from textual.worker import WorkerState
 
+from tests.helpers import MovableClock
 from tui.app import make_app
 from tui.app.exo_app import ExoApp
-from tui.core.model import GRAPH_SCOPES, Account, TokenState
+from tui.app.screens.troubleshoot import TroubleshootScreen
+from tui.core.model import Account, ParamRow, TokenState
 from tui.core.oauth.service import OAuthService
 from tui.core.store.account_store import AccountStore
-from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID, FakeIdP
-from tui.fakeidp.signin import sign_in
+from tui.core.tenant import endpoint_urls
+from tui.fakeidp import FakeIdP
+
+# 2026-09-21 14:13:20 UTC: any fixed instant works; statuses are relative to it.
+FIXED_NOW = 1_790_000_000.0
+# Obviously fake values: none of them may appear in a screenshot or a file in clear.
+SECRET = "FAKE-secret-Qz8~not-a-real-one"
+ACCESS = "FAKE.access.token." + "x" * 1400
+REFRESH = "FAKE.refresh.token." + "y" * 700
+CLIENT_IDS = ("1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d", "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+              "5a5a5a5a-1111-4222-8333-944445555666", "0c0ffee0-1234-4abc-9def-00000000beef")
+
+# Snapshot tests render every screen at both sizes an admin is likely to have.
+SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
 
 
-class LiveClock:
-    """Epoch seconds: real time plus an offset the test (or a quick wait) moves."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+def build(config: Path, clock: MovableClock | None = None, **kwargs: Any) -> ExoApp:
+    """The app through make_app, at FIXED_NOW unless given a clock, with no timers, no
+    cursor blink and no animations."""
+    options: dict[str, Any] = {"live_interval": None, "refresh_every": None,
+                               "cursor_blink": False, "animations": False, **kwargs}
+    return make_app(config, clock=clock or MovableClock(FIXED_NOW), **options)
 
 
-class QuickClock:
-    """The OAuth service's clock: the app's time, with waits that return quickly."""
-
-    def __init__(self, clock: LiveClock, idp: FakeIdP | None) -> None:
-        self.clock = clock
-        self.idp = idp
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.clock()
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.clock.offset
-
-    async def sleep(self, seconds: float) -> None:
-        seconds = max(0.0, seconds)
-        self.sleeps.append(seconds)
-        self.clock.advance(seconds)
-        if self.idp is not None:
-            self.idp.advance(seconds)
-        await asyncio.sleep(0.05)  # polls stay quick without flooding the UI
-
-
-def live_app(config: Path, idp: FakeIdP | None, clock: LiveClock, **kwargs: Any) -> ExoApp:
-    """The app as the CLI builds it, with the quick clock and no timers unless asked."""
+def live_app(config: Path, idp: FakeIdP | None, clock: MovableClock, **kwargs: Any) -> ExoApp:
+    """The app as the CLI builds it, with no timers unless asked; its OAuth service waits on
+    ``clock`` too, which then carries ``idp``'s clock along and lets the app draw between
+    polls."""
+    clock.idp = idp
+    clock.pause = 0.05  # polls stay quick without flooding the UI
     options: dict[str, Any] = {"live_interval": None, "cursor_blink": False,
                                "animations": False, "refresh_every": None, **kwargs}
 
     def service(_clock: object) -> OAuthService:
-        return OAuthService(clock=QuickClock(clock, idp))
+        return OAuthService(clock=clock)
 
     return make_app(config, clock=clock, service_factory=service, **options)
 
 
-def fake_account(idp: FakeIdP, label: str = "work", *, public: bool = False,
-                 **kw: Any) -> Account:
-    base: dict[str, Any] = dict(
-        label=label, client_id=DEMO_PUBLIC_CLIENT_ID if public else DEMO_CLIENT_ID,
-        client_secret="" if public else DEMO_CLIENT_SECRET,
-        client_type="public" if public else "confidential",
-        authorize_url=idp.authorize_url("contoso.example"),
-        token_url=idp.token_url("contoso.example"), redirect_uri="http://localhost:8400")
-    base.update(kw)
-    return Account(**base)
+def sample_accounts() -> list[tuple[Account, TokenState | None]]:
+    """Four accounts covering the statuses: valid, never authorized, refused, expired."""
+    auth, token = endpoint_urls("contoso.onmicrosoft.com")
+    gauth, gtoken = endpoint_urls("c0ffee00-aaaa-4bbb-8ccc-123456789abc")
+    shared = Account(label="shared-mailbox", client_id=CLIENT_IDS[0], client_secret=SECRET,
+                     authorize_url=auth, token_url=token, auto_refresh=True)
+    robot = Account(label="reports-robot", client_id=CLIENT_IDS[1], client_type="public",
+                    authorize_url=gauth, token_url=gtoken)
+    helpdesk = Account(label="helpdesk", client_id=CLIENT_IDS[2], client_secret=SECRET,
+                       authorize_url=auth, token_url=token,
+                       token_params=(ParamRow("scope", "https://outlook.office.com/"
+                                              "IMAP.AccessAsUser.All offline_access"),))
+    archive = Account(label="archive-imap", client_id=CLIENT_IDS[3], client_secret=SECRET,
+                      authorize_url=auth, token_url=token)
+    return [
+        (shared, TokenState(shared.id, shared.label, ACCESS, REFRESH, FIXED_NOW + 52 * 60,
+                            obtained_at=FIXED_NOW - 8 * 60)),
+        (robot, None),
+        (helpdesk, TokenState(helpdesk.id, helpdesk.label, refresh_token=REFRESH,
+                              needs_authorization=True)),
+        (archive, TokenState(archive.id, archive.label, ACCESS, REFRESH,
+                             FIXED_NOW - 3 * 3600, obtained_at=FIXED_NOW - 4 * 3600,
+                             last_refresh_at=FIXED_NOW - 4 * 3600)),
+    ]
 
 
-def signed_in(store: AccountStore, idp: FakeIdP, account: Account, clock: LiveClock, *,
-              lifetime: float = 3599.0) -> Account:
-    """Add ``account`` with genuine tokens from the fake (it must auto-approve)."""
-    added = store.add(account)
-    issued = sign_in(account.authorize_url, account.token_url, account.client_id,
-                     account.client_secret or None, GRAPH_SCOPES)
-    now = clock()
-    store.save_token_state(TokenState(
-        added.id, added.label, issued["access_token"], issued["refresh_token"],
-        expires_at=now + lifetime, obtained_at=now, last_refresh_at=now,
-        scope=str(issued.get("scope", ""))))
+def seed(store: AccountStore) -> list[Account]:
+    added = []
+    for account, state in sample_accounts():
+        added.append(store.add(account))
+        if state is not None:
+            store.save_token_state(state)
     return added
+
+
+async def settle(pilot: object) -> None:
+    """Let loading workers finish and the screen catch up."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(4):
+        await pilot.pause()  # type: ignore[attr-defined]
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            return
+        await app.workers.wait_for_complete()
+
+
+async def paste(pilot: object, text: str, into: Widget | None = None) -> None:
+    """What a terminal sends when a person pastes (a GUID, a secret) into the focused field.
+
+    Typing long values key by key costs ~50 ms a key in Pilot; people paste them anyway.
+    ``into``: the widget that should have the focus by now (waits for it, then checks).
+    """
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(20):  # focus() lands a moment later than the key that caused it
+        await pilot.pause()  # type: ignore[attr-defined]
+        if into is None or app.focused is into:
+            break
+    assert into is None or app.focused is into, (app.focused, into)
+    app.focused.post_message(events.Paste(text))
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def footer_keys(app: ExoApp) -> list[tuple[str, str, int]]:
+    """(key, description, right edge on screen) of every key the current footer shows."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    footer = app.screen.query_one(Footer)
+    return [(key.key_display, key.description, key.region.right)
+            for key in footer.query(FooterKey)]
+
+
+def cut_off_keys(app: ExoApp) -> list[str]:
+    """The footer keys that do not fit on the screen (empty when all of them do)."""
+    return [f"{key} {what}" for key, what, right in footer_keys(app) if right > app.size.width]
 
 
 async def wait_until(pilot: Any, condition: Callable[[], object], what: str,
@@ -109,13 +153,10 @@ async def wait_until(pilot: Any, condition: Callable[[], object], what: str,
         await pilot.pause(0.01)
 
 
-async def browse(url: str) -> str:
-    """Play the browser: open the authorize URL (the fake approves at once) and return
-    the address it redirects to, without following it."""
-    async with httpx.AsyncClient(follow_redirects=False) as browser:
-        reply = await browser.get(url)
-    assert reply.status_code in (302, 303), reply.text[:300]
-    return reply.headers["location"]
+def panel(app: Any) -> TroubleshootScreen:
+    """The troubleshooting panel, which must be the screen on top."""
+    assert isinstance(app.screen, TroubleshootScreen), app.screen
+    return app.screen
 
 
 def messages(app: ExoApp) -> list[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.app.conftest import settle
-from tests.app.helpers import LiveClock, live_app, messages, status_of, wait_until
+from tests.app.helpers import live_app, messages, settle, status_of, wait_until
+from tests.helpers import MovableClock
 from tui import demo
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.authorize import AuthorizeScreen
@@ -17,12 +17,7 @@ from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
-
-@pytest.fixture(autouse=True)
-def over_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.10 50000 192.0.2.20 22")
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+pytestmark = pytest.mark.usefixtures("over_ssh")
 
 
 def banner_lines(app: object) -> list[str]:
@@ -31,7 +26,7 @@ def banner_lines(app: object) -> list[str]:
 
 
 async def test_demo_accounts_behave_as_the_banner_says(tmp_path: Path) -> None:
-    live = LiveClock()
+    live = MovableClock()
     with FakeIdP(auto_approve=demo.DEVICE_APPROVAL_S) as idp:
         demo.point_env_at(tmp_path / "demo")  # conftest's monkeypatch restores XDG_* after
         prepared = demo.prepare(tmp_path / "demo", idp, now=live())

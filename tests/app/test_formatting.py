@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.app.conftest import FIXED_NOW
+from tests.app.helpers import FIXED_NOW
 from tui.app import formatting
 from tui.app.list_rows import COLUMNS, widths_for
 from tui.core.model import Account, TokenState

@@ -6,17 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import settle
-from tests.app.helpers import (
-    LiveClock,
-    browse,
-    fake_account,
-    live_app,
-    messages,
-    signed_in,
-    status_of,
-    wait_until,
-)
+from tests.app.helpers import live_app, messages, settle, status_of, wait_until
+from tests.helpers import MovableClock, add_signed_in, fake_account, final_location
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
@@ -36,10 +27,10 @@ def actions(app: object) -> dict[str, bool]:
 
 
 async def test_refresh_now_and_one_service_for_the_whole_run(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
-    account = signed_in(store, idp, fake_account(idp), live, lifetime=1200)
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
+    account = await add_signed_in(idp, store, clock=live, lifetime=1200)
     before = store.token_state(account)
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app._service is None  # nothing made before it is needed
@@ -61,10 +52,10 @@ async def test_refresh_now_and_one_service_for_the_whole_run(
 
 
 async def test_refused_refresh_token_means_needs_authorization(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
-    account = signed_in(store, idp, fake_account(idp), live)
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
+    account = await add_signed_in(idp, store, clock=live)
     idp.revoke_all()
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -81,7 +72,7 @@ async def test_refused_refresh_token_means_needs_authorization(
 
 
 async def test_auto_refresh_refreshes_without_a_key_press(
-        config_path: Path, live: LiveClock, store: AccountStore,
+        config: Path, live: MovableClock, store: AccountStore,
         monkeypatch: pytest.MonkeyPatch) -> None:
     fired: list[tuple[str, object]] = []
 
@@ -90,10 +81,10 @@ async def test_auto_refresh_refreshes_without_a_key_press(
 
     monkeypatch.setattr("tui.core.refresh.single_flight.notify", hook)
     with FakeIdP(auto_approve=0.0, access_token_lifetime=400) as idp:
-        account = signed_in(store, idp, fake_account(idp, auto_refresh=True), live,
-                            lifetime=400)
-        signed_in(store, idp, fake_account(idp, "manual"), live, lifetime=400)
-        app = live_app(config_path, idp, live, refresh_every=0.05)
+        account = await add_signed_in(idp, store, auto_refresh=True, clock=live,
+                                      lifetime=400)
+        await add_signed_in(idp, store, "manual", clock=live, lifetime=400)
+        app = live_app(config, idp, live, refresh_every=0.05)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             for _ in range(3):  # a few checks: 400 s left is more than the 300 s margin
@@ -118,7 +109,7 @@ async def test_auto_refresh_refreshes_without_a_key_press(
 
 
 async def test_auto_refresh_failure_shows_in_status_and_toast(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore,
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore,
         monkeypatch: pytest.MonkeyPatch) -> None:
     fired: list[tuple[str, object]] = []
 
@@ -126,9 +117,9 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
         fired.append((account.label, outcome))  # type: ignore[attr-defined]
 
     monkeypatch.setattr("tui.core.refresh.single_flight.notify", hook)
-    signed_in(store, idp, fake_account(idp, auto_refresh=True), live, lifetime=100)
+    await add_signed_in(idp, store, auto_refresh=True, clock=live, lifetime=100)
     idp.revoke_all()
-    app = live_app(config_path, idp, live, refresh_every=0.05)
+    app = live_app(config, idp, live, refresh_every=0.05)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: fired, "the auto-refresh")
         await settle(pilot)
@@ -147,10 +138,10 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
 
 
 async def test_test_connection_shows_who_the_token_belongs_to(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
-    signed_in(store, idp, fake_account(idp), live)
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
+    await add_signed_in(idp, store, clock=live)
     store.add(fake_account(idp, "zz-never"))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert actions(app)["test_connection"] is True
@@ -176,16 +167,16 @@ async def test_test_connection_shows_who_the_token_belongs_to(
 
 
 async def test_wrong_secret_opens_the_panel_at_7000215(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     store.add(fake_account(idp, "wrong", client_secret="not-the-secret"))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("a", "p")
         await pilot.pause()
         url = app.screen.values["url"]
         field = app.screen.query_one("#paste-input")
-        field.value = await browse(url)
+        field.value = await final_location(url)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, TroubleshootScreen),
                          "the troubleshooting panel")
@@ -204,12 +195,12 @@ async def test_wrong_secret_opens_the_panel_at_7000215(
 
 
 async def test_test_connection_for_an_app_only_account_shows_its_grants(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     """No user behind an app-only token: /me is not called; the toast says what it grants."""
     scope = (ParamRow("scope", "https://graph.microsoft.com/.default"),)
     robot = store.add(fake_account(idp, "robot", flow="app", token_params=scope,
                                    auth_params=scope))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert actions(app)["test_connection"] is True  # no token yet, but it can get one
@@ -239,11 +230,11 @@ async def test_test_connection_for_an_app_only_account_shows_its_grants(
 
 
 async def test_app_only_token_without_permissions_warns(
-        config_path: Path, live: LiveClock, store: AccountStore) -> None:
+        config: Path, live: MovableClock, store: AccountStore) -> None:
     scope = (ParamRow("scope", "https://graph.microsoft.com/.default"),)
     with FakeIdP(auto_approve=0.0, retry_after=0, app_roles=()) as idp:
         store.add(fake_account(idp, "robot", flow="app", token_params=scope))
-        app = live_app(config_path, idp, live)
+        app = live_app(config, idp, live)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             await pilot.press("c")

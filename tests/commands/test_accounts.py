@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.store.helpers import GUID, SECRET, TENANT, make_account, run_cli
+from tests.helpers import GUID, SECRET, TENANT, make_account, run_process
 from tui.cli import main
 from tui.core import paths
 from tui.core.model import GRAPH_SCOPES, TokenState
@@ -290,19 +290,19 @@ def test_unknown_schema_unreadable_and_wrong_passphrase(capsys: pytest.CaptureFi
 
 
 def test_subprocess_exit_codes_and_fresh_home_permissions(isolated_env: Path) -> None:
-    done = run_cli(*ADD, EXO_OAUTH_CLIENT_SECRET=SECRET)
+    done = run_process(*ADD, EXO_OAUTH_CLIENT_SECRET=SECRET)
     assert done.returncode == 0, done.stderr
     for root in ("config", "state", "data"):
         for p in [isolated_env / root, *(isolated_env / root).rglob("*")]:
             assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
     assert (isolated_env / "data" / "exo-oauth" / "key").exists()
-    done = run_cli("--config", str(isolated_env / "nope" / "x.toml"), "show", "work")
+    done = run_process("--config", str(isolated_env / "nope" / "x.toml"), "show", "work")
     assert done.returncode == 3 and done.stderr.startswith("exo-oauth: ")
     folder_cfg = isolated_env / "folder.toml"
     folder_cfg.mkdir()
-    done = run_cli("--config", str(folder_cfg), "list")
+    done = run_process("--config", str(folder_cfg), "list")
     assert done.returncode == 6 and "Traceback" not in done.stderr
-    done = run_cli("show", "work", stdin="")
+    done = run_process("show", "work", stdin="")
     assert done.returncode == 0 and SECRET not in done.stdout
 
 

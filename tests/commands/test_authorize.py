@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.refresh.helpers import LinkedClock, fake_account, offline_account, run, set_state
-from tests.core.refresh.watchrun import watch_passes
+from tests.commands.helpers import add_app
+from tests.core.refresh.helpers import watch_passes
+from tests.helpers import MovableClock, fake_account, make_account, run, set_state
 from tui.commands import status
 from tui.core.clock import SYSTEM_CLOCK
 from tui.core.errors import OAuthError
@@ -19,17 +20,9 @@ from tui.core.oauth.service import OAuthService
 from tui.core.refresh.single_flight import get_token
 from tui.core.store.account_store import AccountStore
 from tui.core.validate import AUTHORIZE, SAVE, validate
-from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID, FakeIdP
+from tui.fakeidp import DEMO_PUBLIC_CLIENT_ID, FakeIdP
 
 pytestmark = pytest.mark.usefixtures("quick_service")  # see conftest.py
-
-
-def add_app(idp: FakeIdP, config: Path, monkeypatch: pytest.MonkeyPatch, label: str = "app",
-            *extra: str) -> int:
-    monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", DEMO_CLIENT_SECRET)
-    return run(config, "add", label, "--client-id", DEMO_CLIENT_ID, "--flow", "app",
-               "--authorize-url", idp.authorize_url("contoso.example"),
-               "--token-url", idp.token_url("contoso.example"), *extra)
 
 
 def issued(idp: FakeIdP) -> int:
@@ -166,7 +159,7 @@ def test_validation_knows_app_only_needs(idp: FakeIdP) -> None:
     assert rules(public) == {"config.bad_choice": "error"}
     assert rules(fake_account(idp, "app", app=True, client_secret="")) == {
         "config.secret_missing": "error"}
-    assert rules(offline_account("x", flow="robot")) == {"config.bad_choice": "error"}
+    assert rules(make_account("x", flow="robot")) == {"config.bad_choice": "error"}
     # delegated accounts are judged as before
     assert "config.no_offline_access" in rules(fake_account(
         idp, "d", auto_refresh=True, token_params=(ParamRow("scope", "User.Read"),),
@@ -184,7 +177,7 @@ def test_the_catalog_explains_the_new_rules() -> None:
 
 def test_watch_renews_an_auto_refresh_app_only_account(idp: FakeIdP,
                                                        store: AccountStore) -> None:
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     account = store.add(fake_account(idp, "app", app=True, auto_refresh=True))
     lines = asyncio.run(watch_passes(store, clock, passes=3, between=3600))
     assert issued(idp) == 3  # one token per hour: the first pass, then each expiry
@@ -195,7 +188,7 @@ def test_watch_renews_an_auto_refresh_app_only_account(idp: FakeIdP,
 
 def test_store_round_trip_and_status_clock(store: AccountStore,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    account = store.add(offline_account("app", flow="app",
+    account = store.add(make_account("app", flow="app",
                                         token_params=(ParamRow("scope", APP_SCOPE),)))
     assert store.get("app") == account
     text = store.path.read_text()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -13,15 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.doctor.conftest import (
-    SECRET,
-    account,
-    fake_account,
-    make_jwt,
-    outlook_rows,
-    sign_in,
-)
+from tests.core.doctor.helpers import make_jwt, outlook_rows
 from tests.core.doctor.servers import HOST, Cert, MailLog, date_server, imap_server, smtp_server
+from tests.helpers import SECRET, fake_account, make_account, run, signed_in
 from tui import cli
 from tui.core.doctor.mail import xoauth2
 from tui.core.model import GRAPH_SCOPES, ParamRow
@@ -32,7 +25,7 @@ GRAPH_SCP = " ".join(s for s in GRAPH_SCOPES.split() if s != "offline_access")
 
 
 def doctor(config: Path, *args: str) -> int:
-    return cli.main(["--config", str(config), "doctor", *args])
+    return run(config, "doctor", *args)
 
 
 def lines(out: str) -> list[tuple[str, str]]:
@@ -58,7 +51,7 @@ def assert_no_secrets(text: str, store: AccountStore, label: str = "work",
 def test_healthy_fake_account_passes_every_check(idp: FakeIdP, store: AccountStore,
                                                  config: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(sign_in(store, fake_account(idp)))
+    signed_in(idp, store)
     assert doctor(config, "work") == 0
     out = capsys.readouterr().out
     port = idp.token_url().split(":")[2].split("/")[0]
@@ -71,7 +64,7 @@ def test_healthy_fake_account_passes_every_check(idp: FakeIdP, store: AccountSto
 
 def test_real_xoauth2_logins_accepted(idp: FakeIdP, store: AccountStore, config: Path,
                                       cert: Cert, capsys: pytest.CaptureFixture[str]) -> None:
-    acct = asyncio.run(sign_in(store, fake_account(idp, **outlook_rows())))
+    acct = signed_in(idp, store, **outlook_rows())
     log = MailLog(accept={acct.access_token})
     with imap_server(cert.server_context(), log) as imap, \
             smtp_server(cert.server_context(), log) as smtp:
@@ -91,7 +84,7 @@ def test_graph_token_for_mail_fails_and_servers_refuse(idp: FakeIdP, store: Acco
                                                        config: Path, cert: Cert,
                                                        capsys: pytest.CaptureFixture[str]
                                                        ) -> None:
-    asyncio.run(sign_in(store, fake_account(idp)))
+    signed_in(idp, store)
     log = MailLog(accept={"some-other-token"}, refusal="NO AUTHENTICATE failed for TOKEN")
     with imap_server(cert.server_context(), log) as imap, \
             smtp_server(cert.server_context(), log) as smtp:
@@ -111,7 +104,7 @@ def test_graph_token_for_mail_fails_and_servers_refuse(idp: FakeIdP, store: Acco
 
 
 def https_account(store: AccountStore, base: str) -> None:
-    store.add(account(token_url=f"{base}/t/oauth2/v2.0/token",
+    store.add(make_account(token_url=f"{base}/t/oauth2/v2.0/token",
                       authorize_url=f"{base}/t/oauth2/v2.0/authorize",
                       access_token=make_jwt(scp=GRAPH_SCP), refresh_token="rt-" + "x" * 60,
                       access_token_expires_at=time.time() + 3600))
@@ -150,7 +143,7 @@ def test_a_skewed_clock_fails_the_run(store: AccountStore, config: Path,
 def test_json_output(idp: FakeIdP, store: AccountStore, config: Path,
                      capsys: pytest.CaptureFixture[str]) -> None:
     rows = (ParamRow("scope", GRAPH_SCOPES), ParamRow("scope", GRAPH_SCOPES))
-    asyncio.run(sign_in(store, fake_account(idp, token_params=rows)))
+    signed_in(idp, store, token_params=rows)
     assert doctor(config, "work", "--json") == 0
     out = capsys.readouterr().out
     data = json.loads(out)
@@ -167,7 +160,7 @@ def test_wrong_passphrase_is_reported_and_never_printed(
         idp: FakeIdP, store: AccountStore, config: Path, cheap_scrypt: None,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "the-real-passphrase")
-    asyncio.run(sign_in(store, fake_account(idp)))
+    signed_in(idp, store)
     state = store.token_state(store.get("work"))
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "a-wrong-passphrase")
     assert doctor(config, "work", "--imap", "127.0.0.1:1") == 1
@@ -184,7 +177,7 @@ def test_wrong_passphrase_is_reported_and_never_printed(
 def test_permission_problem_exits_1_with_the_chmod(idp: FakeIdP, store: AccountStore,
                                                    config: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(sign_in(store, fake_account(idp)))
+    signed_in(idp, store)
     os.chmod(config, 0o644)
     assert doctor(config, "work") == 1
     out = capsys.readouterr().out

@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.refresh.helpers import (
-    LinkedClock,
-    dump_hook,
-    fake_account,
-    hook_runs,
-    run,
-    signed_in,
-)
+from tests.core.refresh.helpers import dump_hook, hook_runs
+from tests.helpers import MovableClock, fake_account, run, signed_in
 from tui.core.refresh import hook_config
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET, FakeIdP
@@ -33,12 +27,12 @@ def test_one_shot_refresh_fires_a_hook_for_each_outcome(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", DEMO_CLIENT_SECRET)
-    clock = LinkedClock(idp)
-    signed_in(idp, store, clock, "refused")
+    clock = MovableClock.linked(idp)
+    signed_in(idp, store, "refused", clock=clock)
     idp.revoke_all()  # as if the password changed: its refresh token is refused (AADSTS50173)
     clock.advance(1)
-    signed_in(idp, store, clock, "ok")
-    signed_in(idp, store, clock, "bad-secret")
+    signed_in(idp, store, "ok", clock=clock)
+    signed_in(idp, store, "bad-secret", clock=clock)
     store.add(fake_account(idp, "never"))  # added, never signed in: no refresh token
     store.update(replace(store.get("bad-secret"), client_secret="wrong-secret-value"))
     out = tmp_path / "hooks.jsonl"
@@ -76,9 +70,9 @@ def test_one_shot_refresh_fires_a_hook_for_each_outcome(
 def test_a_broken_hook_or_hooks_table_never_changes_the_exit_code(
         idp: FakeIdP, store: AccountStore, config: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    clock = LinkedClock(idp)
-    signed_in(idp, store, clock, "one")
-    signed_in(idp, store, clock, "two")
+    clock = MovableClock.linked(idp)
+    signed_in(idp, store, "one", clock=clock)
+    signed_in(idp, store, "two", clock=clock)
     out = tmp_path / "hooks.jsonl"
     config.write_text("[hooks]\nrefresh_succes = ['/bin/true']\n"  # a misspelt event name
                       f"refresh_success = ['{tmp_path / 'no-such-program'}']\n\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.refresh.helpers import offline_account, run
+from tests.helpers import make_account, run
 from tui import cli
 from tui.core.model import TokenState
 from tui.core.store.account_store import AccountStore
@@ -67,7 +67,7 @@ def test_no_secret_ever_reaches_the_unit(config: Path, store: AccountStore,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", DEMO_CLIENT_SECRET)
-    account = store.add(offline_account("mail"))
+    account = store.add(make_account("mail", client_secret=DEMO_CLIENT_SECRET))
     store.save_token_state(TokenState(account.id, "mail", access_token="eyJ-access-value",
                                       refresh_token="0.refresh-value", expires_at=time.time()))
     assert run(config, "service", "--print-unit") == 0
@@ -124,7 +124,7 @@ def test_systemd_accepts_the_unit(config: Path, tmp_path: Path,
 
 def test_exec_start_really_starts_the_watcher(config: Path, store: AccountStore,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    store.add(offline_account("mail"))  # not auto-refresh, no tokens: nothing to do
+    store.add(make_account("mail"))  # not auto-refresh, no tokens: nothing to do
     service = parse(unit(config, capsys))["Service"]
     argv = shlex.split(service["ExecStart"])
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ["HOME"],

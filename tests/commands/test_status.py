@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.refresh.helpers import DAY, offline_account, run
+from tests.core.refresh.helpers import DAY
+from tests.helpers import make_account, run
 from tui.commands import status
 from tui.core.clock import ManualClock
 from tui.core.model import TokenState
@@ -25,7 +26,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
 
 def add(store: AccountStore, label: str, *, used_days_ago: float = 0.0,
         expires_in: float = 3000.0, refresh_token: str = "rt-value", **state: object) -> None:
-    account = store.add(offline_account(label, **{k: v for k, v in state.items()
+    account = store.add(make_account(label, **{k: v for k, v in state.items()
                                                   if k in ("flow", "token_params")}))
     used = NOW - used_days_ago * DAY
     fields = {k: v for k, v in state.items() if k not in ("flow", "token_params")}
@@ -70,7 +71,7 @@ def test_needs_authorization_and_never_authorized_fail_the_check(
     add(store, "fine")
     add(store, "refused", needs_authorization=True, last_error="invalid_grant AADSTS70008",
         last_error_id="aadsts.70008", last_error_at=NOW)
-    store.add(offline_account("new"))  # added, never signed in
+    store.add(make_account("new"))  # added, never signed in
     code, out = check(config, capsys)
     assert code == 1
     lines = out.splitlines()
@@ -136,5 +137,5 @@ def test_no_secret_in_any_output(store: AccountStore, config: Path, clock: Manua
         run(config, *args)
         captured = capsys.readouterr()
         text = captured.out + captured.err
-        for secret in ("at-value", "rt-value", offline_account("x").client_secret):
+        for secret in ("at-value", "rt-value", make_account("x").client_secret):
             assert secret not in text

@@ -12,30 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.refresh.helpers import TENANT, fake_account, run
+from tests.commands.helpers import add_app
+from tests.helpers import fake_account, run
 from tui.core.doctor.connection import ConnectionCheck, report
 from tui.core.doctor.jwtinfo import decode
 from tui.core.model import TokenState
 from tui.core.store.account_store import AccountStore
-from tui.fakeidp import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USER_UPN, FakeIdP
-from tui.fakeidp.claims import tenant_id
+from tui.fakeidp import DEMO_CLIENT_ID, DEMO_USER_UPN, FakeIdP
+from tui.fakeidp.claims import HOME_TENANT, tenant_id
 
 pytestmark = pytest.mark.usefixtures("quick_service")  # see conftest.py
 
 GRAPH_APP = "scope=https://graph.microsoft.com/.default"
 
 
-def add_app(idp: FakeIdP, config: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> None:
-    monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", DEMO_CLIENT_SECRET)
-    assert run(config, "add", "app", "--client-id", DEMO_CLIENT_ID, "--flow", "app",
-               "--authorize-url", idp.authorize_url(TENANT),
-               "--token-url", idp.token_url(TENANT), *extra) == 0
-
-
 def test_app_only_test_reads_the_token_instead_of_calling_me(
         idp: FakeIdP, store: AccountStore, config: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    add_app(idp, config, monkeypatch)  # Exchange Online's /.default
+    assert add_app(idp, config, monkeypatch) == 0  # Exchange Online's /.default
     capsys.readouterr()
     assert run(config, "test", "app") == 0
     out, err = capsys.readouterr()
@@ -43,7 +37,7 @@ def test_app_only_test_reads_the_token_instead_of_calling_me(
     assert "no user" in out
     assert "Resource: Outlook (IMAP, POP, SMTP, EWS), https://outlook.office365.com" in out
     assert "roles): IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp" in out
-    assert f"Tenant: {tenant_id(TENANT)}" in out
+    assert f"Tenant: {tenant_id(HOME_TENANT)}" in out
     assert f"Application (client) ID: {DEMO_CLIENT_ID}" in out
     assert "Valid until " in out and "exo-oauth doctor app --imap" in out
     token = store.token_state(store.get("app")).access_token
@@ -56,7 +50,7 @@ def test_app_only_test_reads_the_token_instead_of_calling_me(
 def test_app_only_test_with_url_calls_it(
         idp: FakeIdP, config: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    add_app(idp, config, monkeypatch, "--token-param", GRAPH_APP)
+    assert add_app(idp, config, monkeypatch, "--token-param", GRAPH_APP) == 0
     capsys.readouterr()
     assert run(config, "test", "app") == 0
     out = capsys.readouterr().out
@@ -77,7 +71,7 @@ def test_app_only_token_without_roles_is_flagged(
         tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     with FakeIdP(retry_after=0, app_roles=()) as idp:
-        add_app(idp, config, monkeypatch, "--token-param", GRAPH_APP)
+        assert add_app(idp, config, monkeypatch, "--token-param", GRAPH_APP) == 0
         capsys.readouterr()
         assert run(config, "test", "app") == 0  # the token came; what it lacks is said
         out, err = capsys.readouterr()

@@ -10,28 +10,24 @@ import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
 import pytest
 
-from tests.core.oauth.conftest import QuickClock, add_signed_in, exo, sub_env
-from tests.core.oauth.helpers import LinkedClock, fake_account, final_location
-from tui import cli
-from tui.core.model import Account
+from tests.helpers import (
+    MovableClock,
+    child_env,
+    exo,
+    fake_account,
+    final_location,
+    run,
+    signed_in,
+)
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_USER_UPN, FakeIdP
 
-pytestmark = pytest.mark.usefixtures("quick")
-
-
-def run(config: Path, *args: str) -> int:
-    return cli.main(["--config", str(config), *args])
-
-
-def signed_in(idp: FakeIdP, store: AccountStore, label: str = "work", **kw: Any) -> Account:
-    """Sign in through the fake outside any event loop (cli.main runs its own)."""
-    return asyncio.run(add_signed_in(idp, store, label, **kw))
+pytestmark = pytest.mark.usefixtures("quick_service")
 
 
 # -- token ----------------------------------------------------------------------------------
@@ -109,12 +105,12 @@ def test_unreadable_answers_exit_5(idp: FakeIdP, store: AccountStore, config: Pa
 
 @pytest.mark.parametrize("fault", ["500", "502", "429", "drop"])
 def test_transient_errors_are_retried_by_the_cli(idp: FakeIdP, store: AccountStore,
-                                                       config: Path, quick: QuickClock,
+                                                       config: Path, quick_service: MovableClock,
                                                        fault: str) -> None:
     signed_in(idp, store, expired=True)
     idp.inject(fault, 2)
     assert run(config, "token", "work") == 0
-    assert idp.stats()["grant_types"]["refresh_token"] == 3 and len(quick.sleeps) == 2
+    assert idp.stats()["grant_types"]["refresh_token"] == 3 and len(quick_service.sleeps) == 2
 
 
 def test_oauth_4xx_is_not_retried_by_the_cli(idp: FakeIdP, store: AccountStore,
@@ -175,7 +171,7 @@ def test_authorize_device_in_process(idp: FakeIdP, store: AccountStore, config: 
     store.add(fake_account(idp, public=True))
     idp.options.auto_approve = 7
     monkeypatch.setattr("tui.commands.common.make_service",
-                        lambda: OAuthService(clock=LinkedClock(idp)))
+                        lambda: OAuthService(clock=MovableClock.linked(idp)))
     assert run(config, "authorize", "work") == 0
     captured = capsys.readouterr()
     assert f"{idp.base_url}/devicelogin" in captured.err
@@ -189,7 +185,7 @@ def test_authorize_paste_process(idp: FakeIdP, store: AccountStore, config: Path
     store.add(fake_account(idp))
     proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
                                 "paste"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=sub_env())
+                            stderr=subprocess.PIPE, text=True, env=child_env())
     assert proc.stderr and proc.stdin
     url = _url_line(proc.stderr)
     assert url.startswith(idp.authorize_url("contoso.example") + "?")
@@ -205,7 +201,7 @@ def test_authorize_paste_wrong_state_exits_2(idp: FakeIdP, store: AccountStore,
     store.add(fake_account(idp))
     proc = subprocess.run(exo("--config", str(config), "authorize", "work", "--method",
                               "paste"), input="http://localhost:8400/?code=abc&state=nope\n",
-                          capture_output=True, text=True, env=sub_env(), timeout=30)
+                          capture_output=True, text=True, env=child_env(), timeout=30)
     assert proc.returncode == 2 and "state" in proc.stderr
 
 
@@ -219,7 +215,7 @@ def test_authorize_loopback_process(idp: FakeIdP, store: AccountStore, config: P
     proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
                                 "loopback", "--port", str(port)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=sub_env())
+                            env=child_env())
     assert proc.stderr
     url = _url_line(proc.stderr)
     assert f"redirect_uri=http%3A%2F%2Flocalhost%3A{port}%2Fcb" in url
@@ -267,7 +263,7 @@ def test_ctrl_c_cancels_cleanly(idp: FakeIdP, store: AccountStore, config: Path,
     proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
                                 method, "--port", str(port)),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=sub_env(),
+                            stderr=subprocess.PIPE, text=True, env=child_env(),
                             # as from a terminal: a test run started in the background
                             # inherits SIGINT ignored, and Python keeps it ignored
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -5,20 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.core.store.helpers import ROOT, SECRET, env, run_cli
+from tests.helpers import ROOT, SECRET, child_env, loaded_after, run_process
 
 MINE = ("tui.core", "tui.core.store.fileio", "tui.core.store.seal", "tui.core.store.token_format",
         "tui.core.store.account_store",
         "tui.core.store.account_file", "tui.core.model", "tui.core.validate", "tui.core.tenant",
         "tui.core.paths", "tui.core.errors", "tui.commands.accounts",
         "tui.commands.accounts_output")
-
-
-def loaded_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\n"
-                          "print('\\n'.join(sorted(sys.modules)))"],
-                         capture_output=True, text=True, env=env(), cwd=ROOT, check=True)
-    return set(out.stdout.split())
 
 
 def test_core_modules_do_not_import_textual() -> None:
@@ -37,11 +30,11 @@ def test_reading_the_store_does_not_load_tomlkit() -> None:
 
 
 def test_exo_oauth_list_via_python_m_tui_does_not_import_textual() -> None:
-    assert run_cli("add", "work", "--client-id", "abc", "--tenant", "common",
-                   EXO_OAUTH_CLIENT_SECRET=SECRET).returncode == 0
+    assert run_process("add", "work", "--client-id", "abc", "--tenant", "common",
+                       EXO_OAUTH_CLIENT_SECRET=SECRET).returncode == 0
     # 1. `python -X importtime -m tui list`: every import statement is reported.
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui", "list"],
-                          capture_output=True, text=True, env=env(), cwd=ROOT, check=False)
+                          capture_output=True, text=True, env=child_env(), cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert "work" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
@@ -56,7 +49,7 @@ def test_exo_oauth_list_via_python_m_tui_does_not_import_textual() -> None:
              "sys.argv = ['exo-oauth', 'list']\n"
              "runpy.run_module('tui', run_name='__main__', alter_sys=True)\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env=env(), cwd=ROOT, check=False)
+                          env=child_env(), cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("LOADED:")]
     top = set(line.removeprefix("LOADED:").split(","))

@@ -1,11 +1,9 @@
-"""Fixtures: the fake with a confidential and a public client of its own, an HTTP client."""
+"""The fake's own tests use a confidential and a public client of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from .helpers import CONF, PUB, SECRET
@@ -13,11 +11,5 @@ from .helpers import CONF, PUB, SECRET
 
 @pytest.fixture
 def idp_options() -> dict[str, Any]:
-    """The fake's own tests use two clients of their own and its default Retry-After."""
+    """Its own two clients, and the fake's default Retry-After."""
     return {"clients": {CONF: SECRET, PUB: None}, "retry_after": 1}
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
-        yield client

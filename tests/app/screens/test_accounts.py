@@ -6,7 +6,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from tests.app.conftest import ACCESS, REFRESH, SECRET, FixedClock, build, settle
+from tests.app.helpers import ACCESS, REFRESH, SECRET, build, settle
+from tests.helpers import MovableClock
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.modals import ConfirmDelete
@@ -65,9 +66,9 @@ async def test_table_shows_each_account_and_status(app, seeded) -> None:
             assert secret not in details
 
 
-async def test_status_updates_live_without_moving_cursor(config_path, seeded,
-                                                         clock: FixedClock) -> None:
-    app = build(config_path, clock)
+async def test_status_updates_live_without_moving_cursor(config, seeded,
+                                                         clock: MovableClock) -> None:
+    app = build(config, clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("down", "down")
@@ -79,7 +80,7 @@ async def test_status_updates_live_without_moving_cursor(config_path, seeded,
         assert cell(app, 0, "status") == "Valid, expires in 2 min"
         clock.advance(5 * 60)
         # a refresh by another process lands in the token file: re-read picks it up
-        store = AccountStore(config_path)
+        store = AccountStore(config)
         store.save_token_state(TokenState(seeded[1].id, seeded[1].label, ACCESS, REFRESH,
                                           clock.now + 3600, obtained_at=clock.now))
         app.screen.refresh_statuses()
@@ -89,8 +90,8 @@ async def test_status_updates_live_without_moving_cursor(config_path, seeded,
         assert table.cursor_row == 2
 
 
-async def test_live_timer_runs_with_an_interval(config_path, seeded, clock) -> None:
-    app = build(config_path, clock, live_interval=0.05)
+async def test_live_timer_runs_with_an_interval(config, seeded, clock) -> None:
+    app = build(config, clock, live_interval=0.05)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         clock.advance(50 * 60)
@@ -111,7 +112,7 @@ async def test_runtime_hook_updates_one_row(app, seeded, clock) -> None:
         assert cell(app, 1, "status") == "Valid, expires in 3 h"
 
 
-async def test_delete_asks_and_cancel_keeps(app, seeded, store, config_path) -> None:
+async def test_delete_asks_and_cancel_keeps(app, seeded, store, config) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("down")  # reports-robot
@@ -195,15 +196,15 @@ async def test_palette_offers_the_screens_actions(app, seeded) -> None:
         assert isinstance(app.screen, ConfirmDelete)
 
 
-async def test_unreadable_account_file_is_explained(config_path: Path, clock) -> None:
-    config_path.parent.mkdir(parents=True)
-    config_path.write_text("[[account]\nlabel = 'x'\n")
-    app = build(config_path, clock)
+async def test_unreadable_account_file_is_explained(config: Path, clock) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text("[[account]\nlabel = 'x'\n")
+    app = build(config, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         text = str(app.screen.query_one("#empty", Static).render())
         assert "cannot be used" in text and "line 1" in text
-    assert config_path.read_text() == "[[account]\nlabel = 'x'\n"
+    assert config.read_text() == "[[account]\nlabel = 'x'\n"
 
 
 async def test_new_account_from_list_returns_and_selects_it(app, seeded, store) -> None:

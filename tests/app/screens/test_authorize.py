@@ -15,17 +15,8 @@ import pytest
 from textual import events
 from textual.widgets import Input, OptionList, Static
 
-from tests.app.conftest import settle
-from tests.app.helpers import (
-    LiveClock,
-    browse,
-    fake_account,
-    live_app,
-    messages,
-    over_ssh_env,
-    status_of,
-    wait_until,
-)
+from tests.app.helpers import live_app, messages, settle, status_of, wait_until
+from tests.helpers import MovableClock, fake_account, final_location
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.authorize import AuthorizeScreen
 from tui.app.screens.form import AccountFormScreen
@@ -36,11 +27,7 @@ from tui.core.oauth.service import OAuthService
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
-
-@pytest.fixture(autouse=True)
-def over_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A headless server reached over SSH, as a fixed user on a fixed host."""
-    over_ssh_env(monkeypatch)
+pytestmark = pytest.mark.usefixtures("over_ssh")
 
 
 def modal(app: object) -> AuthorizeScreen:
@@ -87,9 +74,9 @@ async def signed_in_everywhere(pilot: object, store: AccountStore, label: str) -
 
 
 async def test_picker_suggests_device_code_over_ssh_and_says_why(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     store.add(fake_account(idp, redirect_uri="https://app.example.com/callback"))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_modal(pilot)
         methods = screen.query_one(OptionList)
@@ -107,9 +94,9 @@ async def test_picker_suggests_device_code_over_ssh_and_says_why(
         assert any("cancelled" in m for m in messages(app))
 
 
-async def test_no_account_selected_means_no_authorize(config_path: Path, idp: FakeIdP,
-                                                      live: LiveClock) -> None:
-    app = live_app(config_path, idp, live)
+async def test_no_account_selected_means_no_authorize(config: Path, idp: FakeIdP,
+                                                      live: MovableClock) -> None:
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         actions = {b.binding.action for b in app.screen.active_bindings.values()}
@@ -122,11 +109,11 @@ async def test_no_account_selected_means_no_authorize(config_path: Path, idp: Fa
 # -- device code ----------------------------------------------------------------------------
 
 
-async def test_device_code_success(config_path: Path, live: LiveClock,
+async def test_device_code_success(config: Path, live: MovableClock,
                                    store: AccountStore) -> None:
     with FakeIdP(device_code_lifetime=3600) as idp:
         store.add(fake_account(idp, "kiosk", public=True))
-        app = live_app(config_path, idp, live)
+        app = live_app(config, idp, live)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_modal(pilot)
             await pilot.press("enter")  # the suggested method: device code
@@ -148,11 +135,11 @@ async def test_device_code_success(config_path: Path, live: LiveClock,
         assert idp.stats()["issued"]["device_code"] == 1
 
 
-async def test_device_code_escape_stops_polling(config_path: Path, live: LiveClock,
+async def test_device_code_escape_stops_polling(config: Path, live: MovableClock,
                                                 store: AccountStore) -> None:
     with FakeIdP(device_code_lifetime=3600) as idp:
         store.add(fake_account(idp, "kiosk", public=True))
-        app = live_app(config_path, idp, live)
+        app = live_app(config, idp, live)
         async with app.run_test(size=(100, 30)) as pilot:
             screen = await open_modal(pilot, "d")
             await wait_until(pilot, lambda: "checked" in shown(app, "#device-status"),
@@ -170,10 +157,10 @@ async def test_device_code_escape_stops_polling(config_path: Path, live: LiveClo
 # -- paste-back -------------------------------------------------------------------------------
 
 
-async def test_paste_back_success(config_path: Path, idp: FakeIdP, live: LiveClock,
+async def test_paste_back_success(config: Path, idp: FakeIdP, live: MovableClock,
                                   store: AccountStore) -> None:
     store.add(fake_account(idp))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_modal(pilot, "p")
         url = screen.values["url"]
@@ -181,19 +168,19 @@ async def test_paste_back_success(config_path: Path, idp: FakeIdP, live: LiveClo
         assert url.startswith(idp.authorize_url("contoso.example") + "?")
         await pilot.press("ctrl+l")
         assert app.clipboard == url
-        await paste(pilot, await browse(url))
+        await paste(pilot, await final_location(url))
         await signed_in_everywhere(pilot, store, "work")
     assert idp.stats()["issued"]["authorization_code"] == 1
 
 
 async def test_paste_back_state_mismatch_keeps_the_modal_open(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     account = store.add(fake_account(idp))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_modal(pilot, "p")
         async with OAuthService() as other:  # an answer from some other sign-in
-            stale = await browse(other.authorize_request(account).url)
+            stale = await final_location(other.authorize_request(account).url)
         await paste(pilot, stale)
         await pilot.pause()
         assert modal(app) is screen
@@ -203,7 +190,7 @@ async def test_paste_back_state_mismatch_keeps_the_modal_open(
         assert field.has_focus and field.value == ""
         assert idp.stats()["grant_types"].get("authorization_code", 0) == 0  # never sent
         # the right answer still works afterwards; the bare code works too
-        location = await browse(screen.values["url"])
+        location = await final_location(screen.values["url"])
         await paste(pilot, parse_answer(location, None).code)
         await signed_in_everywhere(pilot, store, "work")
 
@@ -211,10 +198,10 @@ async def test_paste_back_state_mismatch_keeps_the_modal_open(
 # -- loopback ----------------------------------------------------------------------------------
 
 
-async def test_loopback_success(config_path: Path, idp: FakeIdP, live: LiveClock,
+async def test_loopback_success(config: Path, idp: FakeIdP, live: MovableClock,
                                 store: AccountStore) -> None:
     store.add(fake_account(idp, redirect_uri="http://localhost/"))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_modal(pilot, "l")
         await wait_until(pilot, lambda: screen.values.get("ssh"), "the receiver")
@@ -225,7 +212,7 @@ async def test_loopback_success(config_path: Path, idp: FakeIdP, live: LiveClock
         assert f"127.0.0.1:{port}" in shown(app, "#loopback-status")
         await pilot.press("s")
         assert app.clipboard == line
-        location = await browse(screen.values["url"])
+        location = await final_location(screen.values["url"])
         assert location.startswith(f"http://localhost:{port}/?code=")
         import httpx
 
@@ -235,10 +222,10 @@ async def test_loopback_success(config_path: Path, idp: FakeIdP, live: LiveClock
         await signed_in_everywhere(pilot, store, "work")
 
 
-async def test_loopback_cancel_releases_the_port(config_path: Path, idp: FakeIdP,
-                                                 live: LiveClock, store: AccountStore) -> None:
+async def test_loopback_cancel_releases_the_port(config: Path, idp: FakeIdP,
+                                                 live: MovableClock, store: AccountStore) -> None:
     store.add(fake_account(idp, redirect_uri="http://localhost/"))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_modal(pilot, "l")
         await wait_until(pilot, lambda: screen.values.get("ssh"), "the receiver")
@@ -255,10 +242,10 @@ async def test_loopback_cancel_releases_the_port(config_path: Path, idp: FakeIdP
 
 
 async def test_app_only_account_gets_a_token_with_client_credentials(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     scope = (ParamRow("scope", "https://outlook.office365.com/.default"),)
     store.add(fake_account(idp, "robot", flow="app", token_params=scope, auth_params=scope))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_modal(pilot)
         assert [o.id for o in screen.query_one(OptionList).options] == ["client-credentials"]
@@ -275,9 +262,9 @@ async def test_app_only_account_gets_a_token_with_client_credentials(
 
 
 async def test_authorize_from_the_form_updates_its_token_fields(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     store.add(fake_account(idp))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -290,7 +277,7 @@ async def test_authorize_from_the_form_updates_its_token_fields(
         await pilot.pause()
         screen = modal(app)
         await pilot.press("p")
-        await paste(pilot, await browse(screen.values["url"]))
+        await paste(pilot, await final_location(screen.values["url"]))
         await wait_until(pilot, lambda: app.screen is form, "back to the form")
         await settle(pilot)
         assert "characters" in str(form.query_one("#f-access_token").render())

@@ -18,8 +18,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from textual import events
 
-from tests.app.conftest import CLIENT_IDS, SECRET, SIZES, FixedClock, build, settle
-from tests.app.helpers import over_ssh_env
+from tests.app.helpers import CLIENT_IDS, FIXED_NOW, SECRET, SIZES, build, settle
+from tests.helpers import MovableClock
 from tui.core.model import Account
 from tui.core.oauth.service import AuthorizeRequest, DeviceCode, DeviceProgress
 from tui.core.store.account_store import AccountStore
@@ -74,18 +74,18 @@ class StandInReceiver:
 
 
 @pytest.fixture
-def home_config(monkeypatch: pytest.MonkeyPatch) -> Path:
-    over_ssh_env(monkeypatch)
+def home_config(home_config: Path, over_ssh: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The account file at the default place with one account, on a server over SSH."""
     monkeypatch.setattr("tui.core.oauth.loopback.LoopbackReceiver", StandInReceiver)
-    path = Path.home() / ".config" / "exo-oauth" / "accounts.toml"
     auth, token = endpoint_urls("contoso.onmicrosoft.com")
-    AccountStore(path).add(Account(label="shared-mailbox", client_id=CLIENT_IDS[0],
-                                   client_secret=SECRET, authorize_url=auth, token_url=token))
-    return path
+    AccountStore(home_config).add(Account(label="shared-mailbox", client_id=CLIENT_IDS[0],
+                                          client_secret=SECRET, authorize_url=auth,
+                                          token_url=token))
+    return home_config
 
 
 def app_for(path: Path) -> Any:
-    return build(path, FixedClock(), service_factory=StandIn)
+    return build(path, service_factory=StandIn)
 
 
 async def open_with(pilot: Any, *keys: str) -> None:
@@ -156,7 +156,7 @@ async def test_device_status_follows_slow_down_and_the_app_clock(home_config: Pa
             yield DeviceProgress("slow_down", device, 10.0, 880.0, polls=3)
             await asyncio.Event().wait()
 
-    clock = FixedClock()
+    clock = MovableClock(FIXED_NOW)
     app = build(home_config, clock, service_factory=SlowDown)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_with(pilot, "d")

@@ -5,41 +5,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
-from tests.app.conftest import cut_off_keys, footer_keys
-from tests.app.helpers import LiveClock, browse, fake_account, live_app, wait_until
+from tests.app.helpers import cut_off_keys, footer_keys, live_app, panel, wait_until
+from tests.helpers import MovableClock, fake_account, final_location
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.oauth.service import OAuthService
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
-from .test_authorize import (  # over_ssh: autouse, a headless server reached over SSH
-    modal,
-    open_modal,
-    over_ssh,  # noqa: F401
-    paste,
-    signed_in_everywhere,
-)
+from .test_authorize import modal, open_modal, paste, signed_in_everywhere
 
-
-def panel(app: object) -> TroubleshootScreen:
-    screen = app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, TroubleshootScreen), screen
-    return screen
+pytestmark = pytest.mark.usefixtures("over_ssh")  # a headless server reached over SSH
 
 
 async def test_paste_error_opens_the_panel_and_t_still_types(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     account = store.add(fake_account(idp))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_modal(pilot, "p")
         assert "^t Troubleshoot" in [f"{k} {d}" for k, d, _ in footer_keys(app)]
         assert cut_off_keys(app) == []
         async with OAuthService() as other:  # an answer from some other sign-in
-            stale = await browse(other.authorize_request(account).url)
+            stale = await final_location(other.authorize_request(account).url)
         await paste(pilot, stale)
         await pilot.pause()
         assert "belongs to another sign-in" in str(screen.query_one("#paste-error",
@@ -57,17 +48,19 @@ async def test_paste_error_opens_the_panel_and_t_still_types(
         await pilot.pause()
         assert modal(app) is screen and field.has_focus and field.value == "t"
         await pilot.press("ctrl+u")
-        await paste(pilot, await browse(screen.values["url"]))  # the right answer still works
+        # the right answer still works
+        await paste(pilot, await final_location(screen.values["url"]))
         await signed_in_everywhere(pilot, store, "work")
 
 
 async def test_t_in_the_picker_shows_the_accounts_last_failure(
-        config_path: Path, idp: FakeIdP, live: LiveClock, store: AccountStore) -> None:
+        config: Path, idp: FakeIdP, live: MovableClock, store: AccountStore) -> None:
     store.add(fake_account(idp, client_secret="FAKE-wrong-secret-value"))
-    app = live_app(config_path, idp, live)
+    app = live_app(config, idp, live)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_modal(pilot, "p")
-        await paste(pilot, await browse(screen.values["url"]))  # redeeming it fails: 7000215
+        # redeeming it fails: 7000215
+        await paste(pilot, await final_location(screen.values["url"]))
         await wait_until(pilot, lambda: isinstance(app.screen, TroubleshootScreen),
                          "the panel the failure opens")
         await pilot.press("escape")
@@ -85,10 +78,10 @@ async def test_t_in_the_picker_shows_the_accounts_last_failure(
 
 
 async def test_sign_in_finishing_under_the_panel_waits_for_it(
-        config_path: Path, live: LiveClock, store: AccountStore) -> None:
+        config: Path, live: MovableClock, store: AccountStore) -> None:
     with FakeIdP(device_code_lifetime=3600) as idp:
         store.add(fake_account(idp, "kiosk", public=True))
-        app = live_app(config_path, idp, live)
+        app = live_app(config, idp, live)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_modal(pilot, "d")
             await wait_until(pilot, lambda: screen.values.get("code"), "the user code")

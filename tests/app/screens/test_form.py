@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from tests.app.conftest import ACCESS, REFRESH, SECRET, paste, settle
+from tests.app.helpers import ACCESS, REFRESH, SECRET, messages, paste, settle
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.modals import ConflictQuestion, UnsavedChanges
@@ -24,10 +24,6 @@ CLIENT_ID = "11111111-2222-4333-8444-555555555555"
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
-
-
-def messages(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
 
 
 async def said(pilot, match) -> bool:
@@ -60,7 +56,7 @@ async def open_account(pilot, row: int) -> AccountFormScreen:
     return pilot.app.screen
 
 
-async def test_create_account_by_keyboard_secret_sealed(app, config_path: Path) -> None:
+async def test_create_account_by_keyboard_secret_sealed(app, config: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -85,10 +81,10 @@ async def test_create_account_by_keyboard_secret_sealed(app, config_path: Path) 
         await settle(pilot)
         assert isinstance(app.screen, AccountsScreen)
         assert app.screen.query_one(DataTable).row_count == 1
-    raw = config_path.read_bytes()
+    raw = config.read_bytes()
     assert NEW_SECRET.encode() not in raw
     assert b"enc:v1:" in raw
-    saved = AccountStore(config_path).get("team-mailbox")
+    saved = AccountStore(config).get("team-mailbox")
     assert saved.client_secret == NEW_SECRET
     assert saved.client_id == CLIENT_ID
     assert saved.authorize_url == ("https://login.microsoftonline.com/contoso.com"
@@ -123,7 +119,7 @@ async def test_edit_and_rename_keeps_tokens(app, seeded, store: AccountStore) ->
         store.get("shared-mailbox")
 
 
-async def test_errors_block_save_and_move_focus(app, config_path: Path) -> None:
+async def test_errors_block_save_and_move_focus(app, config: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -135,13 +131,13 @@ async def test_errors_block_save_and_move_focus(app, config_path: Path) -> None:
         assert app.focused.id == "f-client_id"
         assert await said(pilot, lambda m: m.startswith("Not saved: Client ID"))
         assert issue_of(app, "client_id").has_class("-error")
-        assert not config_path.exists()
+        assert not config.exists()
         await paste(pilot, CLIENT_ID)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.focused.id == "f-client_secret"
         assert await said(pilot, lambda m: m.startswith("Not saved: Client secret"))
-        assert not config_path.exists()
+        assert not config.exists()
 
 
 async def test_inline_issues_on_blur_errors_and_warnings_differ(app) -> None:
@@ -187,7 +183,7 @@ async def test_warnings_allow_save(app, store: AccountStore) -> None:
     assert store.get("lab").client_id == "not-a-guid"
 
 
-async def test_taken_label_is_an_error(app, seeded, config_path: Path) -> None:
+async def test_taken_label_is_an_error(app, seeded, config: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -229,7 +225,7 @@ async def test_unsaved_changes_guard(app, seeded, store: AccountStore) -> None:
     assert "shared-mailbox2" in store.labels()
 
 
-async def test_unsaved_new_account_save_with_errors_stays(app, config_path: Path) -> None:
+async def test_unsaved_new_account_save_with_errors_stays(app, config: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -240,7 +236,7 @@ async def test_unsaved_new_account_save_with_errors_stays(app, config_path: Path
         await pilot.pause()
         assert isinstance(app.screen, AccountFormScreen)  # refused: still here to fix it
         assert app.focused.id == "f-client_id"
-        assert not config_path.exists()
+        assert not config.exists()
 
 
 async def test_concurrent_change_is_detected(app, seeded, store: AccountStore) -> None:

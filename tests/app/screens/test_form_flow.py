@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tests.app.conftest import SECRET, settle
+from tests.app.helpers import SECRET, settle
 from tui.app.screens.form import AccountFormScreen
 from tui.app.widgets.account_form import AccountForm
 from tui.core.model import APP_SCOPE, GRAPH_SCOPES, Account, ParamRow, default_rows

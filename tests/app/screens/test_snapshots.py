@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.conftest import SIZES, FixedClock, build, paste, seed, settle
+from tests.app.helpers import SIZES, build, paste, seed, settle
 from tui.app.widgets.account_form import AccountForm
 from tui.core.store.account_store import AccountStore
 
 
 @SIZES
 def test_accounts_empty(snap_compare, home_config: Path, size) -> None:
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=settle)
 
 
@@ -28,7 +28,7 @@ def test_accounts_list(snap_compare, home_config: Path, size) -> None:
         await settle(pilot)
         await pilot.press("down")  # the selected row's details show below the table
 
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=run_before)
 
 
@@ -39,7 +39,7 @@ def test_form_new(snap_compare, home_config: Path, size) -> None:
         await pilot.press("n")
         await settle(pilot)
 
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=run_before)
 
 
@@ -54,7 +54,7 @@ def test_form_validation_errors(snap_compare, home_config: Path, size) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
 
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=run_before)
 
 
@@ -78,5 +78,5 @@ def test_row_editor(snap_compare, home_config: Path, size) -> None:
         await settle(pilot)
         await settle(pilot)
 
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=run_before)

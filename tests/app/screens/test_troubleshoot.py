@@ -9,7 +9,7 @@ from rich.console import Console
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from tests.app.conftest import paste, settle
+from tests.app.helpers import panel, paste, settle
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.help import HelpScreen
@@ -47,11 +47,6 @@ def plain(widget: Static) -> str:
     console = Console(width=1000, file=io.StringIO(), record=True)  # no wrapping
     console.print(content)
     return console.export_text()
-
-
-def panel(app: Any) -> TroubleshootScreen:
-    assert isinstance(app.screen, TroubleshootScreen), app.screen
-    return app.screen
 
 
 def row_ids(app: Any) -> list[str]:

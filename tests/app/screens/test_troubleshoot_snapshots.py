@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.conftest import SIZES, FixedClock, build, settle
+from tests.app.helpers import SIZES, build, settle
 
 from .test_troubleshoot import LEAKED, wrong_secret_error
 
@@ -24,7 +24,7 @@ def test_panel_browsing(snap_compare, home_config: Path, size) -> None:
         await pilot.press(*"secret", "down")
         await pilot.pause()
 
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=run_before)
 
 
@@ -38,5 +38,5 @@ def test_panel_from_failure(snap_compare, home_config: Path, size) -> None:
         await pilot.pause()
         assert LEAKED not in pilot.app.export_screenshot()
 
-    assert snap_compare(build(home_config, FixedClock()), terminal_size=size,
+    assert snap_compare(build(home_config), terminal_size=size,
                         run_before=run_before)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tests.app.conftest import cut_off_keys, footer_keys, settle
+from tests.app.helpers import cut_off_keys, footer_keys, settle
 from tui.app.exo_app import ExoApp
 from tui.app.screens.form import AccountFormScreen
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, OptionList
 
-from tests.app.conftest import paste, settle
+from tests.app.helpers import paste, settle
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.modals import PresetMenu
 from tui.app.widgets.account_form import AccountForm
@@ -91,7 +91,7 @@ async def test_rows_are_saved_in_order(app, store: AccountStore) -> None:
     assert saved.token_params == default_rows()
 
 
-async def test_empty_name_is_an_error_and_duplicate_a_warning(app, config_path) -> None:
+async def test_empty_name_is_an_error_and_duplicate_a_warning(app, config) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_new_form(pilot)
         token = form.editor("token_params")
@@ -111,13 +111,13 @@ async def test_empty_name_is_an_error_and_duplicate_a_warning(app, config_path) 
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.focused is empty.name_input
-        assert not config_path.exists()
+        assert not config.exists()
         await pilot.press(*"prompt")
         await pilot.pause()
         assert not empty.issue_line.has_class("-error")
         await pilot.press("ctrl+s")  # the duplicate is only a warning
         await pilot.pause()
-        assert config_path.exists()
+        assert config.exists()
 
 
 async def test_preset_menu(app) -> None:

@@ -7,23 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SECRET, make_account
 from tui.core import paths
 from tui.core.doctor.diagnose import FAIL, PASS, WARN, check_config, check_permissions, open_account
 from tui.core.model import ParamRow
 from tui.core.store.account_store import AccountStore
 from tui.core.store.token_format import token_path
 
-from .conftest import SECRET, account, make_jwt
+from .helpers import make_jwt
 
 # -- configuration -------------------------------------------------------------------------
 
 
 def test_a_good_account_passes_every_rule() -> None:
-    assert [(c.name, c.status) for c in check_config(account(), [])] == [("config", PASS)]
+    assert [(c.name, c.status) for c in check_config(make_account(), [])] == [("config", PASS)]
 
 
 def test_errors_fail_and_warnings_warn_each_with_the_catalog_fix() -> None:
-    bad = account(client_id="not-a-guid", token_params=(ParamRow("", "x"),),
+    bad = make_account(client_id="not-a-guid", token_params=(ParamRow("", "x"),),
                   authorize_url="https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/"
                                 "authorize")
     checks = {c.name: c for c in check_config(bad, ["other"])}
@@ -34,14 +35,14 @@ def test_errors_fail_and_warnings_warn_each_with_the_catalog_fix() -> None:
     assert guid.status == WARN and guid.entry == "config.client_id_not_guid"
     assert "exo-oauth edit work --client-id" in guid.fix  # LABEL is filled in
     assert checks["config token_params[0].name"].status == FAIL
-    assert check_config(account(), ["work"])[0].entry == "config.label_taken"
+    assert check_config(make_account(), ["work"])[0].entry == "config.label_taken"
 
 
 # -- the key or passphrase ---------------------------------------------------------------------
 
 
 def test_key_file_opens_the_secrets(store: AccountStore) -> None:
-    store.add(account(access_token=make_jwt(), refresh_token="rt-value",
+    store.add(make_account(access_token=make_jwt(), refresh_token="rt-value",
                       access_token_expires_at=2e9))
     acct, opened, check = open_account(store, "work")
     assert opened and check.status == PASS and acct.client_secret == SECRET
@@ -52,7 +53,7 @@ def test_key_file_opens_the_secrets(store: AccountStore) -> None:
 def test_passphrase_opens_the_secrets(store: AccountStore, cheap_scrypt: None,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "correct horse battery staple")
-    store.add(account())
+    store.add(make_account())
     _, opened, check = open_account(store, "work")
     assert opened and check.status == PASS
     assert "EXO_OAUTH_PASSPHRASE" in check.detail and "staple" not in check.detail
@@ -68,7 +69,7 @@ def test_nothing_sealed_needs_no_key(config: Path) -> None:
 def test_wrong_passphrase_fails_with_the_fix_and_config_still_loads(
         store: AccountStore, cheap_scrypt: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "the right one")
-    store.add(account())
+    store.add(make_account())
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "a wrong one")
     acct, opened, check = open_account(AccountStore(store.path), "work")
     assert not opened and check.status == FAIL and check.entry == "local.wrong_key"
@@ -78,7 +79,7 @@ def test_wrong_passphrase_fails_with_the_fix_and_config_still_loads(
 
 
 def test_another_key_file_fails(store: AccountStore) -> None:
-    store.add(account())
+    store.add(make_account())
     paths.key_file().write_bytes(os.urandom(32))
     _, opened, check = open_account(AccountStore(store.path), "work")
     assert not opened and check.status == FAIL and check.entry == "local.wrong_key"
@@ -86,7 +87,7 @@ def test_another_key_file_fails(store: AccountStore) -> None:
 
 
 def test_missing_key_file_fails(store: AccountStore) -> None:
-    store.add(account())
+    store.add(make_account())
     paths.key_file().unlink()
     _, opened, check = open_account(AccountStore(store.path), "work")
     assert not opened and check.status == FAIL and check.entry == "local.key_missing"
@@ -97,14 +98,14 @@ def test_missing_key_file_fails(store: AccountStore) -> None:
 
 
 def test_files_made_by_exo_oauth_pass(store: AccountStore) -> None:
-    acct = store.add(account(access_token=make_jwt(), access_token_expires_at=2e9))
+    acct = store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
     assert token_path(store.state_dir, store.path, "work").exists()
     check = check_permissions(store, acct)
     assert check.status == PASS, check.detail
 
 
 def test_readable_files_and_folders_fail_with_the_chmod(store: AccountStore) -> None:
-    acct = store.add(account(access_token=make_jwt(), access_token_expires_at=2e9))
+    acct = store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
     token_file = token_path(store.state_dir, store.path, "work")
     store.path.chmod(0o644)
     token_file.parent.chmod(0o750)
@@ -123,7 +124,7 @@ def test_a_shared_folder_holding_the_account_file_is_only_checked_for_writers(
     shared = tmp_path / "srv"
     shared.mkdir()
     store = AccountStore(shared / "accounts.toml")
-    acct = store.add(account())
+    acct = store.add(make_account())
     shared.chmod(0o755)  # readable by all: fine for a folder exo-oauth does not own
     assert check_permissions(store, acct).status == PASS
     shared.chmod(0o777)
@@ -132,7 +133,7 @@ def test_a_shared_folder_holding_the_account_file_is_only_checked_for_writers(
 
 
 def test_a_damaged_token_file_fails_the_secrets_check(store: AccountStore) -> None:
-    store.add(account(access_token=make_jwt(), access_token_expires_at=2e9))
+    store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
     token_path(store.state_dir, store.path, "work").write_text("schema = 99\n")
     acct, opened, check = open_account(AccountStore(store.path), "work")
     assert not opened and check.status == FAIL and "has schema 99" in check.detail

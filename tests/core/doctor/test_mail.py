@@ -12,7 +12,7 @@ from tui.core.doctor.mail import MailServer, check_logins, no_token, parse_serve
 from tui.core.errors import UsageError
 from tui.core.troubleshoot.redact import MARKER
 
-from .conftest import USER, make_jwt
+from .helpers import USER, make_jwt
 from .servers import HOST, Cert, MailLog, closed_port, imap_server, silent_port, smtp_server
 
 GOOD = make_jwt(aud="https://outlook.office.com", scp="IMAP.AccessAsUser.All SMTP.Send")

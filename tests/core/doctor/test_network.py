@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import make_account
 from tui.core.doctor.diagnose import FAIL, PASS, WARN, Options
 from tui.core.doctor.network import (
     Target,
@@ -21,7 +22,6 @@ from tui.core.doctor.network import (
 from tui.core.errors import UsageError
 from tui.core.oauth.service import OAuthService
 
-from .conftest import account
 from .servers import Cert, closed_port, date_server, silent_port, tls_server
 
 NOW = 1_750_000_000.0
@@ -129,14 +129,14 @@ async def test_loopback_http_needs_no_tls_but_remote_http_fails() -> None:
 async def test_check_hosts_covers_token_and_authorize_hosts(cert: Cert) -> None:
     down = closed_port()
     with tls_server(cert.server_context()) as port:
-        acct = account(token_url=f"https://127.0.0.1:{port}/t/oauth2/v2.0/token",
+        acct = make_account(token_url=f"https://127.0.0.1:{port}/t/oauth2/v2.0/token",
                        authorize_url=f"https://127.0.0.1:{down}/t/oauth2/v2.0/authorize")
         checks, token_ok = await check_hosts(acct, Options(), cert.client_context())
     assert [(c.name, c.status) for c in checks] == [
         ("dns 127.0.0.1", PASS), (f"tls 127.0.0.1:{port}", PASS),
         ("dns 127.0.0.1", PASS), (f"tls 127.0.0.1:{down}", FAIL)]
     assert token_ok
-    same = account(token_url=f"https://127.0.0.1:{down}/t/oauth2/v2.0/token",
+    same = make_account(token_url=f"https://127.0.0.1:{down}/t/oauth2/v2.0/token",
                    authorize_url=f"https://127.0.0.1:{down}/t/oauth2/v2.0/authorize")
     checks, token_ok = await check_hosts(same, Options(), cert.client_context())
     assert len(checks) == 2 and not token_ok
@@ -156,7 +156,7 @@ def test_a_cafile_that_cannot_be_loaded_is_a_usage_error(tmp_path: Any) -> None:
 async def clock_check(date: str, *, context: Any = None, trust: Any = True,
                       reachable: bool = True) -> Any:
     with date_server(lambda: date, context) as base:
-        acct = account(token_url=f"{base}/t/oauth2/v2.0/token")
+        acct = make_account(token_url=f"{base}/t/oauth2/v2.0/token")
         async with OAuthService(verify=trust) as service:
             return await check_clock(service.client, acct, Options(now=lambda: NOW),
                                      reachable=reachable)
@@ -199,7 +199,7 @@ async def test_clock_not_checked_when_the_host_is_unreachable() -> None:
 
 
 async def test_clock_request_failure_is_matched_to_the_catalog() -> None:
-    acct = account(token_url=f"http://127.0.0.1:{closed_port()}/t/oauth2/v2.0/token")
+    acct = make_account(token_url=f"http://127.0.0.1:{closed_port()}/t/oauth2/v2.0/token")
     async with OAuthService() as service:
         check = await check_clock(service.client, acct, Options(now=time.time))
     assert check.status == FAIL and check.entry == "network.refused"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from tests.helpers import add_signed_in, fake_account
 from tui.core.doctor.diagnose import FAIL, PASS, check_token
 from tui.core.oauth.service import OAuthService
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
-
-from .conftest import fake_account, sign_in
 
 
 async def run_check(store: AccountStore, label: str = "work") -> tuple:
@@ -19,7 +18,7 @@ async def run_check(store: AccountStore, label: str = "work") -> tuple:
 
 
 async def test_a_valid_token_passes(idp: FakeIdP, store: AccountStore) -> None:
-    await sign_in(store, fake_account(idp))
+    await add_signed_in(idp, store)
     check, state = await run_check(store)
     assert check.status == PASS and state is not None
     assert "valid for 60 min more; a refresh token is stored" in check.detail
@@ -27,7 +26,7 @@ async def test_a_valid_token_passes(idp: FakeIdP, store: AccountStore) -> None:
 
 
 async def test_an_expired_token_is_refreshed(idp: FakeIdP, store: AccountStore) -> None:
-    old = await sign_in(store, fake_account(idp), expired=True)
+    old = await add_signed_in(idp, store, expired=True)
     check, state = await run_check(store)
     assert check.status == PASS and "a refresh worked" in check.detail
     assert state.access_token != old.access_token
@@ -36,7 +35,7 @@ async def test_an_expired_token_is_refreshed(idp: FakeIdP, store: AccountStore) 
 
 async def test_a_refused_refresh_fails_with_the_catalog_fix(idp: FakeIdP,
                                                             store: AccountStore) -> None:
-    await sign_in(store, fake_account(idp), expired=True)
+    await add_signed_in(idp, store, expired=True)
     idp.revoke_all()
     check, state = await run_check(store)
     assert check.status == FAIL and state is None
@@ -45,7 +44,7 @@ async def test_a_refused_refresh_fails_with_the_catalog_fix(idp: FakeIdP,
 
 
 async def test_a_refresh_token_refused_earlier_fails(idp: FakeIdP, store: AccountStore) -> None:
-    acct = await sign_in(store, fake_account(idp))
+    acct = await add_signed_in(idp, store)
     store.save_token_state(replace(store.token_state(acct), needs_authorization=True,
                                    last_error="invalid_grant AADSTS50173"))
     check, _ = await run_check(store)
@@ -61,7 +60,7 @@ async def test_never_authorized_fails(idp: FakeIdP, store: AccountStore) -> None
 
 
 async def test_expired_without_a_refresh_token_fails(idp: FakeIdP, store: AccountStore) -> None:
-    acct = await sign_in(store, fake_account(idp), expired=True)
+    acct = await add_signed_in(idp, store, expired=True)
     store.save_token_state(replace(store.token_state(acct), refresh_token=""))
     check, _ = await run_check(store)
     assert check.status == FAIL and "no refresh token" in check.detail

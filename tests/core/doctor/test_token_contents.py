@@ -6,11 +6,12 @@ import time
 
 import pytest
 
+from tests.helpers import make_account
 from tui.core.doctor import jwtinfo
 from tui.core.doctor.diagnose import FAIL, PASS, WARN, check_contents
 from tui.core.model import ParamRow
 
-from .conftest import GRAPH_AUD, OUTLOOK_AUD, USER, account, b64, make_jwt, outlook_rows
+from .helpers import GRAPH_AUD, OUTLOOK_AUD, USER, b64, make_jwt, outlook_rows
 
 NOW = float(int(time.time()))
 
@@ -57,7 +58,7 @@ def test_anything_else_is_opaque(token: str) -> None:
 
 
 def test_opaque_token_says_it_cannot_be_inspected() -> None:
-    check, user = check_contents("EwBwA8l6BAAUopaque", account(), imap=True, smtp=False,
+    check, user = check_contents("EwBwA8l6BAAUopaque", make_account(), imap=True, smtp=False,
                                  now=NOW)
     assert check.status == PASS and "cannot be inspected" in check.detail and user == ""
     assert "login checks below" in check.detail
@@ -66,7 +67,7 @@ def test_opaque_token_says_it_cannot_be_inspected() -> None:
 def test_graph_token_matching_graph_rows_passes() -> None:
     token = make_jwt(now=NOW, scp="User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
                          "Calendars.ReadWrite Contacts.ReadWrite")
-    check, user = check_contents(token, account(), imap=False, smtp=False, now=NOW)
+    check, user = check_contents(token, make_account(), imap=False, smtp=False, now=NOW)
     assert check.status == PASS and user == USER
     for fact in (f"audience {GRAPH_AUD} (Microsoft Graph)", f"user {USER}", "tenant 72f988bf",
                  "in 60 min"):
@@ -77,7 +78,8 @@ def test_graph_token_matching_graph_rows_passes() -> None:
 @pytest.mark.parametrize("aud", [GRAPH_AUD, "00000003-0000-0000-c000-000000000000"])
 def test_graph_token_for_imap_fails(aud: str) -> None:
     """The classic mistake: a Graph token handed to an IMAP or SMTP server."""
-    check, _ = check_contents(make_jwt(now=NOW, aud=aud), account(), imap=True, smtp=True, now=NOW)
+    check, _ = check_contents(make_jwt(now=NOW, aud=aud), make_account(), imap=True, smtp=True,
+                              now=NOW)
     assert check.status == FAIL
     assert "only tokens for https://outlook.office.com" in check.detail
     assert "IMAP.AccessAsUser.All" in check.fix and "exo-oauth refresh work" in check.fix
@@ -87,13 +89,13 @@ def test_graph_token_for_imap_fails(aud: str) -> None:
                                  "00000002-0000-0ff1-ce00-000000000000"])
 def test_outlook_token_with_both_scopes_passes_for_mail(aud: str) -> None:
     token = make_jwt(now=NOW, aud=aud, scp="IMAP.AccessAsUser.All SMTP.Send")
-    check, _ = check_contents(token, account(**outlook_rows()), imap=True, smtp=True, now=NOW)
+    check, _ = check_contents(token, make_account(**outlook_rows()), imap=True, smtp=True, now=NOW)
     assert check.status == PASS, check
 
 
 def test_outlook_token_lacking_smtp_send_fails_for_smtp_only() -> None:
     token = make_jwt(now=NOW, aud=OUTLOOK_AUD, scp="IMAP.AccessAsUser.All")
-    acct = account(**outlook_rows())
+    acct = make_account(**outlook_rows())
     imap_only, _ = check_contents(token, acct, imap=True, smtp=False, now=NOW)
     assert imap_only.status == WARN and "does not carry SMTP.Send" in imap_only.detail
     check, _ = check_contents(token, acct, imap=False, smtp=True, now=NOW)
@@ -104,22 +106,22 @@ def test_app_only_token_with_app_roles_passes_for_mail() -> None:
     token = make_jwt(now=NOW, aud="https://outlook.office365.com", scp=None, upn=None,
                      roles=["IMAP.AccessAsApp", "SMTP.SendAsApp"])
     rows = (ParamRow("scope", "https://outlook.office365.com/.default"),)
-    check, user = check_contents(token, account(token_params=rows, auth_params=rows),
+    check, user = check_contents(token, make_account(token_params=rows, auth_params=rows),
                                  imap=True, smtp=True, now=NOW)
     assert check.status == PASS and "app roles IMAP.AccessAsApp" in check.detail
     assert user == ""
 
 
 def test_rows_asking_for_outlook_but_a_graph_token_stored_warns() -> None:
-    check, _ = check_contents(make_jwt(now=NOW), account(**outlook_rows()), imap=False, smtp=False,
-                              now=NOW)
+    check, _ = check_contents(make_jwt(now=NOW), make_account(**outlook_rows()), imap=False,
+                              smtp=False, now=NOW)
     assert check.status == WARN and "predates the row" in check.detail
     assert check.fix == "Run `exo-oauth refresh work` for a token that matches the scope row."
 
 
 def test_a_scope_the_row_asks_for_but_the_token_lacks_warns() -> None:
-    check, _ = check_contents(make_jwt(now=NOW, scp="User.Read"), account(), imap=False, smtp=False,
-                              now=NOW)
+    check, _ = check_contents(make_jwt(now=NOW, scp="User.Read"), make_account(), imap=False,
+                              smtp=False, now=NOW)
     assert check.status == WARN
     assert "does not carry Mail.ReadWrite, MailboxSettings.ReadWrite" in check.detail
     assert "exo-oauth authorize work" in check.fix
@@ -128,5 +130,5 @@ def test_a_scope_the_row_asks_for_but_the_token_lacks_warns() -> None:
 def test_a_token_valid_only_in_the_future_points_at_the_clock() -> None:
     token = make_jwt(now=NOW, scp="User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
                          "Calendars.ReadWrite Contacts.ReadWrite", nbf=int(NOW) + 3600)
-    check, _ = check_contents(token, account(), imap=False, smtp=False, now=NOW)
+    check, _ = check_contents(token, make_account(), imap=False, smtp=False, now=NOW)
     assert check.status == WARN and "clock" in check.fix

@@ -10,15 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.helpers import MovableClock, browse, fake_account, final_location
 from tui.core.clock import ManualClock
 from tui.core.errors import BAD_RESPONSE, NETWORK, OAuthError
-from tui.core.model import ParamRow
+from tui.core.model import Account, ParamRow
 from tui.core.oauth.loopback import LoopbackReceiver, redirect_path
 from tui.core.oauth.redirect import parse_answer
 from tui.core.oauth.service import OAuthService
 from tui.fakeidp import FakeIdP
-
-from .helpers import LinkedClock, browse, fake_account, final_location, with_scope
 
 OUTLOOK_AND_GRAPH = "offline_access User.Read https://outlook.office.com/IMAP.AccessAsUser.All"
 
@@ -31,6 +30,11 @@ def idp_options() -> dict[str, Any]:
 
 def svc(clock: ManualClock | None = None) -> OAuthService:
     return OAuthService(clock=clock or ManualClock())
+
+
+def with_scope(account: Account, scope: str) -> Account:
+    return replace(account, token_params=(ParamRow("scope", scope),),
+                   auth_params=(ParamRow("scope", scope),))
 
 
 # -- authorize URL -------------------------------------------------------------------
@@ -110,7 +114,7 @@ async def test_loopback_flow(idp: FakeIdP) -> None:
 
 async def test_device_flow_pending_then_done(idp: FakeIdP) -> None:
     idp.options.auto_approve = 12.0
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     acct = fake_account(idp, public=True)
     kinds: list[str] = []
     async with svc(clock) as service:
@@ -127,14 +131,14 @@ async def test_device_flow_pending_then_done(idp: FakeIdP) -> None:
 
 
 async def test_device_flow_slow_down_adds_five_seconds(idp: FakeIdP) -> None:
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     acct = fake_account(idp)
     events = []
     async with svc(clock) as service:
         async def on_progress(step) -> None:
             events.append((step.kind, step.interval))
             if step.kind == "started":
-                clock.short_sleeps = 3  # poll too early (the first early poll only counts)
+                clock.wake_early = 3  # poll too early (the first early poll only counts)
             if step.kind == "slow_down" and step.interval == 15:
                 assert idp.approve_device(step.device.user_code)
 
@@ -146,7 +150,7 @@ async def test_device_flow_slow_down_adds_five_seconds(idp: FakeIdP) -> None:
 
 
 async def test_device_flow_declined(idp: FakeIdP) -> None:
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     async with svc(clock) as service:
         with pytest.raises(OAuthError) as info:
             async for step in service.device_flow(fake_account(idp)):
@@ -157,7 +161,7 @@ async def test_device_flow_declined(idp: FakeIdP) -> None:
 
 async def test_device_flow_gives_up_at_expires_in(idp: FakeIdP) -> None:
     idp.options.device_code_lifetime = 22
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     async with svc(clock) as service:
         with pytest.raises(OAuthError) as info:
             await service.run_device_flow(fake_account(idp))
@@ -167,7 +171,7 @@ async def test_device_flow_gives_up_at_expires_in(idp: FakeIdP) -> None:
 
 
 async def test_device_flow_server_says_expired(idp: FakeIdP) -> None:
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     async with svc(clock) as service:
         with pytest.raises(OAuthError) as info:
             async for step in service.device_flow(fake_account(idp)):
@@ -177,7 +181,7 @@ async def test_device_flow_server_says_expired(idp: FakeIdP) -> None:
 
 
 async def test_device_flow_bad_verification_code(idp: FakeIdP) -> None:
-    clock = LinkedClock(idp)
+    clock = MovableClock.linked(idp)
     async with svc(clock) as service:
         with pytest.raises(OAuthError) as info:
             async for step in service.device_flow(fake_account(idp)):

@@ -6,10 +6,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from tests.helpers import make_account
 from tui.core.refresh.hook_config import hooks_in, load_hooks, parse_table
 from tui.core.store.account_store import AccountStore
-
-from .helpers import offline_account
 
 
 def write(store: AccountStore, text: str) -> None:
@@ -17,9 +16,9 @@ def write(store: AccountStore, text: str) -> None:
 
 
 def test_global_hooks_apply_and_accounts_override(store: AccountStore) -> None:
-    a = store.add(offline_account("a"))
-    b = store.add(offline_account("b"))
-    c = store.add(offline_account("c"))
+    a = store.add(make_account("a"))
+    b = store.add(make_account("b"))
+    c = store.add(make_account("c"))
     text = store.path.read_text()
     # a per-account table as an [account.hooks] sub-table (b) and as an inline table (c)
     b_header = text.index("[[account]]", text.index("label = 'b'") - 200)
@@ -48,12 +47,12 @@ def test_global_hooks_apply_and_accounts_override(store: AccountStore) -> None:
 
 
 def test_hooks_survive_saves_of_the_account(store: AccountStore) -> None:
-    account = store.add(offline_account("mail"))
+    account = store.add(make_account("mail"))
     write(store, "\n[account.hooks]\nrefresh_success = ['/bin/true']\n")
     store.path.write_text("# my hooks\n[hooks]\nrefresh_failure = ['/bin/false']\n\n"
                           + store.path.read_text())
     store.update(replace(store.get("mail"), auto_refresh=True))
-    store.add(offline_account("other"))
+    store.add(make_account("other"))
     hooks, problems = load_hooks(store.path, account.id)
     assert problems == [] and hooks == {"refresh_success": ("/bin/true",),
                                         "refresh_failure": ("/bin/false",)}
@@ -92,7 +91,7 @@ def test_accounts_are_matched_by_id_even_without_an_id_line() -> None:
 
 
 def test_edits_apply_without_a_restart(store: AccountStore) -> None:
-    account = store.add(offline_account("mail"))
+    account = store.add(make_account("mail"))
     assert load_hooks(store.path, account.id) == ({}, [])
     write(store, f"\n[account.hooks]\nrefresh_success = [{sys.executable!r}]\n")
     assert load_hooks(store.path, account.id)[0] == {"refresh_success": (sys.executable,)}
@@ -106,7 +105,7 @@ def test_a_file_without_hooks_is_not_parsed_for_them(store: AccountStore,
 
     import tui.core.refresh.hook_config as hookconfig
 
-    a = store.add(offline_account("a"))
+    a = store.add(make_account("a"))
     parsed: list[int] = []
     real = tomllib.loads
 

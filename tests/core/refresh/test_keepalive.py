@@ -8,23 +8,14 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import MovableClock, fake_account, run, set_state, signed_in
 from tui.core.health import assess
 from tui.core.model import TokenState
 from tui.core.refresh.single_flight import keep_alive_due
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
-from .helpers import (
-    DAY,
-    LinkedClock,
-    dump_hook,
-    fake_account,
-    hook_runs,
-    run,
-    set_state,
-    signed_in,
-)
-from .watchrun import watch_passes
+from .helpers import DAY, dump_hook, hook_runs, watch_passes
 
 
 def refreshes(idp: FakeIdP) -> int:
@@ -33,10 +24,10 @@ def refreshes(idp: FakeIdP) -> int:
 
 def test_an_idle_refresh_token_is_refreshed_once_and_logged(idp: FakeIdP,
                                                            store: AccountStore) -> None:
-    clock = LinkedClock(idp)
-    idle = signed_in(idp, store, clock, "idle")
+    clock = MovableClock.linked(idp)
+    idle = signed_in(idp, store, "idle", clock=clock)
     clock.advance(31 * DAY)  # nobody asked for a token for a month (the fake ages too)
-    fresh = signed_in(idp, store, clock, "fresh")
+    fresh = signed_in(idp, store, "fresh", clock=clock)
     before = store.token_state(idle)
     assert not assess(before, now=clock.time()).problem  # 59 days left: not yet a problem
 
@@ -58,8 +49,8 @@ def test_an_idle_refresh_token_is_refreshed_once_and_logged(idp: FakeIdP,
 @pytest.mark.parametrize(("days", "expected"), [(0, 0), (45, 0), (31, 1), (7.5, 1)])
 def test_the_threshold_is_configurable_and_zero_turns_it_off(
         idp: FakeIdP, store: AccountStore, days: float, expected: int) -> None:
-    clock = LinkedClock(idp)
-    signed_in(idp, store, clock, "idle")
+    clock = MovableClock.linked(idp)
+    signed_in(idp, store, "idle", clock=clock)
     clock.advance(31 * DAY)
     lines = asyncio.run(watch_passes(store, clock, keep_alive_days=days))
     assert refreshes(idp) == expected
@@ -68,9 +59,9 @@ def test_the_threshold_is_configurable_and_zero_turns_it_off(
 
 def test_keep_alive_leaves_auto_refresh_app_only_and_refused_accounts_alone(
         idp: FakeIdP, store: AccountStore) -> None:
-    clock = LinkedClock(idp)
-    auto = signed_in(idp, store, clock, "auto", auto_refresh=True)
-    refused = signed_in(idp, store, clock, "refused")
+    clock = MovableClock.linked(idp)
+    auto = signed_in(idp, store, "auto", clock=clock, auto_refresh=True)
+    refused = signed_in(idp, store, "refused", clock=clock)
     store.add(fake_account(idp, "app", app=True))  # app-only: no refresh token to keep alive
     clock.advance(31 * DAY)
     set_state(store, refused, needs_authorization=True)
@@ -82,8 +73,8 @@ def test_keep_alive_leaves_auto_refresh_app_only_and_refused_accounts_alone(
 
 
 def test_unknown_age_counts_as_idle(idp: FakeIdP, store: AccountStore) -> None:
-    clock = LinkedClock(idp)
-    account = signed_in(idp, store, clock, "imported")
+    clock = MovableClock.linked(idp)
+    account = signed_in(idp, store, "imported", clock=clock)
     set_state(store, account, obtained_at=None, last_refresh_at=None)
     lines = asyncio.run(watch_passes(store, clock))
     assert refreshes(idp) == 1
@@ -93,8 +84,8 @@ def test_unknown_age_counts_as_idle(idp: FakeIdP, store: AccountStore) -> None:
 
 def test_a_refresh_token_dropped_meanwhile_is_reported_with_its_hook(
         idp: FakeIdP, store: AccountStore, tmp_path: Path) -> None:
-    clock = LinkedClock(idp)
-    account = signed_in(idp, store, clock, "old")
+    clock = MovableClock.linked(idp)
+    account = signed_in(idp, store, "old", clock=clock)
     out = tmp_path / "hooks.jsonl"
     store.path.write_text(f"[hooks]\nneeds_authorization = {dump_hook(out)}\n\n"
                           + store.path.read_text())

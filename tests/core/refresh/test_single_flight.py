@@ -12,9 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from tests.core.oauth.conftest import QuickClock, add_signed_in
-from tests.core.oauth.helpers import fake_account
-from tui.core.clock import ManualClock
+from tests.helpers import MovableClock, add_signed_in, fake_account
 from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.model import Account, TokenState
 from tui.core.oauth.service import OAuthService
@@ -88,7 +86,7 @@ async def test_transient_failure_records_error_but_keeps_tokens(
     account = await add_signed_in(idp, store, expired=True)
     old = store.token_state(account)
     idp.inject("503", 3)
-    async with OAuthService(clock=QuickClock()) as service:
+    async with OAuthService(clock=MovableClock()) as service:
         with pytest.raises(OAuthError):
             await get_token(store, account, service=service)
     state = store.token_state(account)
@@ -172,43 +170,27 @@ async def test_refresh_many_reports_each_account(idp: FakeIdP, store: AccountSto
     assert batch_exit_code(outcomes) == 4
 
 
-class LinkedWallClock(ManualClock):
-    """Wall time that starts now and jumps when slept (like a suspended laptop waking up)."""
-
-    def __init__(self, idp: FakeIdP) -> None:
-        super().__init__(start=time.time())
-        self.idp = idp
-
-    async def sleep(self, seconds: float) -> None:
-        self.idp.advance(seconds)
-        await super().sleep(seconds)
-
-
 async def test_watch_refreshes_before_expiry_and_after_a_long_sleep(
         idp: FakeIdP, store: AccountStore) -> None:
     auto = await add_signed_in(idp, store, "auto", auto_refresh=True)
     await add_signed_in(idp, store, "manual", expired=True)  # not auto: left alone
     state = store.token_state(auto)
     store.save_token_state(replace(state, expires_at=time.time() + 1000))
-    clock = LinkedWallClock(idp)
+    clock = MovableClock.linked(idp)
     stop = asyncio.Event()
     lines: list[str] = []
-    ticks = 0
 
-    async def tick_sleep(seconds: float) -> None:
-        nonlocal ticks
-        ticks += 1
-        if ticks == 1:
-            seconds = 5000  # suspended through the expiry
-        if ticks == 3:
+    def after_sleep(seconds: float) -> None:
+        if len(clock.sleeps) == 1:
+            clock.advance(5000 - seconds)  # suspended through the expiry
+        if len(clock.sleeps) == 3:
             stop.set()
-        await LinkedWallClock.sleep(clock, seconds)
 
-    clock.sleep = tick_sleep  # type: ignore[method-assign]
+    clock.on_sleep = after_sleep
     async with OAuthService(clock=clock) as service:
         await asyncio.wait_for(watch(store, service=service, stop=stop, log=lines.append,
                                      clock=clock), 10)
-    assert clock.sleeps[0] == 5000 and clock.sleeps[1] == 30
+    assert clock.sleeps[:2] == [30, 30]  # the loop's waits; the first one lasted 5000 s
     refreshed = [line for line in lines if "refreshed" in line]
     assert len(refreshed) == 1 and refreshed[0].startswith("auto:")
     assert idp.stats()["grant_types"]["refresh_token"] == 1
@@ -218,18 +200,15 @@ async def test_watch_refreshes_before_expiry_and_after_a_long_sleep(
 async def test_watch_reports_a_dead_account_once(idp: FakeIdP, store: AccountStore) -> None:
     await add_signed_in(idp, store, "auto", auto_refresh=True, expired=True)
     idp.revoke_all()
-    clock = QuickClock()
+    clock = MovableClock()
     stop = asyncio.Event()
     lines: list[str] = []
-    original = clock.sleep
 
-    async def counting_sleep(seconds: float) -> None:
-        await original(seconds)
+    def after_sleep(seconds: float) -> None:
         if len(clock.sleeps) >= 3:
             stop.set()
-        await asyncio.sleep(0)
 
-    clock.sleep = counting_sleep  # type: ignore[method-assign]
+    clock.on_sleep = after_sleep
     async with OAuthService(clock=clock) as service:
         await asyncio.wait_for(watch(store, service=service, stop=stop, log=lines.append,
                                      clock=clock), 10)
@@ -254,20 +233,17 @@ async def test_watch_survives_a_broken_account_file(idp: FakeIdP, store: Account
     await add_signed_in(idp, store, "auto", auto_refresh=True, expired=True)
     good = store.path.read_bytes()
     store.path.write_bytes(good + b"\n[[account]\nbroken")
-    clock = QuickClock()
+    clock = MovableClock()
     stop = asyncio.Event()
     lines: list[str] = []
-    original = clock.sleep
 
-    async def sleep(seconds: float) -> None:
-        await original(seconds)
+    def after_sleep(seconds: float) -> None:
         if len(clock.sleeps) == 2:
             store.path.write_bytes(good)  # the person fixed the file
         if len(clock.sleeps) == 3:
             stop.set()
-        await asyncio.sleep(0)
 
-    clock.sleep = sleep  # type: ignore[method-assign]
+    clock.on_sleep = after_sleep
     async with OAuthService(clock=clock) as service:
         await asyncio.wait_for(watch(store, service=service, stop=stop, log=lines.append,
                                      clock=clock), 10)

@@ -9,11 +9,10 @@ from dataclasses import replace
 import pytest
 import tomlkit
 
+from tests.helpers import make_account
 from tui.core.model import ParamRow
 from tui.core.store import account_file
 from tui.core.store.account_store import AccountStore
-
-from .helpers import make_account
 
 TOP = "# Accounts for the mail relay; ask Dana before changing anything.\n"
 INSIDE = "# this app registration expires in March\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SECRET, make_account
 from tui.core import paths
 from tui.core.errors import (
     ConflictError,
@@ -24,7 +25,7 @@ from tui.core.model import ParamRow, TokenState
 from tui.core.store import seal, token_format
 from tui.core.store.account_store import AccountStore, InvalidAccount
 
-from .helpers import SECRET, all_files, make_account
+from .helpers import all_files
 
 
 def test_empty_store(store: AccountStore) -> None:

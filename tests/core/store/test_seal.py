@@ -64,68 +64,68 @@ def test_wrong_key_fails() -> None:
         seal.Sealer(bytes(32), source="other").open("a", "f", text)
 
 
-def test_key_file_is_created_private_on_first_use(cfg: Path) -> None:
+def test_key_file_is_created_private_on_first_use(config: Path) -> None:
     with pytest.raises(SealError, match="is missing"):
-        seal.sealer_for({}, config_path=cfg, create=False)
-    s = seal.sealer_for({}, config_path=cfg, create=True)
+        seal.sealer_for({}, config_path=config, create=False)
+    s = seal.sealer_for({}, config_path=config, create=True)
     key = paths.key_file()
     assert len(key.read_bytes()) == 32
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
     assert s.header["sealing"] == "keyfile" and s.header["key_check"].startswith("enc:v1:")
-    again = seal.sealer_for(s.header, config_path=cfg, create=False)
+    again = seal.sealer_for(s.header, config_path=config, create=False)
     assert again.open("a", "f", s.seal("a", "f", "v")) == "v"
 
 
-def test_key_file_path_can_be_overridden(cfg: Path, tmp_path: Path,
+def test_key_file_path_can_be_overridden(config: Path, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXO_OAUTH_KEY_FILE", str(tmp_path / "elsewhere" / "k"))
-    seal.sealer_for({}, config_path=cfg, create=True)
+    seal.sealer_for({}, config_path=config, create=True)
     assert (tmp_path / "elsewhere" / "k").stat().st_size == 32
 
 
-def test_another_key_file_is_refused_by_the_key_check(cfg: Path) -> None:
-    header = seal.sealer_for({}, config_path=cfg, create=True).header
+def test_another_key_file_is_refused_by_the_key_check(config: Path) -> None:
+    header = seal.sealer_for({}, config_path=config, create=True).header
     paths.key_file().write_bytes(bytes(32))
     with pytest.raises(SealError, match="sealed with another key"):
-        seal.sealer_for(header, config_path=cfg, create=True)
+        seal.sealer_for(header, config_path=config, create=True)
 
 
-def test_damaged_key_file(cfg: Path) -> None:
-    header = seal.sealer_for({}, config_path=cfg, create=True).header
+def test_damaged_key_file(config: Path) -> None:
+    header = seal.sealer_for({}, config_path=config, create=True).header
     paths.key_file().write_bytes(b"short")
     with pytest.raises(SealError, match="damaged"):
-        seal.sealer_for(header, config_path=cfg, create=False)
+        seal.sealer_for(header, config_path=config, create=False)
 
 
 def test_default_scrypt_cost_is_recorded() -> None:
     assert (seal.SCRYPT_N, seal.SCRYPT_R, seal.SCRYPT_P) == (2**15, 8, 1)
 
 
-def test_passphrase_key(cfg: Path, passphrase: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    s = seal.sealer_for({}, config_path=cfg, create=True)
+def test_passphrase_key(config: Path, passphrase: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = seal.sealer_for({}, config_path=config, create=True)
     h = s.header
     assert h["sealing"] == "passphrase" and h["kdf"] == "scrypt"
     assert (h["scrypt_n"], h["scrypt_r"], h["scrypt_p"]) == (2**10, 8, 1)
     assert len(base64.b64decode(h["salt"])) == 16
     assert not paths.key_file().exists()  # no key file in passphrase mode
     text = s.seal("a", "client_secret", "v")
-    assert seal.sealer_for(h, config_path=cfg, create=False).open("a", "client_secret",
+    assert seal.sealer_for(h, config_path=config, create=False).open("a", "client_secret",
                                                                     text) == "v"
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "wrong")
     with pytest.raises(SealError, match="Wrong passphrase"):
-        seal.sealer_for(h, config_path=cfg, create=True)
+        seal.sealer_for(h, config_path=config, create=True)
     monkeypatch.delenv("EXO_OAUTH_PASSPHRASE")
     with pytest.raises(SealError, match="set EXO_OAUTH_PASSPHRASE"):
-        seal.sealer_for(h, config_path=cfg, create=True)
+        seal.sealer_for(h, config_path=config, create=True)
 
 
-def test_a_key_file_account_file_refuses_a_passphrase(cfg: Path,
+def test_a_key_file_account_file_refuses_a_passphrase(config: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    header = seal.sealer_for({}, config_path=cfg, create=True).header
+    header = seal.sealer_for({}, config_path=config, create=True).header
     monkeypatch.setenv("EXO_OAUTH_PASSPHRASE", "x")
     with pytest.raises(SealError, match="unset EXO_OAUTH_PASSPHRASE"):
-        seal.sealer_for(header, config_path=cfg, create=False)
+        seal.sealer_for(header, config_path=config, create=False)
 
 
 @pytest.mark.parametrize("header", [
@@ -137,9 +137,9 @@ def test_a_key_file_account_file_refuses_a_passphrase(cfg: Path,
     {"sealing": "passphrase", "salt": "AAAAAAAAAAAAAAAAAAAAAA==", "scrypt_n": 2**30,
      "scrypt_r": 8, "scrypt_p": 1},
 ])
-def test_odd_headers_are_refused(cfg: Path, passphrase: str, header: dict[str, object]) -> None:
+def test_odd_headers_are_refused(config: Path, passphrase: str, header: dict[str, object]) -> None:
     with pytest.raises(StoreError):
-        seal.sealer_for(header, config_path=cfg, create=False)
+        seal.sealer_for(header, config_path=config, create=False)
 
 
 def test_read_header_reads_only_the_prefix(tmp_path: Path) -> None:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import child_env
 from tui.core.errors import ParseError, SealError, StoreError
 from tui.core.model import TokenState
 from tui.core.store import token_format
 from tui.core.store.seal import Sealer
-
-from .helpers import env
 
 SEALER = Sealer(bytes(range(32)), source="test key")
 
@@ -118,7 +117,7 @@ def test_token_modules_stay_light() -> None:
             "print(sorted(m for m in ('tomlkit', 'httpx', 'textual', 'asyncio') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env(), check=True)
+                         env=child_env(), check=True)
     assert out.stdout.strip() == "[]"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -76,17 +76,9 @@ def test_fake_cancel_and_graph_errors() -> None:
 
 
 # ---- over loopback HTTP ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def idp() -> Iterator[FakeIdP]:
-    with FakeIdP(clients={CONF: SECRET, PUB: None}, auto_approve=0,
-                 redirect_uris=[REDIRECT]) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10, trust_env=False) as client:
-        yield client
+@pytest.fixture
+def idp_options() -> dict[str, Any]:
+    return {"clients": {CONF: SECRET, PUB: None}, "redirect_uris": [REDIRECT], "retry_after": 1}
 
 
 def _oauth_error(resp: httpx.Response, what: str = "Token request") -> OAuthError:
