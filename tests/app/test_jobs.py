@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.app.helpers import live_app, messages, settle, status_of, wait_until
 from tests.helpers import MovableClock, add_signed_in, fake_account, final_location
+from tui.app.exo_app import ExoApp
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.errors import NeedsAuthorization
-from tui.core.model import ParamRow, TokenState
+from tui.core.model import Account, ParamRow, TokenState
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_USER_NAME, DEMO_USER_UPN, FakeIdP
 
 
 def refreshes(idp: FakeIdP) -> int:
     return idp.stats()["issued"].get("refresh_token", 0)
+
+
+def record_checks(app: ExoApp, monkeypatch: pytest.MonkeyPatch) -> list[list[Account]]:
+    """What each of the app's auto-refresh checks finds due, in order."""
+    found: list[list[Account]] = []
+    due = app.auto.due
+
+    def recording(rows: Any, now: float) -> Any:
+        refresh, stuck = due(rows, now)
+        found.append(refresh)
+        return refresh, stuck
+
+    monkeypatch.setattr(app.auto, "due", recording)
+    return found
+
+
+async def next_checks(pilot: Any, checks: list[list[Account]], count: int
+                      ) -> list[list[Account]]:
+    """Let the app run until ``count`` more auto-refresh checks have decided and their work
+    is done (instead of sleeping through a few of them); what those checks found due."""
+    start = len(checks)
+    await wait_until(pilot, lambda: len(checks) >= start + count, f"{count} auto-refresh checks")
+    await settle(pilot)
+    return checks[start:]
 
 
 def actions(app: object) -> dict[str, bool]:
@@ -85,20 +111,19 @@ async def test_auto_refresh_refreshes_without_a_key_press(
                                       lifetime=400)
         await add_signed_in(idp, store, "manual", clock=live, lifetime=400)
         app = live_app(config, idp, live, refresh_every=0.05)
+        checks = record_checks(app, monkeypatch)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            for _ in range(3):  # a few checks: 400 s left is more than the 300 s margin
-                await pilot.pause(0.06)
-            assert refreshes(idp) == 0
+            # a few checks: 400 s left is more than the 300 s margin
+            assert not any(await next_checks(pilot, checks, 3)) and refreshes(idp) == 0
             live.advance(150)  # now 250 s left: due
             await wait_until(pilot, lambda: refreshes(idp) == 1, "the auto-refresh")
             await settle(pilot)
             app.screen.update_statuses()  # what the live timer does every 30 s
             assert status_of(app, "work") == "Valid, expires in 7 min"  # the new 400 s
             assert status_of(app, "manual") == "Valid, expires in 4 min"  # auto-refresh off
-            for _ in range(3):
-                await pilot.pause(0.06)
-            assert refreshes(idp) == 1  # fresh again: no more refreshes
+            assert not any(await next_checks(pilot, checks, 3))  # fresh again: no more
+            assert refreshes(idp) == 1
             # a suspended machine wakes up two hours later: the next check catches up
             live.advance(7200)
             await wait_until(pilot, lambda: refreshes(idp) == 2 and len(fired) == 2,
@@ -120,6 +145,7 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
     await add_signed_in(idp, store, auto_refresh=True, clock=live, lifetime=100)
     idp.revoke_all()
     app = live_app(config, idp, live, refresh_every=0.05)
+    checks = record_checks(app, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: fired, "the auto-refresh")
         await settle(pilot)
@@ -127,8 +153,7 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
         assert isinstance(app.screen, AccountsScreen)  # no panel pops up by itself
         toast = next(m for m in messages(app) if m.startswith("Auto-refresh failed:"))
         assert "press t" in toast
-        for _ in range(4):
-            await pilot.pause(0.06)
+        assert not any(await next_checks(pilot, checks, 3))  # it waits for a sign-in
         assert len(fired) == 1 and isinstance(fired[0][1], NeedsAuthorization)
         assert idp.stats()["grant_types"]["refresh_token"] == 1  # no retry storm
         await pilot.press("t")  # the status leads to the panel

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual import events
 from textual.widgets import Input, OptionList, Static
+from textual.worker import Worker
 
 from tests.app.helpers import live_app, messages, settle, status_of, wait_until
 from tests.helpers import MovableClock, fake_account, final_location
@@ -58,6 +60,11 @@ async def paste(pilot: object, text: str) -> None:
     field.post_message(events.Paste(text))
     await pilot.pause()  # type: ignore[attr-defined]
     await pilot.press("enter")  # type: ignore[attr-defined]
+
+
+def sign_in_worker(app: Any, screen: AuthorizeScreen) -> Worker[Any]:
+    """The modal's running sign-in (the one that polls, or waits for the loopback)."""
+    return next(w for w in app.workers if w.node is screen and w.group == "authorize")
 
 
 async def signed_in_everywhere(pilot: object, store: AccountStore, label: str) -> None:
@@ -144,13 +151,15 @@ async def test_device_code_escape_stops_polling(config: Path, live: MovableClock
             screen = await open_modal(pilot, "d")
             await wait_until(pilot, lambda: "checked" in shown(app, "#device-status"),
                              "a poll")
+            polling = sign_in_worker(app, screen)
             await pilot.press("escape")
+            await wait_until(pilot, lambda: polling.is_finished, "the polling to end")
             await settle(pilot)
             assert not screen.is_attached and isinstance(app.screen, AccountsScreen)
-            polls = idp.stats()["grant_types"]["device_code"]
-            for _ in range(5):
-                await pilot.pause(0.02)
-            assert idp.stats()["grant_types"]["device_code"] == polls
+            assert polling.is_cancelled  # nothing is left that could poll again
+            polls, waits = idp.stats()["grant_types"]["device_code"], len(live.sleeps)
+            assert all(w.node is not screen for w in app.workers)
+            assert idp.stats()["grant_types"]["device_code"] == polls and len(live.sleeps) == waits
             assert status_of(app, "kiosk") == "Not authorized"
 
 

@@ -16,7 +16,7 @@ from tui.core.oauth.service import OAuthService
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
-from .test_authorize import modal, open_modal, paste, signed_in_everywhere
+from .test_authorize import modal, open_modal, paste, sign_in_worker, signed_in_everywhere
 
 pytestmark = pytest.mark.usefixtures("over_ssh")  # a headless server reached over SSH
 
@@ -90,11 +90,12 @@ async def test_sign_in_finishing_under_the_panel_waits_for_it(
             await pilot.pause()
             opened = panel(app)
             assert opened.failure is None  # nothing failed: the whole catalog
+            signing_in = sign_in_worker(app, screen)
             assert idp.approve_device(screen.values["code"])
-            await wait_until(pilot, lambda: store.token_state(store.get("kiosk")).access_token,
-                             "the tokens")
-            for _ in range(5):
-                await pilot.pause(0.02)
+            await wait_until(pilot, lambda: signing_in.is_finished, "the sign-in")
+            # the modal has its result, and keeps it while the panel is on top
+            await wait_until(pilot, lambda: screen._held is not None, "the modal's result")
+            assert store.token_state(store.get("kiosk")).access_token
             assert app.screen is opened and app.screen_stack[-2] is screen  # both still open
             await pilot.press("escape")  # back to the modal, which then finishes
             await signed_in_everywhere(pilot, store, "kiosk")

@@ -78,25 +78,24 @@ async def test_async_lock_waits_without_blocking_the_loop(tmp_path: Path) -> Non
     lock = tmp_path / "x.lock"
     holder = fileio.locked(lock)
     holder.acquire()
-    ticks = 0
+    ticked = asyncio.Event()
 
     async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
+        for _ in range(3):
             await asyncio.sleep(0.005)
+        ticked.set()
 
     async def waiter() -> str:
         async with fileio.locked(lock):
             return "got it"
 
-    tick_task = asyncio.create_task(ticker())
     wait_task = asyncio.create_task(waiter())
-    await asyncio.sleep(0.05)
-    assert not wait_task.done() and ticks >= 3  # the loop kept running while waiting
+    tick_task = asyncio.create_task(ticker())
+    await asyncio.wait_for(ticked.wait(), 2)  # the loop kept running while the lock waited
+    assert not wait_task.done()
     holder.release()
     assert await asyncio.wait_for(wait_task, 2) == "got it"
-    tick_task.cancel()
+    await tick_task
 
 
 async def test_async_lock_timeout(tmp_path: Path) -> None:
