@@ -10,10 +10,11 @@ import pytest
 from tests.app.helpers import live_app, messages, settle, status_of, wait_until
 from tests.helpers import MovableClock, add_signed_in, fake_account, final_location
 from tui.app.exo_app import ExoApp
+from tui.app.jobs import failure_summary
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
-from tui.core.errors import NeedsAuthorization
+from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.model import Account, ParamRow, TokenState
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_USER_NAME, DEMO_USER_UPN, FakeIdP
@@ -268,3 +269,12 @@ async def test_app_only_token_without_permissions_warns(
             note = next(n for n in app._notifications if n.title == "Token grants nothing")
             assert note.severity == "warning" and "roles): none" in note.message
             assert "Grant admin consent" in note.message
+
+
+def test_failure_summary_names_the_error_and_code() -> None:
+    exc = OAuthError("no", error="invalid_client", codes=(7000215,))
+    assert failure_summary(exc) == "invalid_client AADSTS7000215"
+    wrapped = NeedsAuthorization("refused")
+    wrapped.oauth_error = OAuthError("no", error="invalid_grant", codes=(50173,))  # type: ignore[attr-defined]
+    assert failure_summary(wrapped) == "invalid_grant AADSTS50173"
+    assert failure_summary(ValueError("x")) == "ValueError"

@@ -11,11 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import GUID, SECRET, TENANT, make_account, run_process
+from tests.helpers import (
+    GUID,
+    SECRET,
+    TENANT,
+    fake_account,
+    make_account,
+    run,
+    run_process,
+)
 from tui.cli import main
 from tui.core import paths
-from tui.core.model import GRAPH_SCOPES, TokenState
+from tui.core.model import GRAPH_SCOPES, ParamRow, TokenState
 from tui.core.store.account_store import AccountStore
+from tui.fakeidp import FakeIdP
 
 ADD = ["add", "work", "--client-id", GUID, "--tenant", TENANT]
 
@@ -318,3 +327,22 @@ def test_config_from_environment(capsys: pytest.CaptureFixture[str], secret_env:
 def test_store_written_by_api_shows_in_cli(capsys: pytest.CaptureFixture[str]) -> None:
     AccountStore(paths.config_path()).add(make_account("api"))
     assert "api" in cli(capsys, "list")[1]
+
+
+def test_edit_to_app_only_rewrites_delegated_scopes_like_the_form(
+        idp: FakeIdP, store: AccountStore, config: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    imap = ("https://outlook.office.com/IMAP.AccessAsUser.All "
+            "https://outlook.office.com/SMTP.Send offline_access")
+    store.add(fake_account(idp, "mailer", token_params=(ParamRow("scope", imap),)))
+    store.add(fake_account(idp, "custom", token_params=(ParamRow("scope", "api://x/y"),)))
+    capsys.readouterr()
+    assert run(config, "edit", "mailer", "--flow", "app") == 0
+    assert store.get("mailer").token_params == (
+        ParamRow("scope", "https://outlook.office365.com/.default"),)
+    err = capsys.readouterr().err
+    assert "https://outlook.office365.com/.default" in err and "IMAP.AccessAsUser.All" in err
+    # another API's scope is left alone for the checks to explain
+    run(config, "edit", "custom", "--flow", "app")
+    assert store.get("custom").token_params == (ParamRow("scope", "api://x/y"),)
+    assert ".default" in capsys.readouterr().err

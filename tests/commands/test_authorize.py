@@ -1,26 +1,33 @@
-"""App-only accounts: client credentials against tui.fakeidp, through the CLI end to end."""
+"""`exo-oauth authorize` against tui.fakeidp: device code in-process, paste-back and loopback
+as real processes, Ctrl+C, and client credentials for app-only accounts end to end."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+import subprocess
 import time
 from pathlib import Path
+from typing import IO
 
+import httpx
 import pytest
 
 from tests.commands.helpers import add_app
-from tests.core.refresh.helpers import watch_passes
-from tests.helpers import MovableClock, fake_account, make_account, run, set_state
-from tui.commands import status
-from tui.core.clock import SYSTEM_CLOCK
-from tui.core.errors import OAuthError
+from tests.helpers import (
+    MovableClock,
+    child_env,
+    exo,
+    fake_account,
+    final_location,
+    run,
+    set_state,
+)
 from tui.core.model import APP_SCOPE, ParamRow
 from tui.core.oauth.service import OAuthService
-from tui.core.refresh.single_flight import get_token
 from tui.core.store.account_store import AccountStore
-from tui.core.validate import AUTHORIZE, SAVE, validate
-from tui.fakeidp import DEMO_PUBLIC_CLIENT_ID, FakeIdP
+from tui.fakeidp import FakeIdP
 
 pytestmark = pytest.mark.usefixtures("quick_service")  # see conftest.py
 
@@ -86,112 +93,126 @@ def test_methods_must_match_the_flow(idp: FakeIdP, store: AccountStore, config: 
     assert run(config, "authorize", "person") == 0 and issued(idp) == 1
 
 
-def test_edit_to_app_only_rewrites_delegated_scopes_like_the_form(
-        idp: FakeIdP, store: AccountStore, config: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    imap = ("https://outlook.office.com/IMAP.AccessAsUser.All "
-            "https://outlook.office.com/SMTP.Send offline_access")
-    store.add(fake_account(idp, "mailer", token_params=(ParamRow("scope", imap),)))
-    store.add(fake_account(idp, "custom", token_params=(ParamRow("scope", "api://x/y"),)))
-    capsys.readouterr()
-    assert run(config, "edit", "mailer", "--flow", "app") == 0
-    assert store.get("mailer").token_params == (
-        ParamRow("scope", "https://outlook.office365.com/.default"),)
-    err = capsys.readouterr().err
-    assert "https://outlook.office365.com/.default" in err and "IMAP.AccessAsUser.All" in err
-    # another API's scope is left alone for the checks to explain
-    run(config, "edit", "custom", "--flow", "app")
-    assert store.get("custom").token_params == (ParamRow("scope", "api://x/y"),)
-    assert ".default" in capsys.readouterr().err
+def test_authorize_device_in_process(idp: FakeIdP, store: AccountStore, config: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+
+    store.add(fake_account(idp, public=True))
+    idp.options.auto_approve = 7
+    monkeypatch.setattr("tui.commands.common.make_service",
+                        lambda: OAuthService(clock=MovableClock.linked(idp)))
+    assert run(config, "authorize", "work") == 0
+    captured = capsys.readouterr()
+    assert f"{idp.base_url}/devicelogin" in captured.err
+    code = re.search(r"enter the code:\s+(\S+)", captured.err)
+    assert code and len(code[1]) == 9
+    assert "work: signed in" in captured.out
+    assert store.token_state(store.get("work")).refresh_token
 
 
-def test_refusals_are_recorded_and_explained(idp: FakeIdP, store: AccountStore, config: Path,
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    add_app(idp, config, monkeypatch)
-    monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", "a-wrong-secret-value")
-    assert run(config, "edit", "app") == 0
-    capsys.readouterr()
-    assert run(config, "token", "app") == 5  # invalid_client: the identity provider said no
-    err = capsys.readouterr().err
-    assert "AADSTS7000215" in err and "a-wrong-secret-value" not in err
-    state = store.token_state(store.get("app"))
-    assert "AADSTS7000215" in state.last_error and not state.needs_authorization
-    assert run(config, "status", "--check") == 1
-    assert "app: " in capsys.readouterr().out
+def test_authorize_paste_process(idp: FakeIdP, store: AccountStore, config: Path) -> None:
+    store.add(fake_account(idp))
+    proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
+                                "paste"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=child_env())
+    assert proc.stderr and proc.stdin
+    url = _url_line(proc.stderr)
+    assert url.startswith(idp.authorize_url("contoso.example") + "?")
+    location = asyncio.run(final_location(url))
+    out, err = proc.communicate(location + "\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert "work: signed in" in out
+    assert store.token_state(store.get("work")).access_token
 
 
-def test_the_fake_refuses_what_microsoft_refuses(idp: FakeIdP, store: AccountStore) -> None:
-    """Past the validator (which stops these first), the identity provider's answers."""
-
-    async def attempt(**kw: object) -> OAuthError:
-        account = fake_account(idp, "x", app=True, **kw)
-        async with OAuthService() as service:
-            with pytest.raises(OAuthError) as caught:
-                await get_token(store, account, service=service)
-        return caught.value
-
-    common = asyncio.run(attempt(token_url=idp.token_url("common")))
-    assert common.codes[0] == 9001023
-    named = asyncio.run(attempt(token_params=(ParamRow("scope", "Mail.Read"),)))
-    assert named.codes[0] == 1002012
+def test_authorize_paste_wrong_state_exits_2(idp: FakeIdP, store: AccountStore,
+                                             config: Path) -> None:
+    store.add(fake_account(idp))
+    proc = subprocess.run(exo("--config", str(config), "authorize", "work", "--method",
+                              "paste"), input="http://localhost:8400/?code=abc&state=nope\n",
+                          capture_output=True, text=True, env=child_env(), timeout=30)
+    assert proc.returncode == 2 and "state" in proc.stderr
 
 
-def test_validation_knows_app_only_needs(idp: FakeIdP) -> None:
-    good = fake_account(idp, "app", app=True, auto_refresh=True)
-    assert [i for i in validate(good, purpose=AUTHORIZE)] == []  # no offline_access needed
+def test_authorize_loopback_process(idp: FakeIdP, store: AccountStore, config: Path) -> None:
+    import socket
 
-    def rules(account: object, purpose: str = AUTHORIZE) -> dict[str, str]:
-        return {i.rule: i.severity for i in validate(account, purpose=purpose)}  # type: ignore[arg-type]
-
-    for tenant in ("common", "consumers", "organizations"):
-        bad = fake_account(idp, "app", app=True, token_url=idp.token_url(tenant),
-                           authorize_url=idp.authorize_url(tenant))
-        assert rules(bad) == {"config.app_needs_tenant": "error"}
-        assert rules(bad, SAVE) == {"config.app_needs_tenant": "warning"}
-    for scope in ("Mail.Read", "https://graph.microsoft.com/.default Mail.Read", ""):
-        bad = fake_account(idp, "app", app=True, token_params=(ParamRow("scope", scope),))
-        assert "config.app_needs_default_scope" in rules(bad)
-    no_rows = fake_account(idp, "app", app=True, token_params=())
-    assert rules(no_rows) == {"config.app_needs_default_scope": "error"}
-    public = fake_account(idp, "app", app=True, client_type="public", client_secret="",
-                          client_id=DEMO_PUBLIC_CLIENT_ID)
-    assert rules(public) == {"config.bad_choice": "error"}
-    assert rules(fake_account(idp, "app", app=True, client_secret="")) == {
-        "config.secret_missing": "error"}
-    assert rules(make_account("x", flow="robot")) == {"config.bad_choice": "error"}
-    # delegated accounts are judged as before
-    assert "config.no_offline_access" in rules(fake_account(
-        idp, "d", auto_refresh=True, token_params=(ParamRow("scope", "User.Read"),),
-        auth_params=(ParamRow("scope", "User.Read"),)))
+    store.add(fake_account(idp, redirect_uri="http://localhost:8400/cb"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
+                                "loopback", "--port", str(port)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=child_env())
+    assert proc.stderr
+    url = _url_line(proc.stderr)
+    assert f"redirect_uri=http%3A%2F%2Flocalhost%3A{port}%2Fcb" in url
+    ssh = proc.stderr.readline() + proc.stderr.readline() + proc.stderr.readline()
+    assert f"ssh -L {port}:127.0.0.1:{port} " in ssh and f"@{socket.gethostname()}" in ssh
+    location = asyncio.run(final_location(url))
+    page = httpx.get(location.replace("localhost", "127.0.0.1"))
+    assert page.status_code == 200
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert store.token_state(store.get("work")).refresh_token
 
 
-def test_the_catalog_explains_the_new_rules() -> None:
-    from tui.core.troubleshoot import catalog
-    from tui.core.validate import ERROR, Issue
-
-    for rule, entry in (("config.app_needs_tenant", "aadsts.9001023"),
-                        ("config.app_needs_default_scope", "aadsts.1002012")):
-        assert catalog.match(Issue("token_url", ERROR, "x", rule))[0].id == entry
-
-
-def test_watch_renews_an_auto_refresh_app_only_account(idp: FakeIdP,
-                                                       store: AccountStore) -> None:
-    clock = MovableClock.linked(idp)
-    account = store.add(fake_account(idp, "app", app=True, auto_refresh=True))
-    lines = asyncio.run(watch_passes(store, clock, passes=3, between=3600))
-    assert issued(idp) == 3  # one token per hour: the first pass, then each expiry
-    assert sum(line.startswith("app: refreshed") for line in lines) == 3
-    assert not store.token_state(account).refresh_token
-    assert not any("needs a sign-in" in line for line in lines)
+def test_loopback_needs_a_loopback_redirect(idp: FakeIdP, store: AccountStore,
+                                            config: Path, capsys: pytest.CaptureFixture[str]
+                                            ) -> None:
+    store.add(fake_account(idp, redirect_uri="https://login.microsoftonline.com/common/"
+                                             "oauth2/nativeclient"))
+    assert run(config, "authorize", "work", "--method", "loopback") == 2
+    assert "http://localhost" in capsys.readouterr().err
 
 
-def test_store_round_trip_and_status_clock(store: AccountStore,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    account = store.add(make_account("app", flow="app",
-                                        token_params=(ParamRow("scope", APP_SCOPE),)))
-    assert store.get("app") == account
-    text = store.path.read_text()
-    store.path.write_text(text.replace("flow = 'app'\n", ""))  # hand-written, no flow line
-    assert store.get("app").flow == "delegated"
-    assert status.CLOCK is SYSTEM_CLOCK  # the real clock unless a test moves it
+def _url_line(stream: IO[str]) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        if line.startswith("http"):
+            assert line.strip() == line.rstrip("\n")  # the URL alone on its own line
+            return line.strip()
+    raise AssertionError("no URL line on stderr")
+
+
+@pytest.mark.parametrize("method", ["loopback", "paste"])
+def test_ctrl_c_cancels_cleanly(idp: FakeIdP, store: AccountStore, config: Path,
+                                method: str) -> None:
+    import signal
+    import socket
+
+    store.add(fake_account(idp))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(exo("--config", str(config), "authorize", "work", "--method",
+                                method, "--port", str(port)),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=child_env(),
+                            # as from a terminal: a test run started in the background
+                            # inherits SIGINT ignored, and Python keeps it ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stderr
+    _url_line(proc.stderr)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    try:
+        # Wait with stdin still open, as in a terminal: closing it first (communicate())
+        # would race the signal with an end-of-file on the paste prompt.
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()  # never leave a process behind, whatever happened
+        proc.wait()
+    err = proc.stderr.read()
+    assert proc.stdin and proc.stdout
+    proc.stdin.close()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    with socket.socket() as s:  # the loopback port is free again
+        s.bind(("127.0.0.1", port))

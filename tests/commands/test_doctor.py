@@ -14,7 +14,7 @@ import pytest
 
 from tests.core.doctor.helpers import make_jwt, outlook_rows
 from tests.core.doctor.servers import HOST, Cert, MailLog, date_server, imap_server, smtp_server
-from tests.helpers import SECRET, fake_account, make_account, run, signed_in
+from tests.helpers import SECRET, fake_account, loaded_after, make_account, run, signed_in
 from tui import cli
 from tui.core.doctor.mail import xoauth2
 from tui.core.model import GRAPH_SCOPES, ParamRow
@@ -206,3 +206,10 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "0  no check failed (warnings allowed)" in out
     assert "1  at least one check failed" in out and "--cafile FILE" in out
+
+
+def test_registering_the_command_imports_nothing_heavy() -> None:
+    loaded = {m.split(".")[0] for m in loaded_after(
+        "import argparse, tui.commands.doctor as d\n"
+        "d.register(argparse.ArgumentParser().add_subparsers())")}
+    assert not loaded & {"textual", "httpx", "tomlkit", "imaplib", "smtplib"}

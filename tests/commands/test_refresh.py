@@ -1,15 +1,27 @@
-"""One-shot `exo-oauth refresh LABEL... | --all` fires the same hooks as `refresh --watch`."""
+"""`exo-oauth refresh LABEL... | --all | --watch`: outcomes and exit codes, the same hooks as
+`refresh --watch`, --keep-alive-days, and the watcher stopping on SIGTERM."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.core.refresh.helpers import dump_hook, hook_runs
-from tests.helpers import MovableClock, fake_account, run, signed_in
+from tests.helpers import (
+    MovableClock,
+    child_env,
+    exo,
+    fake_account,
+    run,
+    signed_in,
+)
 from tui.core.refresh import hook_config
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET, FakeIdP
@@ -89,3 +101,50 @@ def test_a_broken_hook_or_hooks_table_never_changes_the_exit_code(
     assert captured.err.count("unknown event 'refresh_succes'") == 1  # said once, not per account
     assert "two: the refresh_success hook" in captured.err and "could not start" in captured.err
     assert idp.stats()["grant_types"]["refresh_token"] == 2
+
+
+def test_refresh_command(idp: FakeIdP, store: AccountStore, config: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    signed_in(idp, store, "a")
+    signed_in(idp, store, "b", expired=True)
+    assert run(config, "refresh", "a", "b") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert sorted(line.split(":")[0] for line in out) == ["a", "b"]
+    assert all("refreshed" in line for line in out)
+    store.add(fake_account(idp, label="c"))
+    assert run(config, "refresh", "--all", "--concurrency", "2") == 4
+    out = capsys.readouterr().out
+    assert "c: failed" in out and out.count("refreshed") == 2
+    assert run(config, "refresh") == 2 and run(config, "refresh", "a", "--all") == 2
+
+
+def test_watch_stops_on_sigterm(idp: FakeIdP, store: AccountStore, config: Path) -> None:
+    signed_in(idp, store, "auto", expired=True, auto_refresh=True)
+    proc = subprocess.Popen(exo("--config", str(config), "refresh", "--watch"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=child_env())
+    assert proc.stdout
+    lines = [proc.stdout.readline(), proc.stdout.readline()]
+    assert "watching" in lines[0] and "auto: refreshed" in lines[1]
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert out.strip().endswith("stopped") and time.monotonic() - started < 5
+
+
+def test_the_cli_passes_keep_alive_days(config: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[Any] = []
+
+    async def fake_watch(store: AccountStore, **kw: Any) -> None:
+        seen.append(kw["keep_alive_days"])
+
+    monkeypatch.setattr("tui.core.refresh.single_flight.watch", fake_watch)
+    assert run(config, "refresh", "--watch") == 0
+    assert run(config, "refresh", "--watch", "--keep-alive-days", "12.5") == 0
+    assert run(config, "refresh", "--watch", "--keep-alive-days", "0") == 0
+    assert seen == [30.0, 12.5, 0.0]
+    assert run(config, "refresh", "--watch", "--keep-alive-days", "-1") == 2
+    assert run(config, "refresh", "--all", "--keep-alive-days", "5") == 2
+    assert "--keep-alive-days" in capsys.readouterr().err

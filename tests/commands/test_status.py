@@ -10,7 +10,7 @@ import pytest
 from tests.core.refresh.helpers import DAY
 from tests.helpers import make_account, run
 from tui.commands import status
-from tui.core.clock import ManualClock
+from tui.core.clock import SYSTEM_CLOCK, ManualClock
 from tui.core.model import TokenState
 from tui.core.store.account_store import AccountStore
 
@@ -139,3 +139,7 @@ def test_no_secret_in_any_output(store: AccountStore, config: Path, clock: Manua
         text = captured.out + captured.err
         for secret in ("at-value", "rt-value", make_account("x").client_secret):
             assert secret not in text
+
+
+def test_status_runs_on_the_real_clock() -> None:
+    assert status.CLOCK is SYSTEM_CLOCK  # unless a test moves it, as the ones above do

@@ -1,22 +1,16 @@
-"""`exo-oauth test` for app-only accounts: no /me, the token's grants instead (and --url).
-
-End to end through cli.main against tui.fakeidp on loopback, plus the wording of
-tui.core.doctor.connection.report for tokens the fake does not make (opaque, odd claims).
+"""`exo-oauth test` end to end against tui.fakeidp: /me for delegated accounts; for app-only
+ones the token's grants instead of /me (and --url). The report's wording for tokens the fake
+does not make is in tests/core/doctor/test_connection.py.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.commands.helpers import add_app
-from tests.helpers import fake_account, run
-from tui.core.doctor.connection import ConnectionCheck, report
-from tui.core.doctor.jwtinfo import decode
-from tui.core.model import TokenState
+from tests.helpers import fake_account, run, signed_in
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_USER_UPN, FakeIdP
 from tui.fakeidp.claims import HOME_TENANT, tenant_id
@@ -90,46 +84,10 @@ def test_delegated_test_still_calls_me(
     assert idp.stats()["endpoints"]["me"] == 0
 
 
-# -- the wording, for tokens the fake does not make ------------------------------------------
-
-NOW = 1_790_000_000.0
-ME = "https://graph.microsoft.com/v1.0/me"
-
-
-def jwt(**claims: object) -> str:
-    def part(obj: object) -> str:
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2ln"
-
-
-def app_check(token: str, expires_at: float | None = NOW + 600) -> ConnectionCheck:
-    state = TokenState("id", "app", token, expires_at=expires_at)
-    return ConnectionCheck("app", True, ME, None, None, decode(token), state)
-
-
-def test_report_for_an_opaque_app_only_token() -> None:
-    found = report(app_check("opaque-token-value"), NOW)
-    assert "not a JWT" in found.details[0] and "(in 10 min)" in found.details[1]
-    assert "--url URL" in found.details[-1] and found.warning == ""
-    assert all("opaque-token-value" not in line for line in found.details)
-
-
-def test_report_shows_unexpected_scopes_and_the_token_expiry() -> None:
-    token = jwt(aud="api://contoso-reports", roles=["Reports.Read"], scp="User.Read",
-                tid="t-1", appid="a-1", exp=NOW + 1800)
-    found = report(app_check(token, expires_at=None), NOW)
-    assert "Resource: api://contoso-reports" in found.details
-    assert "Delegated permissions (scp): User.Read" in found.details
-    assert any(line.endswith("(in 30 min).") for line in found.details)
-    assert found.warning == ""
-
-
-def test_report_after_calling_an_api() -> None:
-    state = TokenState("id", "person", "t")
-    me = ConnectionCheck("person", False, ME, ME, {"displayName": "Ann",
-                                                   "mail": "ann@contoso.example"}, None, state)
-    assert report(me).headline == "the token works; it belongs to Ann <ann@contoso.example>."
-    other = ConnectionCheck("person", False, ME, "https://x.example/api", {"b": 1, "a": 2},
-                            None, state)
-    assert report(other).headline == "https://x.example/api accepted the token (answer keys: a, b)."
+def test_test_command(idp: FakeIdP, store: AccountStore, config: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    signed_in(idp, store)
+    assert run(config, "test", "work") == 0
+    assert f"Demo User <{DEMO_USER_UPN}>" in capsys.readouterr().out
+    assert run(config, "test", "work", "--url", f"{idp.base_url}/nothing") == 5
+    assert "404" in capsys.readouterr().err

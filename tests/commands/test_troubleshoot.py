@@ -1,4 +1,4 @@
-"""`exo-oauth troubleshoot` and the advice every failing command prints."""
+"""`exo-oauth troubleshoot`: codes, words, stdin, JSON, the list, and never echoing secrets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from tests.core.troubleshoot.samples import TRACE, body, redirect
 from tui import cli
-from tui.core.errors import NETWORK, NoSuchAccount, OAuthError, SealError
 from tui.core.troubleshoot import catalog
 
 SECRET_CODE = "1.AQoAq1w2e3r4t5y6u7i8o9p0AbCdEfGhIjKlMnOpQrStUvWxYz1234567890_xyz"
@@ -111,70 +110,3 @@ def test_secrets_in_the_input_are_never_echoed(capsys, monkeypatch) -> None:
         _, out, err = run(capsys, monkeypatch, *argv)
         assert SECRET_CODE not in out + err
         assert SECRET_CODE[:16] not in out + err
-
-
-def test_report_prints_the_error_then_the_advice(capsys) -> None:
-    exc = OAuthError("Token request failed (HTTP 400): invalid_grant: AADSTS700082.",
-                     status=400, error="invalid_grant", codes=(700082,))
-    assert cli.report(exc, debug=False) == 5
-    err = capsys.readouterr().err.splitlines()
-    assert err[0] == "exo-oauth: Token request failed (HTTP 400): invalid_grant: AADSTS700082."
-    assert "The refresh token died after 90 days without use" in err[1]
-    assert err[2].lstrip().startswith("1. ")
-
-
-@pytest.mark.parametrize(("exc", "entry_title"), [
-    (OAuthError("Token request failed: no answer from https://h/t: could not connect "
-                "([Errno -2] Name or service not known).", kind=NETWORK),
-     "The host name could not be resolved"),
-    (SealError("Wrong passphrase for /a.toml: EXO_OAUTH_PASSPHRASE does not open the secrets."),
-     "Stored secrets cannot be opened"),
-    (PermissionError(13, "Permission denied"), "Permission denied on a file or folder"),
-])
-def test_report_advice_for_other_failures(capsys, exc: BaseException, entry_title: str) -> None:
-    cli.report(exc, debug=False)
-    assert entry_title in capsys.readouterr().err
-
-
-def test_report_without_a_match_prints_only_the_error(capsys) -> None:
-    assert cli.report(KeyError("x"), debug=False) == 1
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
-
-
-def test_advice_fills_in_the_label() -> None:
-    exc = OAuthError("x", error="invalid_grant", codes=(70008,))
-    advice = catalog.advice_for(exc, label="work mail")
-    assert advice is not None
-    assert "`exo-oauth authorize 'work mail'`" in advice and "LABEL" not in advice
-    missing = catalog.advice_for(NoSuchAccount("shared"))
-    assert missing is not None and "exo-oauth add shared --client-id" in missing
-
-
-def test_failing_commands_print_error_then_advice(tmp_path, capsys, monkeypatch) -> None:
-    """End to end through cli.main: store and account errors come with catalog advice."""
-    config = str(tmp_path / "accounts.toml")
-    monkeypatch.setenv("EXO_OAUTH_CLIENT_SECRET", "not-a-real-secret")
-    assert cli.main(["--config", config, "add", "work", "--client-id",
-                     "00000000-0000-4000-8000-00000000c0de", "--tenant", "contoso.example"]) == 0
-    capsys.readouterr()
-    assert cli.main(["--config", config, "show", "nobody"]) == 3
-    err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("exo-oauth: No account is labelled 'nobody'")
-    assert "No account with that label" in err[1]
-    assert cli.main(["--config", config, "token", "work"]) == 4
-    err = capsys.readouterr().err
-    assert "The account needs a sign-in" in err and "exo-oauth authorize work" in err
-    with open(config, "a", encoding="utf-8") as fh:
-        fh.write("\nbroken = [\n")
-    assert cli.main(["--config", config, "list"]) == 6
-    err = capsys.readouterr().err.splitlines()
-    assert "line" in err[0] and "column" in err[0]
-    assert "The account file is not valid TOML" in err[1]
-
-
-def test_wrapped_advice_never_splits_a_command() -> None:
-    for entry in catalog.load():
-        text = catalog.format_advice(catalog.Match(entry, catalog.LEVEL_ID, entry.id),
-                                     label="work", width=60)
-        for line in text.splitlines():
-            assert line.count("`") % 2 == 0, (entry.id, line)

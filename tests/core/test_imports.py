@@ -54,3 +54,10 @@ def test_exo_oauth_list_via_python_m_tui_does_not_import_textual() -> None:
     (line,) = [ln for ln in done.stderr.splitlines() if ln.startswith("LOADED:")]
     top = set(line.removeprefix("LOADED:").split(","))
     assert "tui" in top and "textual" not in top and "tomlkit" not in top
+
+
+def test_doctor_core_modules_never_import_textual() -> None:
+    loaded = loaded_after("import tui.core.doctor.diagnose, tui.core.doctor.network, "
+                          "tui.core.doctor.mail, tui.core.doctor.jwtinfo")
+    assert "tui.core.doctor.mail" in loaded
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}

@@ -6,9 +6,14 @@ from dataclasses import replace
 
 import pytest
 
+from tests.helpers import (
+    fake_account,
+    make_account,
+)
 from tui.core.model import GRAPH_SCOPES, Account, ParamRow
 from tui.core.tenant import endpoint_urls
 from tui.core.validate import AUTHORIZE, ERROR, SAVE, WARNING, scope_resources, validate
+from tui.fakeidp import DEMO_PUBLIC_CLIENT_ID, FakeIdP
 
 TENANT = "contoso.onmicrosoft.com"
 AUTH, TOKEN = endpoint_urls(TENANT)
@@ -118,3 +123,32 @@ def test_scope_resources() -> None:
         "https://graph.microsoft.com", "https://outlook.office.com"}
     assert scope_resources("https://outlook.office.com/SMTP.Send https://outlook.office365.com/"
                            "POP.AccessAsUser.All") == {"https://outlook.office.com"}
+
+
+def test_validation_knows_app_only_needs(idp: FakeIdP) -> None:
+    good = fake_account(idp, "app", app=True, auto_refresh=True)
+    assert [i for i in validate(good, purpose=AUTHORIZE)] == []  # no offline_access needed
+
+    def rules(account: object, purpose: str = AUTHORIZE) -> dict[str, str]:
+        return {i.rule: i.severity for i in validate(account, purpose=purpose)}  # type: ignore[arg-type]
+
+    for tenant in ("common", "consumers", "organizations"):
+        bad = fake_account(idp, "app", app=True, token_url=idp.token_url(tenant),
+                           authorize_url=idp.authorize_url(tenant))
+        assert rules(bad) == {"config.app_needs_tenant": "error"}
+        assert rules(bad, SAVE) == {"config.app_needs_tenant": "warning"}
+    for scope in ("Mail.Read", "https://graph.microsoft.com/.default Mail.Read", ""):
+        bad = fake_account(idp, "app", app=True, token_params=(ParamRow("scope", scope),))
+        assert "config.app_needs_default_scope" in rules(bad)
+    no_rows = fake_account(idp, "app", app=True, token_params=())
+    assert rules(no_rows) == {"config.app_needs_default_scope": "error"}
+    public = fake_account(idp, "app", app=True, client_type="public", client_secret="",
+                          client_id=DEMO_PUBLIC_CLIENT_ID)
+    assert rules(public) == {"config.bad_choice": "error"}
+    assert rules(fake_account(idp, "app", app=True, client_secret="")) == {
+        "config.secret_missing": "error"}
+    assert rules(make_account("x", flow="robot")) == {"config.bad_choice": "error"}
+    # delegated accounts are judged as before
+    assert "config.no_offline_access" in rules(fake_account(
+        idp, "d", auto_refresh=True, token_params=(ParamRow("scope", "User.Read"),),
+        auth_params=(ParamRow("scope", "User.Read"),)))

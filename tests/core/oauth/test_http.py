@@ -1,6 +1,6 @@
 """Answer parsing and retries at the HTTP level, for corners a real server rarely shows.
 
-The fake identity provider covers the ordinary cases (see test_*_fake.py); here a
+The fake identity provider covers the ordinary cases (see test_service.py); here a
 MockTransport plays servers that misbehave in ways worth pinning down exactly.
 """
 
@@ -14,7 +14,6 @@ import pytest
 from tui.core.clock import ManualClock
 from tui.core.errors import BAD_RESPONSE, NETWORK, OAUTH, OAuthError
 from tui.core.model import Account, ParamRow
-from tui.core.oauth.endpoints import discovery_candidates
 from tui.core.oauth.http import RetryPolicy, parse_retry_after, scrub
 from tui.core.oauth.service import OAuthService, merge_params
 
@@ -309,13 +308,6 @@ def test_rows_override_defaults_in_place() -> None:
     merged = merge_params([("a", "1"), ("b", "2")], [ParamRow("b", "x"), ParamRow("c", "3"),
                                                      ParamRow(" ", "skip")])
     assert merged == [("a", "1"), ("b", "x"), ("c", "3")]
-
-
-def test_discovery_candidates() -> None:
-    urls = discovery_candidates("http://127.0.0.1:5/contoso/oauth2/v2.0/token")
-    assert urls[0] == "http://127.0.0.1:5/contoso/v2.0/.well-known/openid-configuration"
-    assert "http://127.0.0.1:5/.well-known/openid-configuration" in urls
-    assert urls[-1] == "http://127.0.0.1:5/.well-known/oauth-authorization-server"
 
 
 async def test_device_endpoint_microsoft_and_discovery() -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.helpers import MovableClock, fake_account, run, set_state, signed_in
+from tests.helpers import MovableClock, fake_account, set_state, signed_in
 from tui.core.health import assess
 from tui.core.model import TokenState
 from tui.core.refresh.single_flight import keep_alive_due
@@ -98,20 +97,3 @@ def test_a_refresh_token_dropped_meanwhile_is_reported_with_its_hook(
     assert "AADSTS700082" in failed[0]
     runs = hook_runs(out)
     assert len(runs) == 1 and runs[0]["env"]["EXO_OAUTH_EVENT"] == "needs_authorization"
-
-
-def test_the_cli_passes_keep_alive_days(config: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    seen: list[Any] = []
-
-    async def fake_watch(store: AccountStore, **kw: Any) -> None:
-        seen.append(kw["keep_alive_days"])
-
-    monkeypatch.setattr("tui.core.refresh.single_flight.watch", fake_watch)
-    assert run(config, "refresh", "--watch") == 0
-    assert run(config, "refresh", "--watch", "--keep-alive-days", "12.5") == 0
-    assert run(config, "refresh", "--watch", "--keep-alive-days", "0") == 0
-    assert seen == [30.0, 12.5, 0.0]
-    assert run(config, "refresh", "--watch", "--keep-alive-days", "-1") == 2
-    assert run(config, "refresh", "--all", "--keep-alive-days", "5") == 2
-    assert "--keep-alive-days" in capsys.readouterr().err

@@ -1,20 +1,33 @@
-"""get_token, refresh_many and watch against the fake, with a real account store."""
+"""get_token, refresh_many and watch against the fake, with a real account store; a process
+killed between receiving and saving tokens loses nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers import MovableClock, add_signed_in, fake_account
+from tests.core.refresh.helpers import watch_passes
+from tests.helpers import (
+    MovableClock,
+    add_signed_in,
+    child_env,
+    fake_account,
+    signed_in,
+)
+from tui import cli
 from tui.core.errors import NeedsAuthorization, OAuthError
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, ParamRow, TokenState
 from tui.core.oauth.service import OAuthService
 from tui.core.refresh.single_flight import batch_exit_code, get_token, refresh_many, watch
 from tui.core.store.account_store import AccountStore
@@ -249,3 +262,74 @@ async def test_watch_survives_a_broken_account_file(idp: FakeIdP, store: Account
                                      clock=clock), 10)
     assert sum("cannot read the accounts" in line for line in lines) == 1
     assert any(line.startswith("auto: refreshed") for line in lines)
+
+
+KILL_BETWEEN_RECEIPT_AND_SAVE = """
+import asyncio, os, signal, sys
+from tui.core.oauth.service import OAuthService
+from tui.core.refresh.single_flight import get_token
+from tui.core.store.account_store import AccountStore
+
+store = AccountStore(sys.argv[1])
+account = store.get("work")
+
+def killed(state):  # the new tokens arrived; die before they reach the disk
+    os.kill(os.getpid(), signal.SIGKILL)
+
+store.save_token_state = killed
+
+async def main():
+    async with OAuthService() as service:
+        await get_token(store, account, service=service)
+
+asyncio.run(main())
+"""
+
+
+def test_kill_between_receipt_and_save_loses_nothing(idp: FakeIdP, store: AccountStore,
+                                                     config: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    account = signed_in(idp, store, expired=True)
+    before = store.token_state(account)
+    proc = subprocess.run([sys.executable, "-c", KILL_BETWEEN_RECEIPT_AND_SAVE, str(config)],
+                          env=child_env(), timeout=60, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert idp.stats()["issued"]["refresh_token"] == 1  # a new token was issued and lost
+    assert store.token_state(account) == before  # the old refresh token is still on disk
+    # ...and it still works, because its successor was never used
+    assert cli.main(["--config", str(config), "token", "work"]) == 0
+    after = store.token_state(account)
+    assert capsys.readouterr().out.strip() == after.access_token
+    assert after.refresh_token not in ("", before.refresh_token)
+    assert idp.stats()["issued"]["refresh_token"] == 2
+
+
+def issued(idp: FakeIdP) -> int:
+    return idp.stats()["issued"].get("client_credentials", 0)
+
+
+def test_the_fake_refuses_what_microsoft_refuses(idp: FakeIdP, store: AccountStore) -> None:
+    """Past the validator (which stops these first), the identity provider's answers."""
+
+    async def attempt(**kw: object) -> OAuthError:
+        account = fake_account(idp, "x", app=True, **kw)
+        async with OAuthService() as service:
+            with pytest.raises(OAuthError) as caught:
+                await get_token(store, account, service=service)
+        return caught.value
+
+    common = asyncio.run(attempt(token_url=idp.token_url("common")))
+    assert common.codes[0] == 9001023
+    named = asyncio.run(attempt(token_params=(ParamRow("scope", "Mail.Read"),)))
+    assert named.codes[0] == 1002012
+
+
+def test_watch_renews_an_auto_refresh_app_only_account(idp: FakeIdP,
+                                                       store: AccountStore) -> None:
+    clock = MovableClock.linked(idp)
+    account = store.add(fake_account(idp, "app", app=True, auto_refresh=True))
+    lines = asyncio.run(watch_passes(store, clock, passes=3, between=3600))
+    assert issued(idp) == 3  # one token per hour: the first pass, then each expiry
+    assert sum(line.startswith("app: refreshed") for line in lines) == 3
+    assert not store.token_state(account).refresh_token
+    assert not any("needs a sign-in" in line for line in lines)

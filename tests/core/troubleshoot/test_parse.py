@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core.errors import NETWORK, OAuthError
+from tui.core.errors import NETWORK, NoSuchAccount, OAuthError
 from tui.core.troubleshoot import catalog
 
 from .samples import CORR, STAMP, TRACE, body, redirect
@@ -169,3 +169,20 @@ def test_parse_and_match_never_raise(text: str) -> None:
     catalog.parse(text)
     catalog.match(text)
     catalog.match(ValueError(text))
+
+
+def test_advice_fills_in_the_label() -> None:
+    exc = OAuthError("x", error="invalid_grant", codes=(70008,))
+    advice = catalog.advice_for(exc, label="work mail")
+    assert advice is not None
+    assert "`exo-oauth authorize 'work mail'`" in advice and "LABEL" not in advice
+    missing = catalog.advice_for(NoSuchAccount("shared"))
+    assert missing is not None and "exo-oauth add shared --client-id" in missing
+
+
+def test_wrapped_advice_never_splits_a_command() -> None:
+    for entry in catalog.load():
+        text = catalog.format_advice(catalog.Match(entry, catalog.LEVEL_ID, entry.id),
+                                     label="work", width=60)
+        for line in text.splitlines():
+            assert line.count("`") % 2 == 0, (entry.id, line)

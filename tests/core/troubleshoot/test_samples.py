@@ -66,3 +66,12 @@ def test_an_entry_id_selects_that_entry(entry_id: str) -> None:
     found = catalog.match(f"  {entry_id}\n")
     assert found[0].id == entry_id
     assert found[0].level == catalog.LEVEL_ID
+
+
+def test_the_catalog_explains_the_new_rules() -> None:
+    from tui.core.troubleshoot import catalog
+    from tui.core.validate import ERROR, Issue
+
+    for rule, entry in (("config.app_needs_tenant", "aadsts.9001023"),
+                        ("config.app_needs_default_scope", "aadsts.1002012")):
+        assert catalog.match(Issue("token_url", ERROR, "x", rule))[0].id == entry
