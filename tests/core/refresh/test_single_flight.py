@@ -304,10 +304,6 @@ def test_kill_between_receipt_and_save_loses_nothing(idp: FakeIdP, store: Accoun
     assert idp.stats()["issued"]["refresh_token"] == 2
 
 
-def issued(idp: FakeIdP) -> int:
-    return idp.stats()["issued"].get("client_credentials", 0)
-
-
 def test_the_fake_refuses_what_microsoft_refuses(idp: FakeIdP, store: AccountStore) -> None:
     """Past the validator (which stops these first), the identity provider's answers."""
 
@@ -329,7 +325,8 @@ def test_watch_renews_an_auto_refresh_app_only_account(idp: FakeIdP,
     clock = MovableClock.linked(idp)
     account = store.add(fake_account(idp, "app", app=True, auto_refresh=True))
     lines = asyncio.run(watch_passes(store, clock, passes=3, between=3600))
-    assert issued(idp) == 3  # one token per hour: the first pass, then each expiry
+    # one token per hour: the first pass, then each expiry
+    assert idp.stats()["issued"]["client_credentials"] == 3
     assert sum(line.startswith("app: refreshed") for line in lines) == 3
     assert not store.token_state(account).refresh_token
     assert not any("needs a sign-in" in line for line in lines)

@@ -1,4 +1,4 @@
-"""Child-process side of test_store_crash (not a test module).
+"""Child-process side of test_crash.py (not a test module).
 
 ``kill-loop CONFIG ROUNDS``: fork a writer that saves in a loop, SIGKILL it while
 a save is under way, check the file, repeat; print a JSON report.
