@@ -110,9 +110,10 @@ async def sign_in(store: AccountStore, account: Account, *, clock: Clock | None 
         answer = parse_answer(await final_location(request.url), request.state)
         result = await service.exchange_code(account, answer.code, request)
     state = await save_sign_in(store, account, result)
-    if expired or lifetime is not None:
-        expires_at = clock.time() - 10 if expired else clock.time() + (lifetime or 0.0)
-        store.save_token_state(replace(state, expires_at=expires_at))
+    if expired:
+        store.save_token_state(replace(state, expires_at=clock.time() - 10))
+    elif lifetime is not None:
+        store.save_token_state(replace(state, expires_at=clock.time() + lifetime))
     return store.get(account.label)
 
 
