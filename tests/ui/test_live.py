@@ -89,7 +89,7 @@ async def test_auto_refresh_refreshes_without_a_key_press(
     async def hook(store: object, account: object, outcome: object, **kw: object) -> None:
         fired.append((account.label, outcome))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr("tui.core.refresh.single_flight.notify", hook)
+    monkeypatch.setattr("tui.core.refresh.hook_config.fire_hooks", hook)
     with FakeIdP(auto_approve=0.0, access_token_lifetime=400) as idp:
         account = signed_in(store, idp, fake_account(idp, auto_refresh=True), live,
                             lifetime=400)
@@ -126,7 +126,7 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
     async def hook(store: object, account: object, outcome: object, **kw: object) -> None:
         fired.append((account.label, outcome))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr("tui.core.refresh.single_flight.notify", hook)
+    monkeypatch.setattr("tui.core.refresh.hook_config.fire_hooks", hook)
     signed_in(store, idp, fake_account(idp, auto_refresh=True), live, lifetime=100)
     idp.revoke_all()
     app = live_app(config_path, idp, live, refresh_every=0.05)

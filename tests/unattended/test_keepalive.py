@@ -10,7 +10,7 @@ import pytest
 
 from tui.core.health import assess
 from tui.core.model import TokenState
-from tui.core.refresh.single_flight import keep_alive_due
+from tui.core.refresh.schedule import keep_alive_due
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
@@ -116,7 +116,7 @@ def test_the_cli_passes_keep_alive_days(config: Path, monkeypatch: pytest.Monkey
     async def fake_watch(store: AccountStore, **kw: Any) -> None:
         seen.append(kw["keep_alive_days"])
 
-    monkeypatch.setattr("tui.core.refresh.single_flight.watch", fake_watch)
+    monkeypatch.setattr("tui.core.refresh.watch.watch", fake_watch)
     assert run(config, "refresh", "--watch") == 0
     assert run(config, "refresh", "--watch", "--keep-alive-days", "12.5") == 0
     assert run(config, "refresh", "--watch", "--keep-alive-days", "0") == 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from tui.core.clock import ManualClock
 from tui.core.oauth.service import OAuthService
-from tui.core.refresh.single_flight import watch
+from tui.core.refresh.watch import watch
 from tui.core.store.account_store import AccountStore
 
 

@@ -1,8 +1,8 @@
 """The App: owns the store, the clock and the runtime hooks every screen calls.
 
 Screens only ever call ``start_authorize``, ``start_refresh``, ``test_connection``
-(runtime.py: workers, the one OAuth service, auto-refresh, failure routing) and
-``open_troubleshooting``.
+(jobs.py: workers, the one OAuth service, auto-refresh, failure routing) and
+``open_troubleshooting``, and learn what changed from jobs.py's messages.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tui.core.model import DEFAULT_MARGIN_S, TokenState
+from tui.core.model import DEFAULT_MARGIN_S
 
 from .jobs import Runtime, ServiceFactory
 
@@ -33,7 +33,7 @@ _STORE_LOCK = threading.Lock()
 CSS_FILES = ["app.tcss", "screens/accounts.tcss"]
 
 
-class ExoApp(Runtime, App[None]):
+class ExoApp(Runtime):
     TITLE = "exo-oauth"
     CSS_PATH: ClassVar[list[str | Path]] = [HERE / name for name in CSS_FILES]  # type: ignore[misc]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -43,7 +43,8 @@ class ExoApp(Runtime, App[None]):
 
     def __init__(self, *, config_path: Path, state_dir: Path | None = None,
                  clock: Callable[[], float] | None = None, live_interval: float | None = 30.0,
-                 cursor_blink: bool = True, banner: str = "", store: Any = None,
+                 cursor_blink: bool = True, banner: str = "",
+                 store: AccountStore | None = None,
                  refresh_every: float | None = 30.0, refresh_margin: float = DEFAULT_MARGIN_S,
                  service_factory: ServiceFactory | None = None) -> None:
         super().__init__()
@@ -138,18 +139,6 @@ class ExoApp(Runtime, App[None]):
             # would put it on the start-up path, before the first paint
             return not getattr(self.screen, "IS_TROUBLESHOOT_PANEL", False)
         return True
-
-    def publish_token_state(self, state: TokenState) -> None:
-        """New token state for one account: update the list row and any open form.
-
-        Call from the UI thread (workers use ``call_from_thread``).
-        """
-        from .screens.accounts import AccountsScreen
-        from .screens.form import AccountFormScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, AccountsScreen | AccountFormScreen):
-                screen.set_token_state(state)
 
 
 def _runner(app: App[Any], action: str, node: Any) -> Callable[[], Any]:
