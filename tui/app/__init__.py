@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.core.refresh.schedule import CHECK_EVERY_S
+
 if TYPE_CHECKING:
     from tui.core.store.account_store import AccountStore
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
         return app
 
 LIVE_INTERVAL_S = 30.0
-AUTO_REFRESH_EVERY_S = 30.0
+AUTO_REFRESH_EVERY_S = CHECK_EVERY_S  # as often as `refresh --watch` checks
 
 
 def make_app(

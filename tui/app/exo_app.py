@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.core.model import DEFAULT_MARGIN_S
+from tui.core.refresh.schedule import CHECK_EVERY_S
 
 from .jobs import Runtime, ServiceFactory
 
@@ -35,7 +36,7 @@ CSS_FILES = ["app.tcss", "screens/accounts.tcss"]
 
 class ExoApp(Runtime):
     TITLE = "exo-oauth"
-    CSS_PATH: ClassVar[list[str | Path]] = [HERE / name for name in CSS_FILES]  # type: ignore[misc]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [HERE / name for name in CSS_FILES]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", show=False),
         Binding("t", "troubleshoot", "Troubleshoot", id="app.troubleshoot"),
@@ -45,7 +46,8 @@ class ExoApp(Runtime):
                  clock: Callable[[], float] | None = None, live_interval: float | None = 30.0,
                  cursor_blink: bool = True, banner: str = "",
                  store: AccountStore | None = None,
-                 refresh_every: float | None = 30.0, refresh_margin: float = DEFAULT_MARGIN_S,
+                 refresh_every: float | None = CHECK_EVERY_S,
+                 refresh_margin: float = DEFAULT_MARGIN_S,
                  service_factory: ServiceFactory | None = None) -> None:
         super().__init__()
         self.config_path = config_path

@@ -104,8 +104,9 @@ def failure_line(exc: BaseException, limit: int = 240) -> str:
 
 def failure_summary(exc: BaseException) -> str:
     """A few words for the status column: 'invalid_client AADSTS7000215'."""
-    oauth = exc if isinstance(exc, OAuthError) else getattr(exc, "oauth_error", None)
-    if isinstance(oauth, OAuthError):
+    oauth = exc if isinstance(exc, OAuthError) else (
+        exc.oauth_error if isinstance(exc, NeedsAuthorization) else None)
+    if oauth is not None:
         parts = [oauth.error or oauth.kind]
         if oauth.codes:
             parts.append(f"AADSTS{oauth.codes[0]}")

@@ -47,7 +47,7 @@ _cache_lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None, str]] = {}
 
 
-def parse_table(table: Any, where: str) -> tuple[dict[str, Command], list[str]]:
+def parse_table(table: object, where: str) -> tuple[dict[str, Command], list[str]]:
     """Commands by event from one hooks table; problems say what was ignored and why.
 
     An empty command (``""`` or ``[]``) is kept as ``()``: "no hook here".
