@@ -2,7 +2,7 @@
 
 Screens only ever call ``start_authorize``, ``start_refresh``, ``test_connection``
 (jobs.py: workers, the one OAuth service, auto-refresh, failure routing) and
-``open_troubleshooting``, and learn what changed from jobs.py's messages.
+``open_troubleshooting``, and learn what changed from messages (messages.py).
 """
 
 from __future__ import annotations

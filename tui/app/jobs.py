@@ -12,7 +12,7 @@ The base class of ``ExoApp``, so the App class itself stays small. Rules it keep
   refresh, asked for or not, fires the account's hooks as the command line does;
 - every failure of that work reaches ``report_failure``: a toast, the list's
   status, and (for what the person asked for) the troubleshooting panel;
-- screens learn about new token states and status notes from the messages below,
+- screens learn about new token states and status notes from messages (messages.py)
   sent to every screen; the ones that show accounts handle them.
 """
 
@@ -34,6 +34,7 @@ from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
 from tui.core.refresh.schedule import CHECK_EVERY_S, RefreshSchedule, idle_days
 
 from . import formatting
+from .messages import StatusNoteChanged, TokenStateChanged
 from .sign_in_methods import AuthorizeResult
 
 if TYPE_CHECKING:
@@ -53,24 +54,6 @@ TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
 
 # Seconds after start-up before the first auto-refresh check.
 FIRST_CHECK_DELAY_S = 1.0
-
-
-class TokenStateChanged(Message, bubble=False):
-    """An account has a new token state (refreshed, signed in, tested, or re-read)."""
-
-    def __init__(self, state: TokenState) -> None:
-        super().__init__()
-        self.state = state
-
-
-class StatusNoteChanged(Message, bubble=False):
-    """A status to show for an account instead of its token's until new tokens arrive
-    (a failed sign-in); ``note`` None takes it away."""
-
-    def __init__(self, account_id: str, note: str | None) -> None:
-        super().__init__()
-        self.account_id = account_id
-        self.note = note
 
 
 class AppClock:

@@ -24,8 +24,8 @@ from textual.worker import get_current_worker
 
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
-from tui.app.jobs import StatusNoteChanged, TokenStateChanged
 from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from tui.app.messages import StatusNoteChanged, TokenStateChanged
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState

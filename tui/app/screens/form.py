@@ -18,7 +18,7 @@ from textual.widgets import Button, Header
 
 from tui.app.formatting import display_path
 from tui.app.host import AppHost, host_of
-from tui.app.jobs import TokenStateChanged
+from tui.app.messages import TokenStateChanged
 from tui.app.widgets.account_form import TITLES, AccountForm, field_title
 from tui.app.widgets.fields import SecretInput, TokenView
 from tui.app.widgets.footer import KeysFooter
