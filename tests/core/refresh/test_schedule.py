@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
 from tui.core.errors import NeedsAuthorization
 from tui.core.model import Account, TokenState
 from tui.core.refresh.batch import RefreshOutcome
@@ -16,15 +20,14 @@ from tui.core.refresh.schedule import (
 NOW = 1_790_000_000.0
 
 
-def state(account: Account, expires_in: float, **kw: object) -> TokenState:
-    base: dict[str, object] = dict(access_token="A", refresh_token="R",
-                                   expires_at=NOW + expires_in, obtained_at=NOW - 60)
-    base.update(kw)
-    return TokenState(account.id, account.label, **base)  # type: ignore[arg-type]
+def state(account: Account, expires_in: float, **changes: Any) -> TokenState:
+    issued = TokenState(account.id, account.label, access_token="A", refresh_token="R",
+                        expires_at=NOW + expires_in, obtained_at=NOW - 60)
+    return replace(issued, **changes)
 
 
-def labels(accounts: object) -> list[str]:
-    return [a.label for a in accounts]  # type: ignore[attr-defined]
+def labels(accounts: Iterable[Account]) -> list[str]:
+    return [a.label for a in accounts]
 
 
 def test_due_by_the_wall_clock_with_back_off() -> None:
