@@ -205,6 +205,36 @@ def _app_only(account: Account, purpose: str) -> list[Issue]:
     return issues
 
 
+def _proxy(account: Account) -> list[Issue]:
+    """Proxy users must be addresses or *@domain; a stored password must be our hash."""
+    from .proxy.passwords import well_formed
+    from .proxy.users import is_pattern
+
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for i, user in enumerate(account.proxy_users):
+        if not is_pattern(user.strip()):
+            issues.append(Issue(f"proxy_users[{i}]", ERROR,
+                                f"Proxy user {user!r} is not a mailbox address: give one like "
+                                "scanner@contoso.com, or *@contoso.com for a whole domain.",
+                                "config.proxy_user"))
+        elif user.strip().lower() in seen:
+            issues.append(Issue(f"proxy_users[{i}]", WARNING,
+                                f"Proxy user {user!r} is listed twice.", "config.row_duplicate"))
+        seen.add(user.strip().lower())
+    if account.proxy_password_hash and not well_formed(account.proxy_password_hash):
+        issues.append(Issue("proxy_password_hash", ERROR,
+                            "The proxy password hash is damaged; set a new password with "
+                            f"`exo-oauth proxy-password {account.label}`.",
+                            "config.proxy_password"))
+    elif account.proxy_users and not account.proxy_password_hash:
+        issues.append(Issue("proxy_users", WARNING,
+                            "Proxy users are listed but there is no proxy password yet, so "
+                            f"nobody can log in; make one with `exo-oauth proxy-password "
+                            f"{account.label}`.", "config.proxy_no_password"))
+    return issues
+
+
 def validate(
     account: Account, *, taken_labels: Iterable[str] = (), purpose: str = SAVE
 ) -> list[Issue]:
@@ -272,6 +302,8 @@ def validate(
     issues += _rows(account, "token_params", account.token_params)
     issues += _rows(account, "auth_params", account.auth_params)
     issues += _scope_rules(account)
+    if account.proxy_users or account.proxy_password_hash:
+        issues += _proxy(account)
     return issues
 
 
