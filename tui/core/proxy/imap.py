@@ -209,5 +209,5 @@ class ImapFront(Front):
         if isinstance(result, str):
             await self.send(tag + b" NO [UNAVAILABLE] " + result.encode() + b"\r\n")
             return None
-        await self.send(b"".join(result.untagged) + tag + result.reply)
+        await self.send(b"".join(result.untagged) + tag + b" " + result.reply)
         return result

@@ -8,7 +8,7 @@ from .front import Closed, Front
 from .sasl import BadInput, decode_plain, text
 from .upstream import LoggedIn
 
-_VERB = re.compile(rb"([A-Za-z]{1,12})(?: (.*))?\r?\n\Z", re.S)
+_VERB = re.compile(rb"([A-Za-z]{1,12})(?: (.*?))?\r?\n\Z", re.S)
 
 
 def parse_command(line: bytes) -> tuple[str, bytes]:

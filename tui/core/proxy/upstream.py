@@ -10,7 +10,6 @@ error challenge is answered with an empty line, which asks for its final verdict
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 import ssl
 from dataclasses import dataclass
@@ -123,7 +122,7 @@ class _Conversation:
 async def login(up: Upstream, user: str, token: str, context: ssl.SSLContext,
                 timeout: float = LOGIN_TIMEOUT_S) -> LoggedIn:
     """Connect, secure and log in as ``user``; UpstreamUnavailable or UpstreamRefused."""
-    raw = xoauth2(user, token).encode("ascii")
+    raw = xoauth2(user, token).encode("ascii")  # already base64
     secrets = (token, raw.decode())
     writer: asyncio.StreamWriter | None = None
     try:
@@ -170,7 +169,7 @@ async def _imap(talk: _Conversation, raw: bytes, context: ssl.SSLContext) -> Log
     while True:
         line = await talk.line()
         if line.startswith(b"+"):
-            await talk.send((base64.b64encode(raw) if not sent else b"") + b"\r\n")
+            await talk.send((raw if not sent else b"") + b"\r\n")
             sent = True
         elif line.startswith(b"* "):
             untagged.append(line)
@@ -199,7 +198,7 @@ async def _pop(talk: _Conversation, raw: bytes, context: ssl.SSLContext) -> Logg
         if line.startswith(b"+OK"):
             return LoggedIn(talk.reader, talk.writer, line)
         if line.startswith(b"+"):
-            await talk.send((base64.b64encode(raw) if not sent else b"") + b"\r\n")
+            await talk.send((raw if not sent else b"") + b"\r\n")
             sent = True
         else:
             raise talk.refused(line)
@@ -235,7 +234,7 @@ async def _smtp(talk: _Conversation, raw: bytes, context: ssl.SSLContext) -> Log
         if code == 235:
             return LoggedIn(talk.reader, talk.writer, text)
         if code == 334:
-            await talk.send((base64.b64encode(raw) if not sent else b"") + b"\r\n")
+            await talk.send((raw if not sent else b"") + b"\r\n")
             sent = True
         else:
             raise talk.refused(text)
