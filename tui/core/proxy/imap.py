@@ -33,32 +33,37 @@ def parse_command(data: bytes) -> Command:
     body = data[:-2] if data.endswith(b"\r\n") else data[:-1]
     pos = 0
     tokens: list[bytes] = []
+    spaced = True  # a token may start here (line start, after a space or a parenthesis)
     while pos < len(body):
         char = body[pos:pos + 1]
         if char == b" ":
-            if pos == 0 or body[pos - 1:pos] == b" ":
-                raise BadInput("two spaces in a row")
+            if spaced:
+                raise BadInput("two spaces in a row, or a space at the start")
             pos += 1
+            spaced = True
             if pos == len(body):
                 raise BadInput("a space at the end")
             continue
+        if not spaced and char != b")":
+            raise BadInput("tokens must be separated by a space")
         if char in (b"(", b")"):
             tokens.append(char)
             pos += 1
-        elif char == b'"':
+            spaced = char == b"("
+            continue
+        if char == b'"':
             value, pos = _quoted(body, pos + 1)
-            tokens.append(value)
         elif char == b"{":
             value, pos = _literal(body, pos)
-            tokens.append(value)
         else:
             end = pos
             while end < len(body) and body[end:end + 1] not in (b" ", b"(", b")"):
                 if body[end] < 0x20 or body[end] == 0x7F or body[end:end + 1] in b'"{':
                     raise BadInput("a control character or quote inside an atom")
                 end += 1
-            tokens.append(body[pos:end])
-            pos = end
+            value, pos = body[pos:end], end
+        tokens.append(value)
+        spaced = False
     if len(tokens) < 2 or _TAG_BAD.search(tokens[0]) or not tokens[1].isalpha():
         raise BadInput("a command is a tag and a command name")
     if body[:len(tokens[0])] != tokens[0]:

@@ -67,7 +67,7 @@ def _parse(encoded: str) -> tuple[int, int, int, bytes, bytes] | None:
     except ValueError:
         return None
     if not (1 < n <= _MAX_N and n & (n - 1) == 0 and 0 < r <= 32 and 0 < p <= 16
-            and len(salt) >= 8 and len(digest) >= 16):
+            and len(salt) >= _SALT_BYTES and len(digest) >= _HASH_BYTES):
         return None
     return n, r, p, salt, digest
 

@@ -40,6 +40,8 @@ NEW_FILE_COMMENT = (
 _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_auth",
          "authorize_url", "token_url", "redirect_uri", "flow", "proxy_password_hash")
 _ROWS = ("auth_params", "token_params")
+# written only when set: most accounts never use the mail proxy
+_OMIT_EMPTY = ("proxy_users", "proxy_password_hash")
 # tomllib scans basic strings ("...") character by character but literal strings
 # ('...') with str.find, so every value that can be literal is written literal.
 _NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")
@@ -322,6 +324,7 @@ class Editor:
             self._pieces[0][1:] = [text, True]
 
     def add_account(self, values: dict[str, Any]) -> None:
+        values = {k: v for k, v in values.items() if v or k not in _OMIT_EMPTY}
         chunk = render_account(values)
         self.accounts.append(copy.deepcopy(values))
         if self._pieces is not None:
