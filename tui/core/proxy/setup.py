@@ -18,6 +18,7 @@ from tui.core.errors import UsageError
 from tui.core.oauth.service import OAuthService
 from tui.core.validate import is_loopback_host
 
+from .defaults import DEFAULT_LISTEN, LISTENERS
 from .front import Listener
 from .limiter import FailureLimiter
 from .login import Gate
@@ -25,8 +26,7 @@ from .logline import Log
 from .server import KINDS, Bound, ProxyServer
 from .upstream import Upstream, client_context, default_upstream
 
-DEFAULT_LISTEN = "127.0.0.1"
-DEFAULT_PORTS = {"imap": 1143, "pop": 1110, "smtp": 1587}
+DEFAULT_PORTS = {kind: port for kind, (_, port) in LISTENERS.items()}
 STOP_S = 3.0
 
 

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from tui.core.errors import UsageError
 from tui.fastpath import xoauth2
 
+from .defaults import IMPLICIT_PORTS
+from .defaults import UPSTREAMS as DEFAULTS
 from .errors import UpstreamRefused, UpstreamUnavailable
 from .logline import safe
 
-IMPLICIT_PORTS = {"imap": 993, "pop": 995, "smtp": 465}
-DEFAULTS = {"imap": ("outlook.office365.com", 993), "pop": ("outlook.office365.com", 995),
-            "smtp": ("smtp.office365.com", 587)}
 LOGIN_TIMEOUT_S = 30.0
 LINE_LIMIT = 64 * 1024
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d+)$")
