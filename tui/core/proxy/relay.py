@@ -1,7 +1,8 @@
 """Byte-for-byte relaying between a logged-in client and its upstream session.
 
-Reads at most 64 KiB at a time and waits for each write to drain before reading
-more, so a 25 MB message or a 1 GB mailbox passes through a bounded buffer. When
+Reads at most 256 KiB at a time and waits for each write to drain before reading
+more, so a 25 MB message or a 1 GB mailbox passes through a bounded buffer (about
+1 MiB per busy session, nothing extra for an idle one). When
 either side closes, both are closed. Only byte counts are kept, never contents.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -28,6 +29,8 @@ async def relay(client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
                 server: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> tuple[int, int]:
     """Relay until one side ends; (bytes from the client, bytes to the client)."""
     sent, received = [0], [0]
+    for _, writer in (client, server):
+        writer.transport.set_write_buffer_limits(high=CHUNK)
     up = asyncio.ensure_future(_pump(client[0], server[1], sent))
     down = asyncio.ensure_future(_pump(server[0], client[1], received))
     try:

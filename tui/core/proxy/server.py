@@ -23,7 +23,7 @@ from .smtp import SmtpFront
 FRONTS: dict[str, type[Front]] = {"imap": ImapFront, "pop": PopFront, "smtp": SmtpFront}
 KINDS = ("imap", "pop", "smtp")
 SNIFF_S = 0.3
-STREAM_LIMIT = 64 * 1024
+STREAM_LIMIT = 256 * 1024  # the client's stream buffer (see relay.py)
 TLS_HANDSHAKE_S = 15.0
 
 

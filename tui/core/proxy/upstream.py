@@ -23,7 +23,8 @@ from .errors import UpstreamRefused, UpstreamUnavailable
 from .logline import safe
 
 LOGIN_TIMEOUT_S = 30.0
-LINE_LIMIT = 64 * 1024
+# the stream's buffer: lines during login, then up to this much data in flight
+STREAM_LIMIT = 256 * 1024
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d+)$")
 
 
@@ -127,7 +128,7 @@ async def login(up: Upstream, user: str, token: str, context: ssl.SSLContext,
     try:
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(
-                up.host, up.port, limit=LINE_LIMIT,
+                up.host, up.port, limit=STREAM_LIMIT,
                 ssl=context if up.implicit_tls else None,
                 server_hostname=up.host if up.implicit_tls else None)
             talk = _Conversation(up, reader, writer, secrets)
