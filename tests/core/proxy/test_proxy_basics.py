@@ -15,7 +15,7 @@ from tui.core.proxy.logline import SessionLog, safe
 from tui.core.proxy.setup import ProxyOptions, check_options
 from tui.core.proxy.upstream import default_upstream, parse_upstream
 from tui.core.store.account_store import AccountStore
-from tui.core.validate import validate
+from tui.core.validate import PROXY_HASH, is_address_pattern, validate
 
 
 def test_passwords_are_stored_as_salted_scrypt_and_checked() -> None:
@@ -26,7 +26,8 @@ def test_passwords_are_stored_as_salted_scrypt_and_checked() -> None:
     assert not passwords.verify_password("pw-2", first)
     assert not passwords.verify_password("pw-1", first[:-4])
     assert not passwords.verify_password("pw-1", "plain text")
-    assert passwords.well_formed(first) and not passwords.well_formed("scrypt$3$8$1$AA$AA")
+    assert PROXY_HASH.fullmatch(first) and not PROXY_HASH.fullmatch("scrypt$3$8$1$AA$AA")
+    assert not passwords.verify_password("pw-1", first.replace("$16384$", "$3$"))
 
 
 def test_new_passwords_are_long_and_random() -> None:
@@ -50,7 +51,7 @@ def test_the_verified_cache_only_knows_exact_pairs() -> None:
     ("contoso.com", False), ("*@*", False), ("a*b@contoso.com", False), ("@contoso.com", False),
     ("a@b", False), ("x y@contoso.com", False), ("*.contoso.com", False)])
 def test_proxy_user_patterns(text: str, ok: bool) -> None:
-    assert users.is_pattern(text) is ok
+    assert is_address_pattern(text) is ok
 
 
 def test_exact_addresses_beat_domains_then_file_order_decides() -> None:

@@ -3,13 +3,15 @@
 The stored form is ``scrypt$N$r$p$SALT$HASH`` (base64, no padding), so the cost can
 be raised later without breaking old hashes. Verifying costs ~50 ms of CPU on
 purpose; ``VerifiedCache`` remembers successful checks for this process only, so
-200 sessions of one scanner do not cost 200 slow hashes. hashlib, hmac and secrets
-are imported where used: validation (every command) only needs ``well_formed``.
+200 sessions of one scanner do not cost 200 slow hashes. The stored form's shape is
+defined once, in tui.core.validate (PROXY_HASH), which checks it on every save.
 """
 
 from __future__ import annotations
 
 import base64
+
+from tui.core.validate import PROXY_HASH
 
 SCHEME = "scrypt"
 N, R, P = 2**14, 8, 1
@@ -52,18 +54,13 @@ def hash_password(password: str) -> str:
     return f"{SCHEME}${N}${R}${P}${_b64(salt)}${_b64(_scrypt(password, salt, N, R, P))}"
 
 
-def well_formed(encoded: str) -> bool:
-    """Whether ``encoded`` is a hash this module can check (for validation)."""
-    return _parse(encoded) is not None
-
-
 def _parse(encoded: str) -> tuple[int, int, int, bytes, bytes] | None:
-    parts = encoded.split("$")
-    if len(parts) != 6 or parts[0] != SCHEME:
+    m = PROXY_HASH.fullmatch(encoded)
+    if m is None:
         return None
     try:
-        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
-        salt, digest = _unb64(parts[4]), _unb64(parts[5])
+        n, r, p = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        salt, digest = _unb64(m.group(4)), _unb64(m.group(5))
     except ValueError:
         return None
     if not (1 < n <= _MAX_N and n & (n - 1) == 0 and 0 < r <= 32 and 0 < p <= 16

@@ -15,12 +15,12 @@ import ssl
 from dataclasses import dataclass
 
 from tui.core.errors import UsageError
-from tui.fastpath import xoauth2
 
 from .defaults import IMPLICIT_PORTS
 from .defaults import UPSTREAMS as DEFAULTS
 from .errors import UpstreamRefused, UpstreamUnavailable
 from .logline import safe
+from .sasl import xoauth2
 
 LOGIN_TIMEOUT_S = 30.0
 # the stream's buffer: lines during login, then up to this much data in flight

@@ -1,34 +1,16 @@
 """Which mailbox addresses may log in through the proxy, and with which account.
 
 An account lists exact addresses (``scanner@contoso.com``) and whole domains
-(``*@contoso.com``). Matching ignores case. An exact entry beats a domain entry;
-among equals the account file's order decides.
+(``*@contoso.com``); tui.core.validate checks their form. Matching ignores case. An
+exact entry beats a domain entry; among equals the account file's order decides.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TypeVar
 
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
-_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}"
-_ADDRESS = re.compile(rf"{_LOCAL}@{_DOMAIN}")
-_PATTERN = re.compile(rf"(?:{_LOCAL}|\*)@{_DOMAIN}")
-
 T = TypeVar("T")
-
-
-def is_address(text: str) -> bool:
-    """A plain mailbox address (what a client logs in with)."""
-    return len(text) <= 254 and _ADDRESS.fullmatch(text) is not None and "*" not in text
-
-
-def is_pattern(text: str) -> bool:
-    """An address or ``*@domain``; anything else is refused by validation."""
-    if text.startswith("*@"):
-        return len(text) <= 254 and _PATTERN.fullmatch(text) is not None
-    return is_address(text)
 
 
 def rank(pattern: str, address: str) -> int:
