@@ -135,8 +135,10 @@ class Front:
         if session is None:
             await close(self.writer)
             return
-        sent, received = await relay((self.reader, self.writer),
-                                     (session.reader, session.writer))
-        await close(self.writer)
+        try:
+            sent, received = await relay((self.reader, self.writer),
+                                         (session.reader, session.writer))
+        finally:  # also when the proxy stops: the client sees its connection end
+            await close(self.writer)
         self.slog(f"closed after {time.monotonic() - started:.0f} s "
                   f"({size(sent)} from the client, {size(received)} to it)")
