@@ -24,7 +24,7 @@ from tui.core.clock import Clock
 from tui.core.errors import ExoError, NeedsAuthorization, OAuthError
 from tui.core.model import DEFAULT_MARGIN_S, Account
 from tui.core.oauth.service import OAuthService
-from tui.core.refresh.hook_config import notify
+from tui.core.refresh.hook_config import fire_hooks
 from tui.core.refresh.single_flight import get_token
 
 from . import users
@@ -185,7 +185,7 @@ class Gate:
             return
         self._hooks_fired[key] = now
         task = asyncio.get_running_loop().create_task(
-            notify(self.store, account, exc, log=self.log))
+            fire_hooks(self.store, account, exc, log=self.log))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
