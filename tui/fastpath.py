@@ -10,7 +10,6 @@ full command, which can refresh and explain failures, takes over.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import sys
@@ -20,11 +19,6 @@ from collections.abc import Sequence
 from tui.core.model import DEFAULT_MARGIN_S, TokenState
 
 FORMATS = ("raw", "header", "json", "xoauth2")
-
-
-def xoauth2(user: str, token: str) -> str:
-    """The SASL XOAUTH2 initial response, base64-encoded."""
-    return base64.b64encode(f"user={user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
 
 
 def iso_utc(epoch: float) -> str:
@@ -42,6 +36,8 @@ def format_token(state: TokenState, fmt: str, user: str | None = None,
     if fmt == "xoauth2":
         if not user:
             raise ValueError("--format xoauth2 needs --user EMAIL")
+        from tui.core.proxy.sasl import xoauth2  # one builder, shared with the mail proxy
+
         return xoauth2(user, token)
     if fmt == "json":
         import json

@@ -106,7 +106,7 @@ async def test_auto_refresh_refreshes_without_a_key_press(
     async def hook(store: object, account: object, outcome: object, **kw: object) -> None:
         fired.append((account.label, outcome))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr("tui.core.refresh.single_flight.notify", hook)
+    monkeypatch.setattr("tui.core.refresh.hook_config.fire_hooks", hook)
     with FakeIdP(auto_approve=0.0, access_token_lifetime=400) as idp:
         account = await add_signed_in(idp, store, auto_refresh=True, clock=live,
                                       lifetime=400)
@@ -142,7 +142,7 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
     async def hook(store: object, account: object, outcome: object, **kw: object) -> None:
         fired.append((account.label, outcome))  # type: ignore[attr-defined]
 
-    monkeypatch.setattr("tui.core.refresh.single_flight.notify", hook)
+    monkeypatch.setattr("tui.core.refresh.hook_config.fire_hooks", hook)
     await add_signed_in(idp, store, auto_refresh=True, clock=live, lifetime=100)
     idp.revoke_all()
     app = live_app(config, idp, live, refresh_every=0.05)
@@ -274,7 +274,7 @@ async def test_app_only_token_without_permissions_warns(
 def test_failure_summary_names_the_error_and_code() -> None:
     exc = OAuthError("no", error="invalid_client", codes=(7000215,))
     assert failure_summary(exc) == "invalid_client AADSTS7000215"
-    wrapped = NeedsAuthorization("refused")
-    wrapped.oauth_error = OAuthError("no", error="invalid_grant", codes=(50173,))  # type: ignore[attr-defined]
+    wrapped = NeedsAuthorization("refused", oauth_error=OAuthError("no", error="invalid_grant",
+                                                                     codes=(50173,)))
     assert failure_summary(wrapped) == "invalid_grant AADSTS50173"
     assert failure_summary(ValueError("x")) == "ValueError"

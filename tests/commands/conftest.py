@@ -1,11 +1,14 @@
-"""Fixtures for the command tests."""
+"""Fixtures for the command tests: a quick OAuth service, and a real mail server."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.helpers import MovableClock
+from tests.mail.fixtures import dovecot, mail_idp
 from tui.core.oauth.service import OAuthService
+
+__all__ = ["dovecot", "mail_idp", "quick_service"]
 
 
 @pytest.fixture

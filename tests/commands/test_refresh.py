@@ -140,7 +140,7 @@ def test_the_cli_passes_keep_alive_days(config: Path, monkeypatch: pytest.Monkey
     async def fake_watch(store: AccountStore, **kw: Any) -> None:
         seen.append(kw["keep_alive_days"])
 
-    monkeypatch.setattr("tui.core.refresh.single_flight.watch", fake_watch)
+    monkeypatch.setattr("tui.core.refresh.watch.watch", fake_watch)
     assert run(config, "refresh", "--watch") == 0
     assert run(config, "refresh", "--watch", "--keep-alive-days", "12.5") == 0
     assert run(config, "refresh", "--watch", "--keep-alive-days", "0") == 0

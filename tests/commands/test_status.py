@@ -98,7 +98,8 @@ def test_json_output(store: AccountStore, config: Path, clock: ManualClock,
         "label": "fine", "state": "valid", "status": "Valid, expires in 50 min",
         "expires_in": 3000, "last_refresh_at": NOW - 2 * DAY, "refresh_token_idle_days": 2.0,
         "last_error": None, "last_error_entry": None, "auto_refresh": False,
-        "flow": "delegated", "healthy": True, "problem": None}
+        "flow": "delegated", "healthy": True, "problem": None, "proxy_users": [],
+        "proxy_password": False}
     assert refused["state"] == "needs_authorization" and not refused["healthy"]
     assert refused["last_error"] == "invalid_grant AADSTS70008"
     assert refused["last_error_entry"] == "aadsts.70008"

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.core.model import Account, TokenState
+
+if TYPE_CHECKING:
+    from tui.core.store.account_store import AccountStore
 
 COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
            ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
@@ -58,12 +61,8 @@ def small_file(path: os.PathLike[str] | str) -> bool:
         return True  # missing: nothing to read; unreadable: the error shows at once
 
 
-def read_all(store: Any) -> Loaded:
+def read_all(store: AccountStore) -> Loaded:
     """Accounts (config order) and their token states (blocks: file reads, decryption)."""
     mtime = mtime_of(store.path)
-    load_all = getattr(store, "load_all", None)  # one pass over the files when offered
-    if load_all is not None:
-        pairs = load_all()
-        return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
-    accounts = tuple(store.load())
-    return Loaded(accounts, {a.id: store.token_state(a) for a in accounts}, mtime)
+    pairs = store.load_all()
+    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)

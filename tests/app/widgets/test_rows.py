@@ -177,3 +177,33 @@ async def test_imap_preset_and_auto_refresh_warning(app) -> None:
         assert any(i.rule == "config.no_offline_access" for i in issues)
         field = app.screen.query_one("#field-auto_refresh")
         assert field.has_class("-warning")
+
+
+async def test_proxy_users_are_a_one_column_row_table(app, store: AccountStore) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new_form(pilot)
+        form.c["label"].value = "scan"
+        form.c["client_id"].value = "11111111-2222-4333-8444-555555555555"
+        form.c["client_secret"].value = "FAKE-secret"
+        users = form.editor("proxy_users")
+        assert users.to_values() == () and not users.query(".rows-presets")
+        assert not users.check_action("presets", ())
+        users.query_one(".rows-add", Button).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is cell(users, 0, "value")  # one column: the address
+        await paste(pilot, "scanner@contoso.com")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await paste(pilot, "not an address")
+        form.refresh_issues(show_all=True)
+        await pilot.pause()
+        bad = users._rows[1]
+        assert bad.issue_line.has_class("-error") and bad.value_input.has_class("-error")
+        assert "is not a mailbox address" in str(bad.issue_line.render())
+        await pilot.press("ctrl+u", *"*@fabrikam.com")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = store.get("scan")
+    assert saved.proxy_users == ("scanner@contoso.com", "*@fabrikam.com")
+    assert saved.token_params == default_rows()

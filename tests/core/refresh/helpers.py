@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.helpers import MovableClock
 from tui.core.oauth.service import OAuthService
-from tui.core.refresh.single_flight import watch
+from tui.core.refresh.watch import watch
 from tui.core.store.account_store import AccountStore
 
 DAY = 86400.0

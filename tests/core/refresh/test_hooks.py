@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.refresh.hooks import fire, run_hook
+from tui.core.refresh.hooks import run_hook
 
 DUMP_ENV = (
     "import json, os, sys; "
@@ -57,11 +57,3 @@ def test_failing_or_missing_hook_never_raises(tmp_path: Path) -> None:
                        event="needs_authorization")
     assert missing.returncode is None and "could not start" in missing.problem
 
-
-def test_fire_picks_the_event(tmp_path: Path) -> None:
-    out = tmp_path / "env.json"
-    hooks = {"refresh_success": [sys.executable, "-c", DUMP_ENV, str(out)]}
-    assert fire(hooks, label="a", event="refresh_failure") is None
-    assert not out.exists()
-    assert fire(hooks, label="a", event="refresh_success").ok
-    assert json.loads(out.read_text())["EXO_OAUTH_EVENT"] == "refresh_success"

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import MovableClock, fake_account, set_state, signed_in
 from tui.core.health import assess
 from tui.core.model import TokenState
-from tui.core.refresh.single_flight import keep_alive_due
+from tui.core.refresh.schedule import keep_alive_due
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,8 +29,11 @@ from tui import cli
 from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.model import Account, ParamRow, TokenState
 from tui.core.oauth.service import OAuthService
-from tui.core.refresh.single_flight import batch_exit_code, get_token, refresh_many, watch
+from tui.core.refresh.batch import batch_exit_code, refresh_many
+from tui.core.refresh.single_flight import get_token
+from tui.core.refresh.watch import watch
 from tui.core.store.account_store import AccountStore
+from tui.core.store.protocol import Store
 from tui.fakeidp import FakeIdP
 
 
@@ -129,7 +132,7 @@ async def test_old_refresh_token_kept_when_none_comes_back(idp: FakeIdP,
     assert store.token_state(account).refresh_token == old.refresh_token
 
 
-async def test_refresh_many_bounds_concurrency() -> None:
+async def test_refresh_many_bounds_concurrency(tmp_path: Path) -> None:
     in_flight = peak = 0
 
     async def handler(request: httpx.Request) -> httpx.Response:
@@ -141,18 +144,27 @@ async def test_refresh_many_bounds_concurrency() -> None:
         return httpx.Response(200, json={"access_token": "A", "expires_in": 3600})
 
     class MemoryStore:
+        """A conforming Store that counts the locks held at once."""
+
         def __init__(self) -> None:
+            self.path = tmp_path / "accounts.toml"  # never written: no hooks
             self.states: dict[str, TokenState] = {}
+
+        def load_all(self) -> list[tuple[Account, TokenState]]:
+            return []
 
         def token_state(self, account: Account) -> TokenState:
             return self.states.get(account.id) or TokenState(account.id, account.label,
                                                              refresh_token="rt")
 
+        def token_stamp(self, account: Account) -> int | None:
+            return None
+
         def save_token_state(self, state: TokenState) -> None:
             self.states[state.account_id] = state
 
-        @contextlib.contextmanager
-        def token_lock(self, account: Account) -> Iterator[None]:
+        @contextlib.asynccontextmanager
+        async def token_lock(self, account: Account) -> AsyncIterator[None]:
             nonlocal held, held_peak
             held += 1
             held_peak = max(held_peak, held)
@@ -165,7 +177,8 @@ async def test_refresh_many_bounds_concurrency() -> None:
     accounts = [Account(label=f"a{i}", client_id="c", token_url="https://idp.example/token")
                 for i in range(40)]
     async with OAuthService(transport=httpx.MockTransport(handler)) as service:
-        outcomes = await refresh_many(MemoryStore(), accounts, 5, service=service)
+        memory: Store = MemoryStore()
+        outcomes = await refresh_many(memory, accounts, 5, service=service)
     assert peak == 5 and all(o.ok for o in outcomes) and batch_exit_code(outcomes) == 0
     # local work (lock, save) may overlap the next requests, within a bound
     assert 5 <= held_peak <= 10 and held == 0

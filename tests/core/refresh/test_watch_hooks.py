@@ -15,7 +15,8 @@ from tests.helpers import MovableClock, fake_account, make_account, signed_in
 from tui.core.errors import NeedsAuthorization
 from tui.core.model import TokenState
 from tui.core.refresh import hook_config
-from tui.core.refresh.single_flight import RefreshOutcome, hook_event, notify
+from tui.core.refresh.batch import RefreshOutcome
+from tui.core.refresh.hook_config import fire_hooks, hook_event
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import DEMO_CLIENT_SECRET, FakeIdP
 
@@ -117,7 +118,7 @@ def test_hook_config_mistakes_are_logged_once_and_hooks_can_be_off(
     assert len(hook_runs(out)) == 3
 
 
-def test_notify_is_one_call_for_the_ui(store: AccountStore, tmp_path: Path,
+def test_fire_hooks_is_one_call_for_the_ui(store: AccountStore, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     account = store.add(make_account("mail"))
     out = tmp_path / "hooks.jsonl"
@@ -128,9 +129,9 @@ def test_notify_is_one_call_for_the_ui(store: AccountStore, tmp_path: Path,
     refused = NeedsAuthorization("'mail' needs a new sign-in (invalid_grant AADSTS70008)")
 
     async def fire_all() -> list[object]:
-        return [await notify(store, account, item) for item in (
-            state, refused, OSError("disk full"), RefreshOutcome(account, state=state),
-            RefreshOutcome(account, error=refused))]
+        return [await fire_hooks(store, account, item) for item in (
+            state, refused, OSError("disk full"), RefreshOutcome(account, state=state).result,
+            RefreshOutcome(account, error=refused).result)]
 
     results = asyncio.run(fire_all())
     assert all(r is not None and r.ok for r in results)
@@ -141,9 +142,8 @@ def test_notify_is_one_call_for_the_ui(store: AccountStore, tmp_path: Path,
     assert "secret-access" not in out.read_text()
 
 
-def test_notify_without_hooks_or_file_does_nothing(store: AccountStore) -> None:
+def test_fire_hooks_without_hooks_or_file_does_nothing(store: AccountStore) -> None:
     account = make_account("mail")
-    assert asyncio.run(notify(store, account, OSError("x"))) is None  # no account file
+    assert asyncio.run(fire_hooks(store, account, OSError("x"))) is None  # no account file
     store.add(account)
-    assert asyncio.run(notify(store, account, OSError("x"))) is None  # no hooks in it
-    assert asyncio.run(notify(object(), account, OSError("x"))) is None  # a store without path
+    assert asyncio.run(fire_hooks(store, account, OSError("x"))) is None  # no hooks in it

@@ -24,7 +24,9 @@ from tui.core.errors import (
     ParseError,
     SealError,
     StoreError,
+    UsageError,
 )
+from tui.core.proxy.errors import UpstreamRefused, UpstreamUnavailable
 from tui.core.validate import ERROR, WARNING, Issue
 
 TRACE = "0000aaaa-11bb-cccc-dd33-eeeeee333333"
@@ -290,6 +292,26 @@ SAMPLES: list[tuple[str, object]] = [
     ("local.no_account", NoSuchAccount("work")),
     ("local.needs_authorization", NeedsAuthorization("'work' has no refresh token; sign in again "
                                                      "with `exo-oauth authorize work`.")),
+    # The local mail proxy (its log lines and errors)
+    ("proxy.login_refused", "imap 127.0.0.1:50412 scanner@contoso.com: login refused: wrong "
+                            "password"),
+    ("proxy.login_refused", "smtp 127.0.0.1:50412 x@contoso.com: login refused: no account "
+                            "lists this address as a proxy user"),
+    ("proxy.no_password", issue("config.proxy_no_password", "proxy_users")),
+    ("proxy.no_password", "login refused: account 'scan' has no proxy password yet"),
+    ("proxy.bad_user", issue("config.proxy_user", "proxy_users[0]", ERROR)),
+    ("proxy.bad_hash", issue("config.proxy_password", "proxy_password_hash", ERROR)),
+    ("proxy.upstream_refused", UpstreamRefused("outlook.office365.com:993 refused the XOAUTH2 "
+                                               "login: NO AUTHENTICATE failed.")),
+    ("proxy.upstream_unreachable", UpstreamUnavailable("cannot reach outlook.office365.com:993: "
+                                                       "Connection refused")),
+    ("proxy.upstream_tls", UpstreamUnavailable(
+        "the TLS certificate of mail.example.com:993 is not trusted (unable to get local "
+        "issuer certificate)", entry="proxy.upstream_tls")),
+    ("proxy.upstream_tls", "smtp.example.com:587 does not offer STARTTLS, so the token would "
+                           "travel unencrypted"),
+    ("proxy.local_tls", UsageError("Listening on 0.0.0.0 needs --local-cert and --local-key: "
+                                   "clients would send their passwords unencrypted.")),
     # The seed's troubleshooting table
     ("seed.authentication_failed", "Authentication failed."),
     ("seed.authentication_failed", "A1 NO AUTHENTICATE failed."),

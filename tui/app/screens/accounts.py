@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
 from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from tui.app.messages import StatusNoteChanged, TokenStateChanged
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState
@@ -272,8 +273,9 @@ class AccountsScreen(Screen[None]):
                               self._status_cell(account, self.states.get(account.id), now))
         self._show_details()
 
-    def set_token_state(self, state: TokenState) -> None:
-        """Hook for the runtime: one account's tokens changed."""
+    def on_token_state_changed(self, message: TokenStateChanged) -> None:
+        """One account's tokens changed (a job finished, or they were read again)."""
+        state = message.state
         if state.access_token and state != self.states.get(state.account_id):
             self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
         self.states[state.account_id] = state
@@ -285,8 +287,9 @@ class AccountsScreen(Screen[None]):
         self._show_details()
         self.refresh_bindings()  # refresh / test may apply now
 
-    def set_note(self, account_id: str, note: str | None) -> None:
-        """Hook for the runtime: a status that is not in the token state (a failed sign-in)."""
+    def on_status_note_changed(self, message: StatusNoteChanged) -> None:
+        """A status that is not in the token state (a failed sign-in), or none again."""
+        account_id, note = message.account_id, message.note
         if note:
             self.notes[account_id] = note
         else:
