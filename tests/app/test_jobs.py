@@ -27,14 +27,14 @@ def refreshes(idp: FakeIdP) -> int:
 def record_checks(app: ExoApp, monkeypatch: pytest.MonkeyPatch) -> list[list[Account]]:
     """What each of the app's auto-refresh checks finds due, in order."""
     found: list[list[Account]] = []
-    due = app.auto.due
+    plan = app.schedule.plan
 
     def recording(rows: Any, now: float) -> Any:
-        refresh, stuck = due(rows, now)
-        found.append(refresh)
-        return refresh, stuck
+        planned = plan(rows, now)
+        found.append(list(planned.due))
+        return planned
 
-    monkeypatch.setattr(app.auto, "due", recording)
+    monkeypatch.setattr(app.schedule, "plan", recording)
     return found
 
 
