@@ -248,6 +248,37 @@ def test_validate(capsys: pytest.CaptureFixture[str], secret_env: str) -> None:
     assert cli(capsys, "validate", "missing")[0] == 3
 
 
+def test_add_says_what_still_stops_a_sign_in(capsys: pytest.CaptureFixture[str],
+                                              secret_env: str) -> None:
+    code, out, err = cli(capsys, "add", "draft", "--client-id", GUID)  # no tenant yet
+    assert code == 0 and "Added account 'draft'" in out
+    placeholder = [line for line in err.splitlines() if "<tenant-id>" in line]
+    assert len(placeholder) == 2
+    assert all(line.startswith("error: ") and "fix it before signing in" in line
+               for line in placeholder)
+    # the same findings, with the same severity, from validate
+    code, out, _ = cli(capsys, "validate", "draft")
+    assert code == 2 and "draft: 2 errors" in out
+
+
+@pytest.mark.parametrize(("label", "why"), [("x" * 65, "65 characters long"),
+                                            ("bell\x07", "control character (\\x07)")])
+def test_add_refuses_long_labels_and_control_characters(
+        capsys: pytest.CaptureFixture[str], secret_env: str, label: str, why: str) -> None:
+    code, _, err = cli(capsys, "add", label, "--client-id", GUID, "--tenant", TENANT)
+    assert code == 2 and why in err
+    assert not paths.config_path().exists() or AccountStore(paths.config_path()).labels() == []
+
+
+def test_add_warns_about_labels_scripts_must_quote(capsys: pytest.CaptureFixture[str],
+                                                   secret_env: str) -> None:
+    code, _, err = cli(capsys, "add", "team inbox", "--client-id", GUID, "--tenant", TENANT)
+    assert code == 0
+    assert "warning: label: 'team inbox' is not a plain word" in err
+    assert "exo-oauth token 'team inbox'" in err
+    assert cli(capsys, "validate", "team inbox")[0] == 0  # a warning: exit code 0
+
+
 def test_a_person_can_break_the_file_and_we_say_where(capsys: pytest.CaptureFixture[str],
                                                       secret_env: str) -> None:
     cli(capsys, *ADD)

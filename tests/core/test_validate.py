@@ -12,7 +12,15 @@ from tests.helpers import (
 )
 from tui.core.model import GRAPH_SCOPES, Account, ParamRow
 from tui.core.tenant import endpoint_urls
-from tui.core.validate import AUTHORIZE, ERROR, SAVE, WARNING, scope_resources, validate
+from tui.core.validate import (
+    AUTHORIZE,
+    ERROR,
+    LABEL_MAX,
+    WARNING,
+    label_is_plain,
+    scope_resources,
+    validate,
+)
 from tui.fakeidp import DEMO_PUBLIC_CLIENT_ID, FakeIdP
 
 TENANT = "contoso.onmicrosoft.com"
@@ -27,7 +35,6 @@ def rules(account: Account, **kw) -> dict[str, str]:
 
 def test_good_account_has_no_issues() -> None:
     assert validate(GOOD) == []
-    assert validate(GOOD, purpose=AUTHORIZE) == []
 
 
 def test_new_account_defaults_match_the_seed() -> None:
@@ -59,7 +66,8 @@ def test_new_account_defaults_match_the_seed() -> None:
 )
 def test_errors_block_saving(change: dict, field: str, rule: str) -> None:
     issues = validate(replace(GOOD, **change))
-    assert any(i.field == field and i.rule == rule and i.severity == ERROR for i in issues), issues
+    assert any(i.field == field and i.rule == rule and i.severity == ERROR and i.stops_save
+               for i in issues), issues
 
 
 def test_label_taken_is_an_error() -> None:
@@ -67,19 +75,68 @@ def test_label_taken_is_an_error() -> None:
     assert "config.label_taken" not in rules(GOOD, taken_labels=["other"])
 
 
-def test_tenant_placeholder_warns_on_save_and_blocks_authorize() -> None:
+def test_tenant_placeholder_is_an_error_that_still_lets_the_account_be_saved() -> None:
     acc = replace(GOOD, authorize_url=Account().authorize_url, token_url=Account().token_url)
-    assert rules(acc, purpose=SAVE)["config.tenant_placeholder"] == WARNING
-    assert rules(acc, purpose=AUTHORIZE)["config.tenant_placeholder"] == ERROR
+    found = [i for i in validate(acc) if i.rule == "config.tenant_placeholder"]
+    assert [i.field for i in found] == ["authorize_url", "token_url"]
+    assert all(i.severity == ERROR and i.stops == AUTHORIZE and not i.stops_save
+               for i in found)
 
 
 def test_plain_http_only_to_loopback() -> None:
     acc = replace(GOOD, token_url="http://idp.example.com/t/oauth2/v2.0/token",
                   authorize_url="http://idp.example.com/t/oauth2/v2.0/authorize")
-    assert rules(acc, purpose=AUTHORIZE)["config.insecure_http"] == ERROR
+    found = [i for i in validate(acc) if i.rule == "config.insecure_http"]
+    assert found and all(i.is_error and not i.stops_save for i in found)
     local = replace(GOOD, token_url="http://127.0.0.1:9/t/oauth2/v2.0/token",
                     authorize_url="http://127.0.0.1:9/t/oauth2/v2.0/authorize")
-    assert "config.insecure_http" not in rules(local, purpose=AUTHORIZE)
+    assert "config.insecure_http" not in rules(local)
+
+
+@pytest.mark.parametrize("label", ["x" * (LABEL_MAX + 1), "tab\there", "esc\x1b[31m",
+                                   "line\nbreak", "del\x7f", "rtl\u202eover", "sep\u2028"])
+def test_long_labels_and_control_characters_are_refused(label: str) -> None:
+    found = [i for i in validate(replace(GOOD, label=label)) if i.field == "label"]
+    assert [i.rule for i in found if i.is_error] == ["config.label_invalid"], found
+    assert all(i.stops_save for i in found if i.is_error)
+    assert "\x1b" not in found[0].message  # the reason names the character, escaped
+
+
+@pytest.mark.parametrize("label", ["work", "shared.mailbox", "it@contoso.com", "a_b-c+1",
+                                   "x" * LABEL_MAX, "tenant:prod", "a/b", "50%"])
+def test_plain_word_labels_pass(label: str) -> None:
+    assert label_is_plain(label)
+    assert rules(replace(GOOD, label=label)) == {}
+
+
+@pytest.mark.parametrize("label", ["two words", " padded", "quote'd", "📬 inbox",
+                                   "صندوق-البريد", "café", "-dash", "a*b", "$HOME"])
+def test_labels_that_are_not_plain_words_warn(label: str) -> None:
+    found = [i for i in validate(replace(GOOD, label=label)) if i.field == "label"]
+    assert [(i.rule, i.severity) for i in found] == [("config.label_odd", WARNING)], found
+    assert ("option" in found[0].message) if label.startswith("-") else (
+        "quote" in found[0].message)
+
+
+def test_authorize_and_token_scopes_must_name_the_same_resource() -> None:
+    imap = "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
+    both_imap = replace(GOOD, token_params=(ParamRow("scope", imap),),
+                        auth_params=(ParamRow("scope", imap),))
+    assert rules(both_imap) == {}
+    token_only = replace(GOOD, token_params=(ParamRow("scope", imap),))  # auth: Graph
+    found = [i for i in validate(token_only) if i.rule == "config.scope_resources_differ"]
+    assert [(i.field, i.severity) for i in found] == [("token_params[0].value", WARNING)]
+    assert "https://outlook.office.com" in found[0].message
+    # one consent may cover more resources than the token asks for
+    wide = replace(token_only, auth_params=(ParamRow("scope", f"User.Read {imap}"),))
+    assert "config.scope_resources_differ" not in rules(wide)
+    oidc_only = replace(GOOD, auth_params=(ParamRow("scope", "openid offline_access"),))
+    assert "config.scope_resources_differ" in rules(oidc_only)
+    # the last scope row is the one sent; no scope row on either side: nothing to compare
+    last = replace(token_only, token_params=(ParamRow("scope", imap),
+                                             ParamRow("scope", "User.Read")))
+    assert "config.scope_resources_differ" not in rules(last)
+    assert "config.scope_resources_differ" not in rules(replace(token_only, auth_params=()))
 
 
 def test_different_tenants_or_hosts_warn() -> None:
@@ -127,16 +184,16 @@ def test_scope_resources() -> None:
 
 def test_validation_knows_app_only_needs(idp: FakeIdP) -> None:
     good = fake_account(idp, "app", app=True, auto_refresh=True)
-    assert [i for i in validate(good, purpose=AUTHORIZE)] == []  # no offline_access needed
+    assert [i for i in validate(good)] == []  # no offline_access needed
 
-    def rules(account: object, purpose: str = AUTHORIZE) -> dict[str, str]:
-        return {i.rule: i.severity for i in validate(account, purpose=purpose)}  # type: ignore[arg-type]
+    def rules(account: Account) -> dict[str, str]:
+        return {i.rule: i.severity for i in validate(account)}
 
     for tenant in ("common", "consumers", "organizations"):
         bad = fake_account(idp, "app", app=True, token_url=idp.token_url(tenant),
                            authorize_url=idp.authorize_url(tenant))
         assert rules(bad) == {"config.app_needs_tenant": "error"}
-        assert rules(bad, SAVE) == {"config.app_needs_tenant": "warning"}
+        assert not any(i.stops_save for i in validate(bad))  # saved, but cannot sign in
     for scope in ("Mail.Read", "https://graph.microsoft.com/.default Mail.Read", ""):
         bad = fake_account(idp, "app", app=True, token_params=(ParamRow("scope", scope),))
         assert "config.app_needs_default_scope" in rules(bad)

@@ -248,11 +248,11 @@ class Runtime(App[None]):
     # -- authorize -------------------------------------------------------------------------------
     def start_authorize(self, account: Account) -> None:
         """Sign in for ``account``: the authorize modal, its result handled here."""
-        from tui.core.validate import AUTHORIZE, validate
+        from tui.core.validate import validate
 
         from .screens.authorize import AuthorizeScreen
 
-        problems = [i for i in validate(account, purpose=AUTHORIZE) if i.is_error]
+        problems = [i for i in validate(account) if i.is_error]
         if problems:
             more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
             self.notify(f"{account.label!r} cannot sign in yet: {problems[0].message}{more} "

@@ -84,10 +84,12 @@ def register(sub: Subparsers) -> None:
 
     p = sub.add_parser("validate", help="check accounts for mistakes", allow_abbrev=False,
                        description="Check one account (or all) and print errors and "
-                       "warnings. Exit code 2 when any account has an error.")
+                       "warnings, judged as the account form judges them. Exit code 2 "
+                       "when any account has an error.")
     p.add_argument("label", nargs="?")
     p.add_argument("--purpose", choices=("authorize", "save"), default="authorize",
-                   help="judge readiness to sign in (default) or just to be saved")
+                   help="which errors set exit code 2: all of them, as they stop a "
+                        "sign-in (default), or only those that stop a save")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_validate)
 
@@ -206,13 +208,14 @@ def _changes(args: argparse.Namespace, current: Account | None,
     return changes
 
 
-def _warnings(account: Account, store: AccountStore, *, skip: str | None = None) -> None:
-    from tui.core.validate import SAVE, validate
+def _findings(account: Account, store: AccountStore) -> None:
+    """What the saved account still has: warnings, and errors that stop only a sign-in."""
+    from tui.core.validate import validate
 
-    taken = [label for label in store.labels() if label != (skip or account.label)]
-    for issue in validate(account, taken_labels=taken, purpose=SAVE):
-        if not issue.is_error:
-            print(f"warning: {issue.field}: {issue.message}", file=sys.stderr)
+    taken = [label for label in store.labels() if label != account.label]
+    for issue in sorted(validate(account, taken_labels=taken), key=lambda i: not i.is_error):
+        note = " (saved; fix it before signing in)" if issue.is_error else ""
+        print(f"{issue.severity}: {issue.field}: {issue.message}{note}", file=sys.stderr)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -222,7 +225,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     account = replace(Account(label=args.label), **_changes(args, None, _secret(args)))
     store.add(account)
     print(f"Added account {args.label!r} to {store.path}.")
-    _warnings(account, store)
+    _findings(account, store)
     return 0
 
 
@@ -250,7 +253,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print(f"Renamed {current.label!r} to {account.label!r} and saved it.")
     else:
         print(f"Saved account {account.label!r}.")
-    _warnings(account, store)
+    _findings(account, store)
     return 0
 
 
@@ -321,7 +324,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if args.label is not None and account.label != args.label:
             continue
         taken = [a.label for j, a in enumerate(accounts) if j != i]
-        results.append((account, validate(account, taken_labels=taken, purpose=args.purpose)))
+        results.append((account, validate(account, taken_labels=taken)))
     if args.json:
         print(json.dumps([{"label": a.label, "id": a.id, "issues": [
             {"field": i.field, "severity": i.severity, "message": i.message, "rule": i.rule}
@@ -330,4 +333,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"No accounts in {store.path}.")
     else:
         print_issues(results)
-    return 2 if any(i.is_error for _, issues in results for i in issues) else 0
+    found = [i for _, issues in results for i in issues]
+    if args.purpose == "save":
+        return 2 if any(i.stops_save for i in found) else 0
+    return 2 if any(i.is_error for i in found) else 0

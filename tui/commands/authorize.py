@@ -46,11 +46,11 @@ def register(sub: Subparsers) -> None:
 def cmd_authorize(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tui.core.validate import AUTHORIZE, validate
+    from tui.core.validate import validate
 
     store = open_store(args)
     account = store.get(args.label)
-    problems = [i for i in validate(account, purpose=AUTHORIZE) if i.is_error]
+    problems = [i for i in validate(account) if i.is_error]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UsageError(f"{account.label!r} cannot be authorized yet: {problems[0].field}: "

@@ -1,4 +1,10 @@
-"""Account validation: errors stop a save or a sign-in, warnings only inform.
+"""Account validation: errors stop a sign-in, warnings only inform.
+
+One judgement for everybody: the form, `exo-oauth validate`, `authorize` and the store
+see the same severity for the same finding. Most errors also stop a save; the few that
+only matter once somebody signs in (``stops == AUTHORIZE``: a `<tenant-id>` left in a
+URL, plain http, an app-only account without its own tenant or /.default scope) let an
+unfinished account be saved, and still count as errors.
 
 Each issue names its field (an Account attribute, or ``token_params[2].name``
 for a row) and a rule id that the troubleshooting catalog matches on.
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -28,6 +35,12 @@ WARNING = "warning"
 SAVE = "save"
 AUTHORIZE = "authorize"
 
+LABEL_MAX = 64
+# Characters that scripts can pass without quoting (shlex.quote leaves them alone).
+_PLAIN_LABEL = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+# Invisible characters that reorder how the text around them is displayed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -35,10 +48,16 @@ class Issue:
     severity: str  # ERROR or WARNING
     message: str
     rule: str  # e.g. "config.tenant_placeholder"; the catalog matches on it
+    stops: str = SAVE  # an error's reach: SAVE (nor sign in) or AUTHORIZE (saved, no sign-in)
 
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    @property
+    def stops_save(self) -> bool:
+        """An error the account cannot be saved with (the others only stop a sign-in)."""
+        return self.is_error and self.stops == SAVE
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -88,7 +107,7 @@ def _rows(account: Account, which: str, rows: tuple[ParamRow, ...]) -> list[Issu
     return issues
 
 
-def _endpoint(account: Account, fieldname: str, title: str, purpose: str) -> list[Issue]:
+def _endpoint(account: Account, fieldname: str, title: str) -> list[Issue]:
     url = getattr(account, fieldname).strip()
     if not url:
         return [Issue(fieldname, ERROR, f"{title} is required.", "config.required")]
@@ -98,16 +117,16 @@ def _endpoint(account: Account, fieldname: str, title: str, purpose: str) -> lis
     issues: list[Issue] = []
     if TENANT_PLACEHOLDER in url:
         issues.append(Issue(
-            fieldname, ERROR if purpose == AUTHORIZE else WARNING,
+            fieldname, ERROR,
             f"{title} still holds {TENANT_PLACEHOLDER}: put your directory (tenant) ID "
             "or domain there, or use the tenant helper.",
-            "config.tenant_placeholder"))
+            "config.tenant_placeholder", stops=AUTHORIZE))
     parts = urlsplit(url)
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         issues.append(Issue(
-            fieldname, ERROR if purpose == AUTHORIZE else WARNING,
+            fieldname, ERROR,
             f"{title} uses plain http:// to {parts.hostname}; secrets would travel "
-            "unencrypted. Use https://.", "config.insecure_http"))
+            "unencrypted. Use https://.", "config.insecure_http", stops=AUTHORIZE))
     return issues
 
 
@@ -175,12 +194,33 @@ def _scope_rules(account: Account) -> list[Issue]:
                 f"token_params[{i}].value", WARNING,
                 "A /.default scope cannot be mixed with named scopes in one request.",
                 "config.scope_mixed_resources"))
+    if not account.is_app_only:
+        issues += _scopes_agree(account)
     return issues
 
 
-def _app_only(account: Account, purpose: str) -> list[Issue]:
+def _scopes_agree(account: Account) -> list[Issue]:
+    """A sign-in consents to what the authorize scope asks for, and the token request then
+    asks for its own: the token row's resource must be among the authorize row's."""
+    token_rows = [i for i, r in enumerate(account.token_params) if r.name.strip() == "scope"]
+    auth_scopes = _scopes(account.auth_params)
+    if not token_rows or not auth_scopes:
+        return []
+    wanted = scope_resources(account.token_params[token_rows[-1]].value)
+    consented = scope_resources(auth_scopes[-1])
+    missing = sorted(wanted - consented)
+    if not missing:
+        return []
+    asked = ", ".join(sorted(consented)) or "no resource at all"
+    return [Issue(f"token_params[{token_rows[-1]}].value", WARNING,
+                  f"The token scope asks for {', '.join(missing)} but the sign-in (Auth "
+                  f"endpoint scope) asks for {asked}; a sign-in needs both tables to name "
+                  "the same resource. Scope presets can set both.",
+                  "config.scope_resources_differ")]
+
+
+def _app_only(account: Account) -> list[Issue]:
     """Client credentials need a confidential client, a real tenant and one /.default scope."""
-    severity = ERROR if purpose == AUTHORIZE else WARNING
     issues: list[Issue] = []
     if account.client_type == "public":
         issues.append(Issue(
@@ -190,9 +230,9 @@ def _app_only(account: Account, purpose: str) -> list[Issue]:
     tenant = (tenant_from_url(account.token_url) or "").lower()
     if tenant in SPECIAL_TENANTS or tenant == CONSUMERS_TENANT_ID:
         issues.append(Issue(
-            "token_url", severity, f"An app-only account needs its own tenant in the token "
+            "token_url", ERROR, f"An app-only account needs its own tenant in the token "
             f"URL; {tenant!r} does not work for client credentials. Use the directory "
-            "(tenant) ID or a verified domain.", "config.app_needs_tenant"))
+            "(tenant) ID or a verified domain.", "config.app_needs_tenant", stops=AUTHORIZE))
     scopes = _scopes(account.token_params)
     names = scopes[-1].split() if scopes else []
     if len(names) != 1 or not names[0].endswith("/.default"):
@@ -200,9 +240,10 @@ def _app_only(account: Account, purpose: str) -> list[Issue]:
         sent = [i for i, r in enumerate(account.token_params) if r.name.strip() == "scope"]
         where = f"token_params[{sent[-1]}].value" if sent else "token_params"
         issues.append(Issue(
-            where, severity, "An app-only account needs one Token endpoint scope "
+            where, ERROR, "An app-only account needs one Token endpoint scope "
             "row holding exactly one RESOURCE/.default value, such as "
-            "https://outlook.office365.com/.default.", "config.app_needs_default_scope"))
+            "https://outlook.office365.com/.default.", "config.app_needs_default_scope",
+            stops=AUTHORIZE))
     return issues
 
 
@@ -254,24 +295,52 @@ def _proxy(account: Account) -> list[Issue]:
     return issues
 
 
-def validate(
-    account: Account, *, taken_labels: Iterable[str] = (), purpose: str = SAVE
-) -> list[Issue]:
-    """All problems with an account. ``taken_labels``: labels of the *other* accounts."""
-    issues: list[Issue] = []
-    label = account.label
+def label_issues(label: str, taken_labels: Iterable[str] = ()) -> list[Issue]:
+    """The label's own rules: required, unique, at most 64 characters, no control
+    characters (each refused with its reason); not a plain word: a warning."""
     if not label.strip():
-        issues.append(Issue("label", ERROR, "Label is required: scripts use it to ask "
-                                            "for a token.", "config.required"))
-    else:
-        if label.strip() in {t.strip() for t in taken_labels}:
-            issues.append(Issue("label", ERROR, f"Another account is already labelled "
-                                                f"{label!r}; pick another label.",
-                                "config.label_taken"))
-        if label != label.strip() or any(ord(c) < 32 for c in label):
-            issues.append(Issue("label", WARNING, "The label has leading/trailing spaces or "
-                                                  "control characters; scripts will find it "
-                                                  "hard to type.", "config.label_odd"))
+        return [Issue("label", ERROR, "Label is required: scripts use it to ask for a "
+                                      "token.", "config.required")]
+    issues: list[Issue] = []
+    if label.strip() in {t.strip() for t in taken_labels}:
+        issues.append(Issue("label", ERROR, f"Another account is already labelled "
+                                            f"{label!r}; pick another label.",
+                            "config.label_taken"))
+    bad = [c for c in label if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+           or c in _BIDI_CONTROLS]
+    if bad:
+        issues.append(Issue("label", ERROR, f"The label holds a control character "
+                                            f"({ascii(bad[0])[1:-1]}); labels are typed in "
+                                            "scripts and shown in lists, so use visible "
+                                            "characters only.", "config.label_invalid"))
+    if len(label) > LABEL_MAX:
+        issues.append(Issue("label", ERROR, f"The label is {len(label)} characters long; "
+                                            f"keep it to {LABEL_MAX} or fewer.",
+                            "config.label_invalid"))
+    if bad:
+        return issues
+    if label.startswith("-"):
+        issues.append(Issue("label", WARNING, f"{label!r} starts with '-', which commands "
+                                              "take for an option; start it with a letter "
+                                              "or a digit.", "config.label_odd"))
+    elif not label_is_plain(label):
+        quoted = "'" + label.replace("'", "'\"'\"'") + "'"
+        issues.append(Issue("label", WARNING, f"{label!r} is not a plain word (letters, "
+                                              "digits and . _ - @ + = : , / %), so scripts "
+                                              f"must quote it: exo-oauth token {quoted}",
+                            "config.label_odd"))
+    return issues
+
+
+def label_is_plain(label: str) -> bool:
+    """A label a shell passes as it is: no quoting, and not taken for an option."""
+    return _PLAIN_LABEL.fullmatch(label) is not None and not label.startswith("-")
+
+
+def validate(account: Account, *, taken_labels: Iterable[str] = ()) -> list[Issue]:
+    """All problems with an account. ``taken_labels``: labels of the *other* accounts.
+    Errors stop a sign-in; those with ``stops_save`` also stop a save."""
+    issues = label_issues(account.label, taken_labels)
     cid = account.client_id.strip()
     if not cid:
         issues.append(Issue("client_id", ERROR, "Client ID is required: copy the "
@@ -288,7 +357,7 @@ def validate(
         issues.append(Issue("flow", ERROR, "Flow must be delegated (a person signs in) or "
                                            "app (client credentials).", "config.bad_choice"))
     elif account.is_app_only:
-        issues += _app_only(account, purpose)
+        issues += _app_only(account)
     if account.client_auth not in CLIENT_AUTHS:
         issues.append(Issue("client_auth", ERROR, "Client authentication must be post or "
                                                   "basic.", "config.bad_choice"))
@@ -301,8 +370,8 @@ def validate(
                             "A public client must not send a secret; it will not be sent. "
                             "Clear it, or set the client type to confidential.",
                             "config.public_with_secret"))
-    issues += _endpoint(account, "authorize_url", "OAuth2 Endpoint (authorize URL)", purpose)
-    issues += _endpoint(account, "token_url", "OAuth2 Token URL", purpose)
+    issues += _endpoint(account, "authorize_url", "OAuth2 Endpoint (authorize URL)")
+    issues += _endpoint(account, "token_url", "OAuth2 Token URL")
     issues += _swapped(account)
     if not any(i.is_error and i.field in ("authorize_url", "token_url") for i in issues):
         issues += _same_tenant(account)

@@ -12,14 +12,22 @@ from hypothesis import strategies as st
 
 from tui.core.model import Account, ParamRow
 from tui.core.store.account_store import AccountStore
-from tui.core.validate import validate
+from tui.core.validate import label_issues, validate
 
 # Text with the awkward bits on purpose: quotes, backslashes, '=', '#', newlines,
-# brackets, control characters and non-ASCII (hypothesis excludes lone surrogates).
+# brackets, control characters and non-ASCII (hypothesis excludes lone surrogates);
+# labels get all of it but the control characters, which the validator refuses.
 PIECES = [*"\"'\\=#[]{}\n\r\t\x00\x7f ,.:", "[[account]]", '"""', "enc:v1:", "\n[x]\n"]
 awkward = st.lists(st.one_of(st.sampled_from(PIECES), st.characters(codec="utf-8")),
                    max_size=12).map("".join)
 nonblank = awkward.filter(lambda s: s.strip() != "")
+# Labels: as awkward, minus what the validator refuses (control characters, > 64 long).
+label_text = st.lists(st.one_of(
+    st.sampled_from([p for p in PIECES if p.isprintable()]),
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"])),
+    max_size=8).map("".join)
+labels = label_text.filter(lambda s: s.strip() != "" and not any(
+    i.stops_save for i in label_issues(s)))
 rows = st.lists(st.builds(ParamRow, nonblank, awkward), max_size=4).map(tuple)
 hosts = st.sampled_from(["login.microsoftonline.com/contoso.com", "login.microsoftonline.us/"
                          "organizations", "127.0.0.1:8123/tenant", "idp.example.org/x"])
@@ -36,7 +44,7 @@ def accounts(draw: st.DrawFn) -> Account:
     has_tokens = draw(st.booleans())
     return Account(
         id=str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))),
-        label=draw(nonblank),
+        label=draw(labels),
         client_id=draw(nonblank),
         client_secret=secret,
         client_type=client_type,

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 def check_config(account: Account, taken: Iterable[str]) -> list[Check]:
     """The validator's rules for signing in: errors fail, warnings warn."""
-    from tui.core.validate import AUTHORIZE, validate
+    from tui.core.validate import validate
 
-    issues = validate(account, taken_labels=taken, purpose=AUTHORIZE)
+    issues = validate(account, taken_labels=taken)
     if not issues:
         return [Check("config", PASS, "the account passes every rule for signing in")]
     out = []

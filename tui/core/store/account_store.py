@@ -25,7 +25,7 @@ from typing import Any
 from tui.core import paths
 from tui.core.errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
 from tui.core.model import Account, TokenState
-from tui.core.validate import SAVE, Issue, validate
+from tui.core.validate import Issue, validate
 
 from . import account_file, fileio, parse_cache, seal, token_format
 from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
@@ -273,8 +273,7 @@ class AccountStore(TokenFiles):
     def _check(self, account: Account, taken: list[str]) -> None:
         if not account.id or not isinstance(account.id, str):
             raise UsageError("An account needs an id.")
-        problems = [i for i in validate(account, taken_labels=taken, purpose=SAVE)
-                    if i.is_error]
+        problems = [i for i in validate(account, taken_labels=taken) if i.stops_save]
         if problems:
             raise InvalidAccount(account.label, problems)
 
