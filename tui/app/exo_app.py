@@ -39,7 +39,9 @@ class ExoApp(Runtime):
     CSS_PATH: ClassVar[list[str | PurePath]] = [HERE / name for name in CSS_FILES]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", show=False),
-        Binding("t", "troubleshoot", "Troubleshoot", id="app.troubleshoot"),
+        # ctrl+t, not t: a letter typed on a dropdown or a button must never act
+        # (screens that take no text, like the list, bind plain t themselves)
+        Binding("ctrl+t", "troubleshoot", "Troubleshoot", id="app.troubleshoot", show=False),
     ]
 
     def __init__(self, *, config_path: Path, state_dir: Path | None = None,
@@ -128,7 +130,7 @@ class ExoApp(Runtime):
         self.push_screen(TroubleshootScreen(source, label=label))
 
     def action_troubleshoot(self) -> None:
-        """``t``: a screen that knows what to preselect (list, form) decides; else browse."""
+        """ctrl+t: a screen that knows what to preselect (list, form) decides; else browse."""
         own = getattr(self.screen, "action_troubleshoot", None)
         if callable(own):
             own()

@@ -170,6 +170,11 @@ class Runtime(App[None]):
         self._tell_screens(lambda: StatusNoteChanged(account_id, note))
 
     # -- jobs -------------------------------------------------------------------------------
+    def running(self, action: str, account: Account) -> bool:
+        """True while ``account`` has an ``action`` job in flight."""
+        return any(a == action and acc is not None and acc.id == account.id
+                   for a, acc, _ in self._jobs.values())
+
     def _start_job(self, action: str, account: Account | None, job: Coroutine[Any, Any, T],
                    done: Callable[[T], None]) -> None:
         key = account.id if account is not None else "all"
@@ -285,7 +290,12 @@ class Runtime(App[None]):
     # -- refresh -------------------------------------------------------------------------------
     def start_refresh(self, account: Account) -> None:
         """Refresh ``account``'s access token now (single-flight with every other process);
-        its hooks fire as they do for `exo-oauth refresh LABEL`."""
+        its hooks fire as they do for `exo-oauth refresh LABEL`. One at a time per account:
+        pressing r again meanwhile says so and sends nothing."""
+        if self.running("refresh", account):
+            self.notify(f"{account.label!r} is already being refreshed; the result shows "
+                        "when it is done.", title="Already running", timeout=3)
+            return
         self.notify(f"Refreshing {account.label!r}…", timeout=2)
         self._start_job("refresh", account, self._refresh_now(account),
                         lambda state: self._after_refresh(account, state))
@@ -319,7 +329,13 @@ class Runtime(App[None]):
     # -- test connection -------------------------------------------------------------------------
     def test_connection(self, account: Account) -> None:
         """Call Graph /me with ``account``'s token and show who it is; an app-only account
-        shows what its token grants instead (tui.core.doctor.connection, shared with the CLI)."""
+        shows what its token grants instead (tui.core.doctor.connection, shared with the CLI).
+        One at a time per account, like refresh."""
+        if self.running("test", account):
+            self.notify(f"The connection test of {account.label!r} is already running; "
+                        "the result shows when it is done.", title="Already running",
+                        timeout=3)
+            return
         self.notify(f"Testing {account.label!r}…", timeout=2)
         self._start_job("test", account, self._test(account),
                         lambda check: self._after_test(account, check))
@@ -355,6 +371,8 @@ class Runtime(App[None]):
                                         concurrency=AUTO_CONCURRENCY, clock=self.core_clock)
         stuck = []
         for account, state in check.plan.needs_sign_in:
+            if state.status == "none":  # never signed in: not a failure, nothing to say
+                continue
             why = f" ({state.last_error})" if state.last_error else ""
             stuck.append((account, NeedsAuthorization(
                 f"needs a sign-in before auto-refresh can keep it fresh{why}; press a to "

@@ -35,7 +35,7 @@ async def test_every_form_footer_key_fits_at_80_columns(app: ExoApp, seeded: obj
     assert all(cut == [] for cut in seen.values()), seen
     every = {key for keys in seen for key in keys}
     # the keys each field brings are all there somewhere: none was dropped to make room
-    assert {"^s Save", "esc Back", "^t Troubleshoot", "^g Test", "^r Reveal/hide", "c Copy",
+    assert {"^s Save", "esc Back", "^t Troubleshoot", "^g Test", "^r Reveal/hide", "^c Copy",
             "^d Remove", "^n Add row", "^o Presets"} <= every
     widest = max(seen, key=len)
     assert "^g Test" in widest and "^d Remove" in widest  # the row editor: the busiest

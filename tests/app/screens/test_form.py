@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.modals import ConflictQuestion, UnsavedChanges
 from tui.app.widgets.account_form import AccountForm
 from tui.app.widgets.fields import Field
+from tui.cli import main
 from tui.core.errors import NoSuchAccount
 from tui.core.model import ParamRow, TokenState
 from tui.core.store.account_store import AccountStore
@@ -69,7 +71,7 @@ async def test_create_account_by_keyboard_secret_sealed(app, config: Path) -> No
         await pilot.press("tab", "tab", "tab")  # client type, secret sent as
         assert app.focused.id == "f-client_secret"
         await paste(pilot, NEW_SECRET)
-        await pilot.press("tab", "tab", "tab")  # access token, refresh token (read-only)
+        await pilot.press("tab")  # the read-only token views are not on the typing path
         assert app.focused.id == "f-tenant"
         await type_text(pilot, "contoso.com")
         await pilot.press("enter")  # fills both URLs
@@ -166,7 +168,8 @@ async def test_inline_issues_on_blur_errors_and_warnings_differ(app) -> None:
         assert not label.has_class("-error") and label.issue_text == ""
 
 
-async def test_warnings_allow_save(app, store: AccountStore) -> None:
+async def test_the_form_and_validate_judge_alike(app, store: AccountStore, config: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -175,12 +178,21 @@ async def test_warnings_allow_save(app, store: AccountStore) -> None:
         await pilot.press("tab")
         await paste(pilot, "not-a-guid")  # warning
         app.screen.query_one("#f-client_secret", Input).value = NEW_SECRET
-        await pilot.press("ctrl+s")  # URLs still hold <tenant-id>: warnings too
+        await pilot.press("ctrl+s")  # URLs still hold <tenant-id>: errors that allow a save
         await pilot.pause()
-        assert await said(pilot, lambda m: "Saved 'lab' with" in m and "warning" in m)
+        assert await said(pilot, lambda m: "Saved 'lab' with 1 warning" in m
+                          and "It cannot sign in yet: OAuth2 Endpoint (authorize URL) "
+                              "still holds <tenant-id>" in m and "(1 more error)" in m)
         issues = app.screen.query_one(AccountForm).issues()
-        assert issues and not [i for i in issues if i.is_error]
+        shown = {(i.field, i.severity) for i in issues}
+        assert issue_of(app, "authorize_url").has_class("-error")
+        assert issue_of(app, "client_id").has_class("-warning")
     assert store.get("lab").client_id == "not-a-guid"
+    capsys.readouterr()
+    assert main(["--config", str(config), "validate", "lab", "--json"]) == 2
+    (result,) = json.loads(capsys.readouterr().out)
+    assert {(i["field"], i["severity"]) for i in result["issues"]} == shown == {
+        ("client_id", "warning"), ("authorize_url", "error"), ("token_url", "error")}
 
 
 async def test_taken_label_is_an_error(app, seeded, config: Path) -> None:
@@ -329,12 +341,15 @@ async def test_secret_reveal_and_token_copy(app, seeded, clock) -> None:
         token = screen.query_one("#f-access_token")
         shown = str(token.render())
         assert ACCESS not in shown and "1,418 characters" in shown
-        token.focus()
-        await pilot.press("c")
+        secret.focus()
+        await pilot.press("down")  # the arrow keys reach the token views
+        assert app.focused is token
+        await pilot.press("c", "enter")  # letters and Enter never copy a token
+        assert app.clipboard == "" and app.focused is token
+        await pilot.press("ctrl+c")
         assert app.clipboard == ACCESS
-        screen.query_one("#f-refresh_token").focus()
-        await pilot.press("enter")
-        assert app.clipboard == REFRESH
+        await pilot.press("down", "ctrl+c")
+        assert app.focused.id == "f-refresh_token" and app.clipboard == REFRESH
         expiry = str(screen.query_one("#f-expiry").render())
         assert expiry == "15:05:20 local time (in 52 min)"
         await pilot.press("escape")

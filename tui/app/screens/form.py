@@ -30,6 +30,21 @@ from tui.core.validate import Issue
 from .modals import ConflictAnswer, ConflictQuestion, UnsavedAnswer, UnsavedChanges
 
 
+def saved_text(saved: Account, issues: list[Issue], where: str) -> str:
+    """What a save says: where it went, what still stops a sign-in, how many warnings."""
+    stopping = [i for i in issues if i.is_error]
+    warnings = len(issues) - len(stopping)
+    note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+    text = f"Saved {saved.label!r}{note} to {where}. Secrets are stored encrypted."
+    if stopping:
+        more = len(stopping) - 1
+        others = f" ({more} more error{'s' if more > 1 else ''})" if more else ""
+        text += f" It cannot sign in yet: {refusal_text(stopping[0])}{others}"
+    elif saved.auto_refresh and not saved.is_app_only and not saved.refresh_token:
+        text += " Authorize it to start auto-refresh."
+    return text
+
+
 def refusal_text(issue: Issue) -> str:
     """The first problem, named by its field unless the message already says which."""
     title = field_title(issue.field)
@@ -57,8 +72,11 @@ class AccountFormScreen(Screen[str | None]):
                 "Graph /me with the token (app-only: show what the token grants)",
                 id="form.test_connection"),
         # F1 opens help on every screen; its footer slot goes to the keys above, so that
-        # all of them fit at 80 columns (tests/ui/test_footer_fit.py)
+        # all of them fit at 80 columns (tests/app/screens/test_footer_fit.py)
         Binding("f1", "app.help", "Help", id="form.help", show=False),
+        Binding("tab", "along(1)", "Next field", show=False, id="form.tab",
+                tooltip="The next field to type in (the arrow keys also reach the tokens)"),
+        Binding("shift+tab", "along(-1)", "Previous field", show=False, id="form.shift_tab"),
     ]
 
     def __init__(self, account: Account | None, *, taken_labels: list[str]) -> None:
@@ -112,15 +130,20 @@ class AccountFormScreen(Screen[str | None]):
     def on_param_rows_editor_changed(self) -> None:
         self._update_title()
 
+    def action_along(self, step: int) -> None:
+        self.form.focus_along(step)
+
     # -- saving ---------------------------------------------------------------------------
     def action_save(self) -> None:
         self.save()
 
     def save(self, *, then_close: bool = False, overwrite: bool = False) -> None:
-        """Validate, then write through the store; on success maybe leave the screen."""
+        """Validate, then write through the store; on success maybe leave the screen.
+        Errors that only stop a sign-in (validate.Issue.stops_save) do not stop the save:
+        the toast names them as errors, as `exo-oauth validate` does."""
         form = self.form
         issues = form.refresh_issues(show_all=True)
-        errors = [i for i in issues if i.is_error]
+        errors = [i for i in issues if i.stops_save]
         if errors:
             first = errors[0]
             others = len(errors) - 1
@@ -149,10 +172,9 @@ class AccountFormScreen(Screen[str | None]):
             self.notify(str(exc), title="Not saved", severity="error", timeout=10)
             return
         self._saved(saved, account)
-        warnings = len(issues)
-        note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
-        self.notify(f"Saved {saved.label!r}{note} to {display_path(store.path)}. Secrets "
-                    "are stored encrypted.", title="Saved", timeout=5)
+        self.notify(saved_text(saved, issues, display_path(store.path)), title="Saved",
+                    severity="warning" if any(i.is_error for i in issues) else "information",
+                    timeout=8 if issues else 5)
         if then_close:
             self.dismiss(self.saved_id)
 

@@ -173,8 +173,8 @@ class AccountForm(VerticalScroll, can_focus=False):
         yield self._field("client_secret", "Value (not ID); kept encrypted; ^r shows it.",
                           required=True)
         yield Static("Issued tokens (read-only)", classes="section")
-        yield self._field("access_token", "Issued at sign-in; c copies it.")
-        yield self._field("refresh_token", "Renews the access token; c copies it.")
+        yield self._field("access_token", "Issued at sign-in; ↑↓ reach it, ^c copies it.")
+        yield self._field("refresh_token", "Renews the access token; ^c copies it.")
         yield self._field("access_token_expires_at", "When the access token stops working.")
         yield Static("Endpoints", classes="section")
         yield self._field("tenant", "Tenant ID or domain; Enter fills both URLs.",
@@ -200,7 +200,14 @@ class AccountForm(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.refresh_expiry()
+        self._client_type_shown()
         self.refresh_issues()
+
+    def _client_type_shown(self) -> None:
+        """A public client has no secret: it is not required, and how it is sent is moot."""
+        confidential = self._value("client_type") != "public"
+        self.query_one("#field-client_secret", Field).set_required(confidential)
+        self.query_one("#field-client_auth", Field).display = confidential
 
     # -- data in and out ------------------------------------------------------------------
     def _value(self, name: str) -> Any:
@@ -354,6 +361,8 @@ class AccountForm(VerticalScroll, can_focus=False):
             self._cloud = str(event.value)
             if self.control("tenant", Input).value.strip():
                 self.fill_urls()
+        if event.select.id == "f-client_type":
+            self._client_type_shown()
         if event.select.id == "f-flow" and event.value != self._flow:
             self._flow = str(event.value)
             self._flow_switched()
@@ -369,7 +378,21 @@ class AccountForm(VerticalScroll, can_focus=False):
         event.stop()
         if event.input.id == "f-tenant":
             self.fill_urls()
-        self.screen.focus_next()
+        self.focus_along(1)
+
+    def focus_along(self, step: int) -> None:
+        """The next (1) or previous (-1) control on the typing path: Tab's and Enter's
+        way through the form, which passes the read-only token views by."""
+        chain = self.screen.focus_chain
+        if not chain:
+            return
+        focused = self.screen.focused
+        start = chain.index(focused) if focused in chain else (-1 if step > 0 else 0)
+        for offset in range(1, len(chain) + 1):
+            widget = chain[(start + step * offset) % len(chain)]
+            if not isinstance(widget, TokenView):
+                widget.focus()
+                return
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "f-fill":

@@ -87,10 +87,15 @@ class SecretInput(FieldInput):
 
 
 class TokenView(Static, can_focus=True):
-    """An issued token: read-only, always masked, copyable to the clipboard."""
+    """An issued token: read-only, always masked, copyable to the clipboard.
+
+    Off the typing path: Tab and Enter pass it by, the arrow keys reach it. Copying takes
+    ctrl+c, so no letter typed on the way to the next field ever copies a token.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c,enter", "copy", "Copy", id="form.copy_token"),
+        Binding("ctrl+c", "copy", "Copy", id="form.copy_token",
+                tooltip="Copy the token to the clipboard"),
         Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
         Binding("up", "app.focus_previous", "Previous field", show=False,
                 id="form.previous_field"),
@@ -164,10 +169,20 @@ class Field(Widget):
         self.note = FieldNote(hint)
 
     def compose(self) -> ComposeResult:
-        star = " [b $error]*[/]" if self.required else ""
-        yield Static(f"{self.title}{star}", classes="field-title")
+        yield Static(self._title_text(), classes="field-title")
         yield self.control
         yield self.note
+
+    def _title_text(self) -> Content:
+        star = ("", "") if not self.required else (" *", "bold $error")
+        return Content.assemble(self.title, star)
+
+    def set_required(self, required: bool) -> None:
+        """Mark the field required (a * after its title) or not, as other fields change."""
+        if required != self.required:
+            self.required = required
+            if self.is_mounted:
+                self.query_one(".field-title", Static).update(self._title_text())
 
     @property
     def issue_text(self) -> str:

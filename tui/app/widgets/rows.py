@@ -4,8 +4,9 @@ Used twice in the form (token endpoint rows, auth endpoint rows), and once as a
 one-column list (``single=``: the mail proxy's addresses). It converts to and from the
 model's rows (``load_rows`` / ``to_rows``, or ``load_values`` / ``to_values`` for a
 one-column list) so the form never reaches inside.
-Keys while focus is in it: ctrl+n add, ctrl+d remove, ctrl+up/down move, ctrl+o presets;
-up/down walk the rows like a spreadsheet.
+Keys while focus is in it: ctrl+n add, ctrl+d remove, alt+up/down (or ctrl+up/down, which
+some terminals keep for themselves) move, ctrl+o presets; up/down walk the rows like a
+spreadsheet.
 """
 
 from __future__ import annotations
@@ -96,9 +97,9 @@ class ParamRowsEditor(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "add_row", "Add row", id="rows.add"),
         # not in the footer (the hint under the rows names them), so that it fits 80 columns
-        Binding("ctrl+up", "move(-1)", "Move ↑", tooltip="Move this row up",
+        Binding("alt+up,ctrl+up", "move(-1)", "Move ↑", tooltip="Move this row up",
                 id="rows.move_up", show=False),
-        Binding("ctrl+down", "move(1)", "Move ↓", tooltip="Move this row down",
+        Binding("alt+down,ctrl+down", "move(1)", "Move ↓", tooltip="Move this row down",
                 id="rows.move_down", show=False),
         Binding("ctrl+o", "presets", "Presets", tooltip="Scope presets for the scope row",
                 id="rows.presets"),
@@ -147,7 +148,8 @@ class ParamRowsEditor(Vertical):
             if not self.single:
                 yield Button("Scope presets…", id=f"{self.field_name}-presets",
                              compact=True, classes="rows-presets")
-            yield Static("^n add  ^d remove  ^↑↓ move" + ("" if self.single else "  ^o presets"),
+            yield Static("^n add  ^d remove  alt+↑↓ move" + ("" if self.single else
+                                                              "  ^o presets"),
                          classes="rows-keys")
 
     def on_mount(self) -> None:
