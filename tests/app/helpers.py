@@ -45,10 +45,12 @@ SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "8
 
 
 def build(config: Path, clock: MovableClock | None = None, **kwargs: Any) -> ExoApp:
-    """The app through make_app, at FIXED_NOW unless given a clock, with no timers, no
-    cursor blink and no animations."""
-    options: dict[str, Any] = {"live_interval": None, "refresh_every": None,
-                               "cursor_blink": False, "animations": False, **kwargs}
+    """The app through make_app, at FIXED_NOW unless given a clock, with no timers (no
+    status updates, no look at the account file, no auto-refresh), no cursor blink and no
+    animations."""
+    options: dict[str, Any] = {"live_interval": None, "watch_interval": None,
+                               "refresh_every": None, "cursor_blink": False,
+                               "animations": False, **kwargs}
     return make_app(config, clock=clock or MovableClock(FIXED_NOW), **options)
 
 
@@ -58,8 +60,9 @@ def live_app(config: Path, idp: FakeIdP | None, clock: MovableClock, **kwargs: A
     polls."""
     clock.idp = idp
     clock.pause = 0.05  # polls stay quick without flooding the UI
-    options: dict[str, Any] = {"live_interval": None, "cursor_blink": False,
-                               "animations": False, "refresh_every": None, **kwargs}
+    options: dict[str, Any] = {"live_interval": None, "watch_interval": None,
+                               "cursor_blink": False, "animations": False,
+                               "refresh_every": None, **kwargs}
 
     def service(_clock: object) -> OAuthService:
         return OAuthService(clock=clock)

@@ -6,7 +6,6 @@ import time
 
 from tests.app.helpers import FIXED_NOW
 from tui.app import formatting
-from tui.app.list_rows import COLUMNS, widths_for
 from tui.core.model import Account, TokenState
 
 NOW = FIXED_NOW
@@ -50,6 +49,13 @@ def test_short_forms_never_show_a_secret() -> None:
     assert formatting.ellipsize("abcdef", 4) == "abc…"
 
 
+def test_ellipsize_counts_terminal_cells() -> None:
+    assert formatting.ellipsize("📦📦📦📦", 5) == "📦📦…"  # two cells each
+    assert formatting.ellipsize("קבלה-ראשית-ארוכה", 6) == "קבלה-…"  # its logical start
+    assert formatting.ellipsize("e\u0301e\u0301e\u0301", 3) == "e\u0301e\u0301e\u0301"
+    assert formatting.ellipsize("abc", 3) == "abc"
+
+
 def test_tenant_text_and_display_path(tmp_path, monkeypatch) -> None:
     guid = Account(authorize_url="https://login.microsoftonline.com/"
                    "c0ffee00-aaaa-4bbb-8ccc-123456789abc/oauth2/v2.0/authorize")
@@ -58,11 +64,3 @@ def test_tenant_text_and_display_path(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert formatting.display_path(tmp_path / "a" / "b.toml") == "~/a/b.toml"
     assert formatting.display_path("/etc/x") == "/etc/x"
-
-
-def test_columns_fit_the_terminal() -> None:
-    for width in (80, 100, 132):
-        widths = widths_for(width, label_max=30, tenant_max=36)
-        used = sum(widths.values()) + 2 * len(COLUMNS) + 2
-        assert used <= width, (width, widths)
-        assert widths["label"] >= 10

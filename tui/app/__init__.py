@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         return app
 
 LIVE_INTERVAL_S = 30.0
+WATCH_INTERVAL_S = 1.0  # the list notices a changed account file within about this
 AUTO_REFRESH_EVERY_S = CHECK_EVERY_S  # as often as `refresh --watch` checks
 
 
@@ -35,6 +36,7 @@ def make_app(
     state_dir: str | os.PathLike[str] | None = None,
     clock: Callable[[], float] | None = None,
     live_interval: float | None = LIVE_INTERVAL_S,
+    watch_interval: float | None = WATCH_INTERVAL_S,
     cursor_blink: bool = True,
     animations: bool = True,
     banner: str = "",
@@ -47,6 +49,8 @@ def make_app(
 
     ``clock`` returns epoch seconds (``time.time`` by default; tests pass a fixed one).
     ``live_interval``: seconds between status refreshes in the list (None: never, for tests).
+    ``watch_interval``: seconds between looks at the account file's size, time and inode
+    (a cheap stat; an account added with the CLI then shows; None: never).
     ``cursor_blink`` and ``animations``: False makes screenshots deterministic (and
     scrolling cheaper over a slow link).
     ``banner``: a line shown above the list (the demo says it is a demo).
@@ -67,6 +71,7 @@ def make_app(
         state_dir=Path(state_dir) if state_dir is not None else None,
         clock=clock,
         live_interval=live_interval,
+        watch_interval=watch_interval,
         cursor_blink=cursor_blink,
         banner=banner,
         store=store,
@@ -79,4 +84,4 @@ def make_app(
     return app
 
 
-__all__ = ["AUTO_REFRESH_EVERY_S", "LIVE_INTERVAL_S", "make_app"]
+__all__ = ["AUTO_REFRESH_EVERY_S", "LIVE_INTERVAL_S", "WATCH_INTERVAL_S", "make_app"]

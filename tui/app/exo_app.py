@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.screen import Screen
 
 from tui.core.model import DEFAULT_MARGIN_S
@@ -34,8 +34,16 @@ _STORE_LOCK = threading.Lock()
 CSS_FILES = ["app.tcss", "screens/accounts.tcss"]
 
 
+def _palette() -> type[Provider]:
+    from .palette import ExoCommands  # with the palette, not at start-up
+
+    return ExoCommands
+
+
 class ExoApp(Runtime):
     TITLE = "exo-oauth"
+    # The palette offers the app's own commands by name (palette.py), nothing of Textual's
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_palette}
     CSS_PATH: ClassVar[list[str | PurePath]] = [HERE / name for name in CSS_FILES]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", show=False),
@@ -46,6 +54,7 @@ class ExoApp(Runtime):
 
     def __init__(self, *, config_path: Path, state_dir: Path | None = None,
                  clock: Callable[[], float] | None = None, live_interval: float | None = 30.0,
+                 watch_interval: float | None = 1.0,
                  cursor_blink: bool = True, banner: str = "",
                  store: AccountStore | None = None,
                  refresh_every: float | None = CHECK_EVERY_S,
@@ -56,6 +65,7 @@ class ExoApp(Runtime):
         self.state_dir = state_dir
         self.clock: Callable[[], float] = clock or time.time
         self.live_interval = live_interval
+        self.watch_interval = watch_interval
         self.cursor_blink = cursor_blink
         self.banner = banner
         self._store = store
@@ -100,21 +110,6 @@ class ExoApp(Runtime):
             return
         self.push_screen(HelpScreen(self.screen))
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The screen's own actions first (those that apply now), then Textual's."""
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not active.enabled or not binding.description or binding.system:
-                continue
-            if binding.action in seen:
-                continue
-            seen.add(binding.action)
-            key = self.get_key_display(binding)
-            yield SystemCommand(binding.description, f"{binding.tooltip or binding.description}"
-                                f" ({key})", _runner(self, binding.action, active.node))
-        yield from super().get_system_commands(screen)
-
     # -- runtime hooks (start_authorize & co. come from Runtime) -------------------------
     def open_troubleshooting(self, source: object | None = None, *,
                              label: str | None = None) -> None:
@@ -144,9 +139,3 @@ class ExoApp(Runtime):
             return not getattr(self.screen, "IS_TROUBLESHOOT_PANEL", False)
         return True
 
-
-def _runner(app: App[Any], action: str, node: Any) -> Callable[[], Any]:
-    async def run() -> None:
-        await app.run_action(action, node)
-
-    return run

@@ -1,12 +1,15 @@
 """Plain-text formatting for the screens: statuses, times, masked values.
 
-No Textual here, so these are easy to test and reuse (the screenshot script too).
+No Textual here (Rich's cell widths only), so these are easy to test and reuse (the
+screenshot script too).
 """
 
 from __future__ import annotations
 
 import os
 import time
+
+from rich.cells import cell_len, set_cell_size
 
 from tui.core import health
 from tui.core.model import Account, TokenState
@@ -87,9 +90,11 @@ def display_path(path: os.PathLike[str] | str) -> str:
 
 
 def ellipsize(text: str, width: int) -> str:
-    if width <= 1 or len(text) <= width:
+    """The start of ``text`` in at most ``width`` terminal cells, "…" marking a cut (wide
+    characters such as emoji count two cells, combining marks none)."""
+    if width <= 1 or cell_len(text) <= width:
         return text
-    return text[: width - 1] + "…"
+    return set_cell_size(text, width - 1).rstrip() + "…"
 
 
 def mask(value: str, what: str = "token") -> str:

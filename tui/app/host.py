@@ -27,6 +27,10 @@ class AppHost(Protocol):
         """Seconds between status updates on the screens (None: never, for tests)."""
 
     @property
+    def watch_interval(self) -> float | None:
+        """Seconds between looks at the account file (None: never)."""
+
+    @property
     def banner(self) -> str: ...
 
     @property

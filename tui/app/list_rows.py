@@ -1,4 +1,5 @@
-"""What the accounts list shows, apart from the widgets: loading and column widths.
+"""What the accounts list shows, apart from the widgets: loading, filtering, column widths
+and the cells of a row.
 
 ``read_all`` touches only ``tui.core`` (it runs in a worker thread for big files).
 """
@@ -6,46 +7,120 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from rich.text import Text
+
 from tui.core.model import Account, TokenState
+from tui.core.printable import printable
+
+from .formatting import DASH, ellipsize, tenant_text
 
 if TYPE_CHECKING:
     from tui.core.store.account_store import AccountStore
 
 COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
            ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
+# Columns whose width follows their content; type and auto have fixed widths.
+FLEXIBLE = ("label", "tenant", "client", "status")
+# When the row does not fit, the client ID gives first, down to its first eight
+# characters (enough to tell apps apart; the details show it whole); then the widest
+# column gives, the label counting as 16 narrower than it is (it is what people look
+# for) and the status as 24 narrower (what they came to see: a usual one is never cut).
+_KEEP = {"label": 16, "status": 24, "tenant": 0, "client": 0}
+_FLOOR = {"label": 6, "tenant": 6, "client": 9, "status": 10}
+
+FileStamp = tuple[int, int, int]  # mtime (ns), size, inode: any write changes one of them
 
 
 @dataclass(frozen=True)
 class Loaded:
     accounts: tuple[Account, ...]
     states: dict[str, TokenState]
-    mtime: float | None
+    stamp: FileStamp | None  # the account file as it was just before it was read
 
 
-def widths_for(width: int, label_max: int = 16, tenant_max: int = 24) -> dict[str, int]:
-    """Column widths that fit the terminal; label and tenant share what is left."""
-    wide = width >= 96
-    fixed = {"client": 9, "type": 12 if wide else 6, "status": 24, "auto": 4}
-    spare = max(20, width - 2 - 2 * len(COLUMNS) - sum(fixed.values()))
-    want_label, want_tenant = max(5, label_max), max(6, tenant_max)
-    if want_label + want_tenant <= spare:
-        label, tenant = want_label, spare - want_label
-    else:  # the label is what people look for: it gets room first
-        label = min(want_label, max(10, spare - 9))
-        tenant = spare - label
-        if tenant > want_tenant:
-            label, tenant = label + tenant - want_tenant, want_tenant
-    return {"label": label, "tenant": tenant, **fixed}
+def widths_for(width: int, wants: Mapping[str, int]) -> dict[str, int]:
+    """Column widths for a terminal ``width`` wide, following what the cells hold
+    (``wants``: the widest cell of each flexible column). When they do not all fit, the
+    client ID is cut first, then the widest column, so none hogs the row while another is
+    cut short."""
+    fixed = {"type": 12 if width >= 96 else 6, "auto": 4}
+    room = width - 2 - 2 * len(COLUMNS) - sum(fixed.values())
+    titles = dict(COLUMNS)
+    widths = {key: max(cell_len(titles[key]), wants.get(key, 0)) for key in FLEXIBLE}
+    widths["client"] -= min(max(0, widths["client"] - _FLOOR["client"]),
+                            max(0, sum(widths.values()) - room))
+    while sum(widths.values()) > room:
+        shrinkable = [k for k in FLEXIBLE if widths[k] > _FLOOR[k]]
+        if not shrinkable:
+            break  # narrower than every floor: the table scrolls sideways
+        widest = max(shrinkable, key=lambda k: (widths[k] - _KEEP[k], -FLEXIBLE.index(k)))
+        widths[widest] -= 1
+    return {**widths, **fixed}
 
 
-def mtime_of(path: os.PathLike[str] | str) -> float | None:
+def cell(text: str, width: int, style: str = "") -> Text:
+    """One cell: terminal-safe, cut at its end with "…" when wider than the column, and
+    never read as markup."""
+    return Text(ellipsize(printable(text), width), style=style, no_wrap=True, end="")
+
+
+def type_text(account: Account, width: int) -> str:
+    if width >= 12 or account.client_type != "confidential":
+        return account.client_type
+    return "conf."
+
+
+def row_cells(account: Account, status: Text, widths: Mapping[str, int]) -> list[Text]:
+    """The cells of one row, status already drawn (the screen knows its colours)."""
+    auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
+    return [
+        cell(account.label, widths["label"]),
+        cell(tenant_text(account), widths["tenant"]),
+        cell(account.client_id.strip() or DASH, widths["client"]),
+        Text(type_text(account, widths["type"]), end=""),
+        status,
+        auto,
+    ]
+
+
+# Statuses change as tokens come and go: the column keeps room for the usual long one
+# ("Valid, expires in 59 min"), so a sign-in does not make the columns jump.
+STATUS_ROOM = 24
+
+
+def status_want(statuses: Iterable[str]) -> int:
+    """The width the status column asks for."""
+    return max(STATUS_ROOM, max((cell_len(s) for s in statuses), default=0))
+
+
+def wants_of(accounts: list[Account], statuses: Iterable[str]) -> dict[str, int]:
+    """The widest cell of each flexible column."""
+    return {
+        "label": max((cell_len(printable(a.label)) for a in accounts), default=0),
+        "tenant": max((cell_len(printable(tenant_text(a))) for a in accounts), default=0),
+        "client": max((cell_len(printable(a.client_id.strip())) for a in accounts), default=0),
+        "status": status_want(statuses),
+    }
+
+
+def matches(query: str, account: Account, status: str) -> bool:
+    """The list filter: every word of ``query`` in the label, the tenant or the status
+    (any case)."""
+    haystack = " ".join((account.label, tenant_text(account), status)).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
+def stamp_of(path: os.PathLike[str] | str) -> FileStamp | None:
     try:
-        return os.stat(path).st_mtime_ns / 1e9
+        st = os.stat(path)
     except OSError:
         return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 # Files up to this size (about 600 accounts) are read before the first frame: that takes
@@ -63,6 +138,6 @@ def small_file(path: os.PathLike[str] | str) -> bool:
 
 def read_all(store: AccountStore) -> Loaded:
     """Accounts (config order) and their token states (blocks: file reads, decryption)."""
-    mtime = mtime_of(store.path)
+    stamp = stamp_of(store.path)
     pairs = store.load_all()
-    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
+    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, stamp)

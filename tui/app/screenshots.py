@@ -277,8 +277,9 @@ def leaks(svg: str) -> list[str]:
 async def take(item: Shot, config: Path) -> str:
     from tui.app import make_app
 
-    app = make_app(config, clock=lambda: NOW, live_interval=None, cursor_blink=False,
-                   animations=False, refresh_every=None, service_factory=shot_service)
+    app = make_app(config, clock=lambda: NOW, live_interval=None, watch_interval=None,
+                   cursor_blink=False, animations=False, refresh_every=None,
+                   service_factory=shot_service)
     with mock.patch("socket.gethostname", return_value=HOST):
         return await _drive(app, item)
 

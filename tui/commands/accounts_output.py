@@ -10,6 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tui.core.printable import printable
+
 if TYPE_CHECKING:
     from tui.core.model import Account, TokenState
     from tui.core.validate import Issue
@@ -24,12 +26,6 @@ def mask(secret: str) -> str:
     if len(secret) >= MASK_PREFIX_MIN:
         return f"{secret[:4]}… ({len(secret)} chars)"
     return f"… ({len(secret)} chars)"
-
-
-def printable(text: str) -> str:
-    """Control characters shown as escapes, so a label cannot disturb the terminal."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def tenant_of(account: Account) -> str:

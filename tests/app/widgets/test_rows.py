@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, OptionList
+from textual.widgets import Button, Checkbox, OptionList
 
 from tests.app.helpers import paste, settle
 from tui.app.screens.form import AccountFormScreen
@@ -42,11 +42,14 @@ async def test_add_edit_move_remove_rows_by_keyboard(app, which: str) -> None:
         await pilot.press(*"prompt", "tab", *"login")
         assert app.focused is cell(editor, 1, "value")
         assert editor.to_rows() == (*default_rows(), ParamRow("prompt", "login"))
-        await pilot.press("ctrl+up")  # move it above the scope row
+        await pilot.press("alt+up")  # move it above the scope row (ctrl+up does too)
         await pilot.pause()
         assert editor.to_rows() == (ParamRow("prompt", "login"), *default_rows())
         assert app.focused is cell(editor, 0, "value")
-        await pilot.press("ctrl+down")
+        await pilot.press("alt+down")
+        await pilot.pause()
+        assert editor.to_rows()[1] == ParamRow("prompt", "login")
+        await pilot.press("ctrl+up", "ctrl+down")  # where terminals pass them on
         await pilot.pause()
         assert editor.to_rows()[1] == ParamRow("prompt", "login")
         # inline edit of the scope row's value, reached with the up arrow
@@ -120,10 +123,10 @@ async def test_empty_name_is_an_error_and_duplicate_a_warning(app, config) -> No
         assert config.exists()
 
 
-async def test_preset_menu(app) -> None:
+async def test_preset_menu_sets_both_scope_tables_unless_told(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_new_form(pilot)
-        editor = form.editor("token_params")
+        editor, auth = form.editor("token_params"), form.editor("auth_params")
         cell(editor, 0, "name").focus()
         await pilot.press("ctrl+o")
         await pilot.pause()
@@ -131,34 +134,43 @@ async def test_preset_menu(app) -> None:
         options = app.screen.query_one(OptionList)
         assert [options.get_option_at_index(i).id for i in range(options.option_count)] == [
             "graph", "imap_smtp", "ews", "reset"]
-        await pilot.press("down", "enter")  # IMAP + SMTP
+        both = app.screen.query_one("#preset-both", Checkbox)
+        assert both.value and "Auth endpoint config" in str(both.label)
+        await pilot.press("down", "enter")  # IMAP + SMTP, in both tables
         await pilot.pause()
-        assert editor.to_rows() == (ParamRow("scope", IMAP_SMTP_SCOPES),)
-        await pilot.press("ctrl+o", "down", "down", "enter")  # EWS
+        assert editor.to_rows() == auth.to_rows() == (ParamRow("scope", IMAP_SMTP_SCOPES),)
+        assert not [i for i in form.issues() if i.rule == "config.scope_resources_differ"]
+        await pilot.press("ctrl+o", "b", "enter")  # Graph, this table only
         await pilot.pause()
-        assert editor.to_rows() == (ParamRow("scope", EWS_SCOPES),)
+        assert editor.to_rows() == (ParamRow("scope", GRAPH_SCOPES),)
+        assert auth.to_rows() == (ParamRow("scope", IMAP_SMTP_SCOPES),)
+        differ = [i for i in form.issues() if i.rule == "config.scope_resources_differ"]
+        assert [i.field for i in differ] == ["token_params[0].value"]  # validate says so
         await pilot.press("ctrl+o", "escape")  # closing changes nothing
         await pilot.pause()
-        assert editor.to_rows() == (ParamRow("scope", EWS_SCOPES),)
+        assert editor.to_rows() == (ParamRow("scope", GRAPH_SCOPES),)
         # with no scope row, a preset adds one at the top
         editor.load_rows((ParamRow("prompt", "consent"),))
         await pilot.pause()
         editor.query_one(".rows-presets", Button).focus()
         await pilot.press("enter")  # the button opens the same menu
         await pilot.pause()
-        await pilot.press("enter")  # Graph
+        await pilot.press("b", "enter")  # Graph, here only
         await pilot.pause()
         assert editor.to_rows() == (ParamRow("scope", GRAPH_SCOPES),
                                     ParamRow("prompt", "consent"))
         cell(editor, 1, "name").focus()
-        await pilot.press("ctrl+o", "up", "enter")  # last option: reset to default
+        await pilot.press("ctrl+o", "up", "enter")  # last option: reset to default, both
         await pilot.pause()
-        assert editor.to_rows() == default_rows()
+        assert editor.to_rows() == auth.to_rows() == default_rows()
         assert isinstance(app.screen, AccountFormScreen)
-        # the auth endpoint rows have the same menu, and only they change
-        auth = form.editor("auth_params")
+        # the auth endpoint rows have the same menu, offering the token table
         cell(auth, 0, "value").focus()
-        await pilot.press("ctrl+o", "down", "down", "enter")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert "Token endpoint config" in str(app.screen.query_one("#preset-both",
+                                                                    Checkbox).label)
+        await pilot.press("b", "down", "down", "enter")
         await pilot.pause()
         assert auth.to_rows() == (ParamRow("scope", EWS_SCOPES),)
         assert editor.to_rows() == default_rows()

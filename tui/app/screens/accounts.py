@@ -3,42 +3,80 @@
 Start-up stays light: an account file of ordinary size is read before the first
 frame (one layout and paint, with the rows); a big one is read by a thread worker
 after an empty first frame. Statuses are recomputed (and token files re-read)
-every ``app.live_interval`` seconds without moving the cursor.
+every ``app.live_interval`` seconds without moving the cursor; the account file
+itself is looked at (a stat, nothing more) every ``app.watch_interval`` seconds, so
+an account added or changed with the command line shows up on its own.
+
+``/`` filters the rows by label, tenant or status; ``j``/``k`` move like the arrows.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
-from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from tui.app.list_rows import (
+    COLUMNS,
+    Loaded,
+    cell,
+    matches,
+    read_all,
+    row_cells,
+    small_file,
+    stamp_of,
+    status_want,
+    wants_of,
+    widths_for,
+)
 from tui.app.messages import StatusNoteChanged, TokenStateChanged
+from tui.app.palette import PaletteCommand, action_command
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState
+from tui.core.printable import printable
+
+# From this width the footer has room for Enter (Edit) and q (Quit) as well as /.
+WIDE_FOOTER = 96
 
 
 class AccountsTable(DataTable[Any]):
-    """The table, with Enter meaning "edit" (and saying so in the footer)."""
+    """The table, with Enter meaning "edit", and j/k moving like down/up."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "screen.edit", "Edit", id="accounts.edit"),
+        # Enter and q are in the footer only where it has room for them besides / (the
+        # keys work everywhere): each is bound twice, the shown one checked for the width
+        Binding("enter", "edit('wide')", "Edit", id="accounts.edit_shown"),
+        Binding("enter", "edit", "Edit", id="accounts.edit", show=False),
+        Binding("j", "cursor_down", "Next account", show=False, id="accounts.next"),
+        Binding("k", "cursor_up", "Previous account", show=False, id="accounts.previous"),
         Binding("home", "first_row", "First account", show=False, id="accounts.first"),
         Binding("end", "last_row", "Last account", show=False, id="accounts.last"),
     ]
+
+    # Edit is the list screen's; asked here, not through "screen.", which would be whatever
+    # screen is on top (the palette) when the footer looks.
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit":
+            return self.screen.check_action(action, parameters)
+        return super().check_action(action, parameters)
+
+    async def action_edit(self, _where: str = "") -> None:
+        await self.screen.run_action("edit")
 
     def action_first_row(self) -> None:
         self.move_cursor(row=0)
@@ -47,13 +85,29 @@ class AccountsTable(DataTable[Any]):
         self.move_cursor(row=self.row_count - 1)
 
 
+class ListFilter(Input):
+    """The filter line: typing narrows the rows; Enter or down goes back to them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "screen.focus_rows", "To the list", show=False,
+                id="accounts.filter_done"),
+        Binding("escape", "screen.clear_filter", "Clear filter",
+                id="accounts.filter_escape"),
+    ]
+
+    def on_mount(self) -> None:
+        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+
 class AccountsScreen(Screen[None]):
+    AUTO_FOCUS = "#accounts"  # the rows, not the filter line above them
     HELP_TITLE = "Accounts"
     HELP_TEXT = (
         "Every OAuth2 account exo-oauth keeps, one per row, with the state of its access "
-        "token. Add an account with n, open one with Enter. Statuses update on their own "
-        "about every 30 seconds; tokens refreshed by `exo-oauth refresh` or cron show up "
-        "here too."
+        "token. Add an account with n, open one with Enter, narrow the list with / (label, "
+        "tenant or status). Statuses update on their own about every 30 seconds; tokens "
+        "refreshed by `exo-oauth refresh` or cron, and accounts added or changed with the "
+        "command line, show up here too (ctrl+r or F5 reads everything again now)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="accounts.new"),
@@ -65,19 +119,31 @@ class AccountsScreen(Screen[None]):
                 "with the token (app-only: show what the token grants)",
                 id="accounts.test_connection"),
         Binding("t", "troubleshoot", "Troubleshoot", id="accounts.troubleshoot"),
+        Binding("slash", "focus_filter", "Filter", id="accounts.filter",
+                tooltip="Show only the accounts whose label, tenant or status holds a text"),
+        # while a filter is on, Escape takes /'s place in the footer (80 columns hold one)
+        Binding("slash", "focus_filter('on')", "Filter", id="accounts.filter_on", show=False),
+        Binding("escape", "clear_filter", "Show all", id="accounts.clear_filter",
+                tooltip="Clear the filter: every account again"),
+        Binding("ctrl+r,f5", "reload", "Reload", id="accounts.reload", show=False,
+                tooltip="Read the account file and the token files again now"),
         Binding("question_mark", "app.help", "Help", id="accounts.help"),
-        Binding("q", "app.quit", "Quit", id="accounts.quit"),
+        Binding("q", "quit('wide')", "Quit", id="accounts.quit_shown"),
+        Binding("q", "quit", "Quit", id="accounts.quit", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.accounts: list[Account] = []
+        self.shown: list[Account] = []  # the rows on screen: the accounts the filter keeps
         self.states: dict[str, TokenState] = {}
         self.loaded = False
         self.load_error = ""
-        self._mtime: float | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._widths: dict[str, int] = {}
+        self._wants: dict[str, int] = {}  # the widest cell of each column, as last filled
         self.notes: dict[str, str] = {}  # account id -> status shown until new tokens arrive
+        self.query_text = ""
 
     @property
     def xapp(self) -> AppHost:
@@ -93,6 +159,11 @@ class AccountsScreen(Screen[None]):
         if self.xapp.banner:
             yield Static(Content(self.xapp.banner), id="banner")
         with Vertical(id="list-body"):
+            with Horizontal(id="filter-row"):
+                yield Static("Filter /", id="filter-label")
+                yield ListFilter(placeholder="words of a label, tenant or status", compact=True,
+                                 id="list-filter")
+                yield Static(id="filter-count")
             yield AccountsTable(id="accounts", cursor_type="row", zebra_stripes=True)
             yield Static(id="empty")
             yield Static(id="details")
@@ -101,11 +172,14 @@ class AccountsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#empty").display = False
         self.query_one("#details").display = False
+        self.query_one("#filter-row").display = False
         table = self.query_one(AccountsTable)
         table.display = False
         self._set_columns()
         if self.xapp.live_interval:
             self.set_interval(self.xapp.live_interval, self.refresh_statuses)
+        if self.xapp.watch_interval:
+            self.set_interval(self.xapp.watch_interval, self.watch_file)
         if small_file(self.xapp.config_path):
             # Read now, so the first frame already shows the list: a worker would paint an
             # empty screen, then lay out and paint again, which costs more than the read.
@@ -116,16 +190,16 @@ class AccountsScreen(Screen[None]):
     def on_resize(self) -> None:
         if self._widths_now() != self._widths:
             self._fill()
+        self.refresh_bindings()  # Edit and Quit come and go with the width
 
-    def _widths_now(self) -> dict[str, int]:
-        labels = max((len(a.label) for a in self.accounts), default=16)
-        tenants = max((len(formatting.tenant_text(a, short=True)) for a in self.accounts),
-                      default=24)
-        return widths_for(self.size.width or self.app.size.width, labels, tenants)
+    def _widths_now(self, status: int | None = None) -> dict[str, int]:
+        """Column widths for the rows shown (``status``: a new want of that column)."""
+        wants = self._wants if status is None else {**self._wants, "status": status}
+        return widths_for(self.size.width or self.app.size.width, wants)
 
-    def _set_columns(self) -> None:
+    def _set_columns(self, widths: dict[str, int] | None = None) -> None:
         table = self.query_one(AccountsTable)
-        self._widths = self._widths_now()
+        self._widths = widths or self._widths_now()
         table.clear(columns=True)
         for key, title in COLUMNS:
             table.add_column(title, key=key, width=self._widths[key])
@@ -165,6 +239,7 @@ class AccountsScreen(Screen[None]):
         self.loaded = True
         self.load_error = message
         self.accounts, self.states = [], {}
+        self._stamp = stamp_of(self.xapp.config_path)  # a fixed file is read again
         self._fill()
         self.notify(message, title="Cannot read the accounts", severity="error", timeout=10)
 
@@ -173,8 +248,15 @@ class AccountsScreen(Screen[None]):
         self.load_error = ""
         self.accounts = list(loaded.accounts)
         self.states = dict(loaded.states)
-        self._mtime = loaded.mtime
+        self._stamp = loaded.stamp
         self._fill(select_id)
+
+    def watch_file(self) -> None:
+        """Read everything again when the account file changed (a stat; no token file is
+        opened): an account added or edited with the command line shows within a second."""
+        if self.loaded and stamp_of(self.xapp.config_path) != self._stamp:
+            self._stamp = stamp_of(self.xapp.config_path)  # asked once per change
+            self.reload()
 
     def refresh_statuses(self) -> None:
         """Re-read token states (another process may have refreshed) and redraw statuses."""
@@ -184,7 +266,7 @@ class AccountsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="accounts-status")
     def _reread_states(self) -> None:
         store = self.xapp.store
-        if mtime_of(store.path) != self._mtime:  # the account file itself changed
+        if stamp_of(store.path) != self._stamp:  # the account file itself changed
             self._from_thread(self.reload)
             return
         states = {}
@@ -201,41 +283,50 @@ class AccountsScreen(Screen[None]):
         self.update_statuses()
 
     # -- drawing --------------------------------------------------------------------------
-    def _cells(self, account: Account) -> list[Any]:
-        w = self._widths
-        state = self.states.get(account.id)
-        now = self.xapp.now()
-        auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
-        ctype = account.client_type if w["type"] >= 12 else (
-            "conf." if account.client_type == "confidential" else account.client_type)
-        return [
-            formatting.ellipsize(account.label, w["label"]),
-            formatting.ellipsize(formatting.tenant_text(account, short=True), w["tenant"]),
-            formatting.short_id(account.client_id),
-            ctype,
-            self._status_cell(account, state, now),
-            auto,
-        ]
+    def status_of(self, account: Account) -> str:
+        """The status words of a row: a note (a failed sign-in), else the token's."""
+        return self._look(account, self.xapp.now())[0]
 
-    def _status_cell(self, account: Account, state: TokenState | None, now: float) -> Text:
+    def _look(self, account: Account, now: float) -> tuple[str, str]:
+        """(status words, style name: ok, warn, bad or none) of a row."""
         note = self.notes.get(account.id)
-        words = note or formatting.status_text(state, account, now)
-        label = formatting.ellipsize(words, self._widths["status"])
+        if note:
+            return note, "bad"
+        state = self.states.get(account.id)
+        return (formatting.status_text(state, account, now),
+                formatting.status_style(state, account, now))
+
+    def _looks(self) -> dict[str, tuple[str, str]]:
+        now = self.xapp.now()
+        return {a.id: self._look(a, now) for a in self.shown}
+
+    def _status_cell(self, look: tuple[str, str]) -> Text:
+        words, style = look
         theme = self.app.current_theme
-        color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(
-            "bad" if note else formatting.status_style(state, account, now))
-        return Text(label, style=f"bold {color}" if color else "")
+        color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(style)
+        return cell(words, self._widths["status"], f"bold {color}" if color else "")
+
+    def _filtered(self) -> list[Account]:
+        if not self.query_text.strip():
+            return list(self.accounts)
+        return [a for a in self.accounts if matches(self.query_text, a, self.status_of(a))]
 
     def _fill(self, select_id: str | None = None) -> None:
         table = self.query_one(AccountsTable)
         select_id = select_id or self.selected_id()
-        if self._widths_now() != self._widths:
-            self._set_columns()
+        self.shown = self._filtered()
+        looks = self._looks()
+        self._wants = wants_of(self.shown, (words for words, _ in looks.values()))
+        widths = self._widths_now()
+        if widths != self._widths:
+            self._set_columns(widths)
         table.clear()
-        for account in self.accounts:
-            table.add_row(*self._cells(account), key=account.id)
+        for account in self.shown:
+            table.add_row(*row_cells(account, self._status_cell(looks[account.id]),
+                                     self._widths), key=account.id)
+        self._show_count()
         empty = self.query_one("#empty", Static)
-        has_rows = bool(self.accounts)
+        has_rows = bool(self.shown)
         table.display = has_rows
         empty.display = self.loaded and not has_rows
         self.query_one("#details").display = has_rows
@@ -243,22 +334,35 @@ class AccountsScreen(Screen[None]):
             empty.update(self._empty_text())
             self.refresh_bindings()
             return
-        index = next((i for i, a in enumerate(self.accounts) if a.id == select_id), 0)
+        index = next((i for i, a in enumerate(self.shown) if a.id == select_id), 0)
         table.move_cursor(row=index, animate=False)
-        table.focus()
+        if not isinstance(self.focused, ListFilter):
+            table.focus()
         self._show_details()
         self.refresh_bindings()
+
+    def _show_count(self) -> None:
+        active = bool(self.query_text.strip())
+        self.query_one("#filter-row").display = active or isinstance(self.focused, ListFilter)
+        self.query_one("#filter-count", Static).update(
+            f"{len(self.shown)} of {len(self.accounts)}" if active else
+            f"{len(self.accounts)} accounts")
 
     def _empty_text(self) -> Content:
         if self.load_error:
             return Content.assemble(("The account file cannot be used.\n\n", "bold"),
                                     self.load_error, "\n\nNothing will be written to it "
                                     "until it reads cleanly.")
+        if self.accounts:  # the filter hides them all
+            return Content.assemble(
+                ("No account matches ", "bold"), (repr(self.query_text.strip()), "bold"),
+                ".\n\nThe filter looks at labels, tenants and statuses. Escape clears it.")
         return Content.assemble(
             ("No accounts yet.\n\n", "bold"),
             "Press ", ("n", "bold reverse"), " to add your first account. You will need the "
-            "app's Application (client) ID, a client secret and your tenant, all from the "
-            "app registration in the Azure portal.\n\n"
+            "app's Application (client) ID and your tenant from the app registration in the "
+            "Azure portal, and for a confidential client its client secret too (a public "
+            "client, as used for device code sign-in, has none).\n\n"
             "Or try everything first against a local stand-in for Microsoft, with no tenant "
             "at all: quit and run ", ("exo-oauth --demo", "bold"), ".\n\n",
             ("Account file: ", "dim"), (formatting.display_path(self.xapp.config_path), "dim"),
@@ -266,12 +370,32 @@ class AccountsScreen(Screen[None]):
 
     def update_statuses(self) -> None:
         """Redraw the status cells (time moves on); the cursor stays where it is."""
+        if self.query_text.strip() and self._filtered() != self.shown:
+            self._fill()  # a status the filter looks at changed
+            return
+        looks = self._looks()
+        if self._widths_now(status_want(w for w, _ in looks.values())) != self._widths:
+            self._fill()  # a status no longer fits, or the long one is gone
+            return
         table = self.query_one(AccountsTable)
-        now = self.xapp.now()
-        for account in self.accounts:
-            table.update_cell(account.id, "status",
-                              self._status_cell(account, self.states.get(account.id), now))
+        for account_id, look in looks.items():
+            table.update_cell(account_id, "status", self._status_cell(look))
         self._show_details()
+
+    def _redraw_status(self, account_id: str) -> None:
+        account = self.account_by_id(account_id)
+        if account is None or not self.loaded:
+            return
+        if self.query_text.strip():
+            self.update_statuses()  # the row may come or go with the filter
+        elif account in self.shown:
+            look = self._look(account, self.xapp.now())
+            if cell_len(look[0]) > self._widths["status"]:
+                self.update_statuses()  # wider than its column: widths may change
+                return
+            self.query_one(AccountsTable).update_cell(account.id, "status",
+                                                      self._status_cell(look))
+            self._show_details()
 
     def on_token_state_changed(self, message: TokenStateChanged) -> None:
         """One account's tokens changed (a job finished, or they were read again)."""
@@ -279,12 +403,7 @@ class AccountsScreen(Screen[None]):
         if state.access_token and state != self.states.get(state.account_id):
             self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
         self.states[state.account_id] = state
-        account = self.account_by_id(state.account_id)
-        if account is None:
-            return
-        self.query_one(AccountsTable).update_cell(
-            account.id, "status", self._status_cell(account, state, self.xapp.now()))
-        self._show_details()
+        self._redraw_status(state.account_id)
         self.refresh_bindings()  # refresh / test may apply now
 
     def on_status_note_changed(self, message: StatusNoteChanged) -> None:
@@ -294,12 +413,7 @@ class AccountsScreen(Screen[None]):
             self.notes[account_id] = note
         else:
             self.notes.pop(account_id, None)
-        account = self.account_by_id(account_id)
-        if account is not None and self.loaded:
-            self.query_one(AccountsTable).update_cell(
-                account.id, "status",
-                self._status_cell(account, self.states.get(account.id), self.xapp.now()))
-            self._show_details()
+        self._redraw_status(account_id)
 
     def _show_details(self) -> None:
         account = self.selected()
@@ -309,19 +423,19 @@ class AccountsScreen(Screen[None]):
             return
         now = self.xapp.now()
         state = self.states.get(account.id)
-        status = self.notes.get(account.id) or formatting.status_text(state, account, now)
+        status = self.status_of(account)
         if state is not None and state.access_token and state.expires_at:
             status += f" ({formatting.local_time(state.expires_at, now)} local time)"
         if state is not None and state.last_error:
-            status += f" · last error: {state.last_error}"
-        tenant = formatting.tenant_text(account)
+            status += f" · last error: {printable(state.last_error)}"
+        tenant = printable(formatting.tenant_text(account))
         host = urlsplit(account.token_url).hostname or formatting.DASH
         details.update(Content.assemble(
-            (account.label, "bold"),
+            (printable(account.label), "bold"),
             f"  {account.client_type} client, auto-refresh "
             f"{'on' if account.auto_refresh else 'off'}\n",
-            ("Client ID  ", "dim"), account.client_id or formatting.DASH, "\n",
-            ("Tenant     ", "dim"), tenant, (f"  on {host}", "dim"), "\n",
+            ("Client ID  ", "dim"), printable(account.client_id) or formatting.DASH, "\n",
+            ("Tenant     ", "dim"), tenant, (f"  on {printable(host)}", "dim"), "\n",
             ("Status     ", "dim"), status,
         ))
 
@@ -329,10 +443,45 @@ class AccountsScreen(Screen[None]):
         self._show_details()
         self.refresh_bindings()
 
+    # -- the filter -----------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "list-filter":
+            event.stop()
+            self.query_text = event.value
+            self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "list-filter":
+            event.stop()
+            self.action_focus_rows()
+
+    def action_focus_filter(self, _on: str = "") -> None:
+        self.query_one("#filter-row").display = True
+        self.query_one(ListFilter).focus()
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._show_count)  # the filter line hides when left empty
+
+    def action_focus_rows(self) -> None:
+        if self.shown:
+            self.query_one(AccountsTable).focus()
+        self._show_count()
+
+    def action_clear_filter(self) -> None:
+        self.query_text = ""
+        with self.query_one(ListFilter).prevent(Input.Changed):
+            self.query_one(ListFilter).value = ""
+        self.query_one(AccountsTable).focus()
+        self._fill()
+
+    def action_reload(self) -> None:
+        self.notify("Reading the accounts again…", timeout=2)
+        self.reload()
+
     # -- selection ------------------------------------------------------------------------
     def selected_id(self) -> str | None:
         table = self.query_one(AccountsTable)
-        if not self.accounts or table.row_count == 0:
+        if not self.shown or table.row_count == 0:
             return None
         try:
             return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
@@ -347,29 +496,40 @@ class AccountsScreen(Screen[None]):
         return next((a for a in self.accounts if a.id == account_id), None)
 
     # -- actions ----------------------------------------------------------------------------
+    def can_refresh(self, account: Account) -> bool:
+        state = self.states.get(account.id)
+        return account.is_app_only or (state is not None and bool(state.refresh_token))
+
+    def can_test(self, account: Account) -> bool:
+        state = self.states.get(account.id)
+        has_token = state is not None and bool(state.access_token or state.refresh_token)
+        return has_token or account.is_app_only
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if parameters == ("wide",) and self.size.width < WIDE_FOOTER and self.accounts:
+            return False  # the unshown twin of the binding takes the key
         if action in ("edit", "delete", "authorize"):
             return self.selected() is not None
-        if action == "refresh":  # greyed when there is nothing to refresh with
+        if action == "clear_filter":
+            return bool(self.query_text.strip())
+        if action == "focus_filter":  # the footer shows one of the two / keys
+            return bool(self.accounts) and bool(self.query_text.strip()) == (
+                parameters == ("on",))
+        if action in ("refresh", "test_connection"):  # greyed when there is nothing to use
             account = self.selected()
             if account is None:
                 return False
-            state = self.states.get(account.id)
-            can = account.is_app_only or (state is not None and bool(state.refresh_token))
-            return True if can else None
-        if action == "test_connection":
-            account = self.selected()
-            if account is None:
-                return False
-            state = self.states.get(account.id)
-            has_token = state is not None and bool(state.access_token or state.refresh_token)
-            return True if has_token or account.is_app_only else None  # greyed: no token
+            can = self.can_refresh if action == "refresh" else self.can_test
+            return True if can(account) else None
         return True
 
     def action_new(self) -> None:
         self._open_form(None)
 
-    def action_edit(self) -> None:
+    async def action_quit(self, _where: str = "") -> None:
+        await self.app.run_action("app.quit")
+
+    def action_edit(self, _where: str = "") -> None:
         account = self.selected()
         if account is not None:
             self._open_form(account)
@@ -385,11 +545,12 @@ class AccountsScreen(Screen[None]):
         self.reload(saved_id)
 
     def action_delete(self) -> None:
-        from .modals import ConfirmDelete
-
         account = self.selected()
-        if account is None:
-            return
+        if account is not None:
+            self._delete(account)
+
+    def _delete(self, account: Account) -> None:
+        from .modals import ConfirmDelete
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -428,3 +589,36 @@ class AccountsScreen(Screen[None]):
         self.xapp.open_troubleshooting(
             failure or (state.last_error if state and state.last_error else None),
             label=account.label if account else None)
+
+    # -- the command palette ----------------------------------------------------------------
+    def palette_commands(self) -> Iterator[PaletteCommand]:
+        """New account and the list's own commands, then for every account what applies to
+        it by name ("Refresh shared-mailbox"); only the selected one's are listed before
+        anything is typed."""
+        yield action_command(self, "New account", "new", "Add an account (n)")
+        yield action_command(self, "Filter the list", "focus_filter",
+                             "By label, tenant or status (/)")
+        if self.query_text.strip():
+            yield action_command(self, "Clear the filter", "clear_filter", "Show every account")
+        yield action_command(self, "Reload the list", "reload",
+                             "Read the account file and token files again (ctrl+r, F5)")
+        selected = self.selected()
+        for account in ([selected] if selected else []) + [
+                a for a in self.accounts if a is not selected]:
+            yield from self._account_commands(account, listed=account is selected)
+
+    def _account_commands(self, account: Account, *, listed: bool) -> Iterator[PaletteCommand]:
+        label = printable(account.label)
+        xapp = self.xapp
+        yield PaletteCommand(f"Edit {label}", "Open its settings", lambda: self._open_form(
+            account), listed)
+        yield PaletteCommand(f"Authorize {label}", "Sign in and store its tokens",
+                             lambda: xapp.start_authorize(account), listed)
+        if self.can_refresh(account):
+            yield PaletteCommand(f"Refresh {label}", "Get a new access token now",
+                                 lambda: xapp.start_refresh(account), listed)
+        if self.can_test(account):
+            yield PaletteCommand(f"Test {label}", "Call Graph /me with its token",
+                                 lambda: xapp.test_connection(account), listed)
+        yield PaletteCommand(f"Delete {label}", "Asks first", lambda: self._delete(account),
+                             listed)

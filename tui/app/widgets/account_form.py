@@ -132,11 +132,11 @@ class AccountForm(VerticalScroll, can_focus=False):
                                        id="f-redirect_uri"),
             "token_params": ParamRowsEditor(
                 a.token_params, field_name="token_params", id="f-token_params",
-                title="Token endpoint config",
+                title="Token endpoint config", partner="Auth endpoint config",
                 hint="Extra name = value pairs sent with every token request."),
             "auth_params": ParamRowsEditor(
                 a.auth_params, field_name="auth_params", id="f-auth_params",
-                title="Auth endpoint config",
+                title="Auth endpoint config", partner="Token endpoint config",
                 hint="Extra name = value pairs added to the sign-in (authorize) URL."),
             "auto_refresh": Checkbox("Refresh before it expires, while exo-oauth runs",
                                      a.auto_refresh, id="f-auto_refresh"),
@@ -373,6 +373,17 @@ class AccountForm(VerticalScroll, can_focus=False):
 
     def on_param_rows_editor_changed(self, event: ParamRowsEditor.Changed) -> None:
         self.refresh_issues()
+
+    def on_param_rows_editor_preset_for_both(self, event: ParamRowsEditor.PresetForBoth
+                                             ) -> None:
+        """A scope preset goes to both scope tables, so sign-in and token agree."""
+        event.stop()
+        other = self.editor("auth_params" if event.editor.field_name == "token_params"
+                            else "token_params")
+        did = other.apply_preset(event.key)
+        self.touched.update({"token_params", "auth_params"})
+        self.refresh_issues()
+        self.notify(f"{event.editor.title} and {other.title}: {did}.", timeout=4)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from tui.app.formatting import mask
+from tui.core.printable import printable
 from tui.core.validate import Issue
 
 
@@ -51,7 +55,9 @@ class IssueLine(Static):
 
 
 class FieldInput(Input):
-    """A one-line input that follows the app's cursor-blink setting; up/down move between fields."""
+    """A one-line input that follows the app's cursor-blink setting; up/down move between
+    fields. Left alone, a value too long for it shows its start and "…" (the whole value is
+    shown under it while it has the focus: ``too_long``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
@@ -68,6 +74,37 @@ class FieldInput(Input):
 
     def on_mount(self) -> None:
         self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+    @property
+    def too_long(self) -> bool:
+        """True when the value is wider than the room it has."""
+        return self._value.cell_len > self.scrollable_content_region.width
+
+    def _show_start(self) -> None:
+        if not self.has_focus:
+            self.scroll_to(x=0, animate=False, immediate=True)
+
+    def on_blur(self) -> None:
+        # (has_focus is still set while this runs: Widget clears it after)
+        self.scroll_to(x=0, animate=False, immediate=True)
+
+    def on_focus(self) -> None:
+        # where typing goes on: the cursor's place, which leaving the field scrolled away
+        self.scroll_to_region(Region(self._cursor_offset, 0, width=1, height=1), force=True,
+                              animate=False)
+
+    def on_input_changed(self) -> None:
+        self._show_start()  # set from outside (a preset, a reload): show its start
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if y or self.has_focus or not self.too_long or self.scroll_offset.x:
+            return strip
+        width = self.scrollable_content_region.width
+        kept = strip.crop(0, width - 1)
+        last = list(kept)[-1:] or [Segment("")]
+        return Strip.join([kept, Strip([Segment("…", last[0].style)])]).extend_cell_length(
+            strip.cell_length, self.rich_style)
 
 
 class SecretInput(FieldInput):
@@ -137,26 +174,56 @@ class FieldNote(Static):
         super().__init__(Content(hint), classes="note")
         self.hint = hint
         self.issue: Issue | None = None
-        self._shown: tuple[Issue | None, int] | None = None
+        self.full = ""  # the focused control's whole value, when it does not fit
+        self._shown: tuple[Issue | None, int, str] | None = None
 
     def show(self, issues: list[Issue]) -> None:
         issue, extra = pick_issue(issues)
-        if self._shown == (issue, extra):
-            return
-        self._shown = (issue, extra)
         self.issue = issue
-        if issue is None:
-            self.update(Content(self.hint))
-            return
-        colour = "$text-error" if issue.is_error else "$text-warning"
-        self.update(Content.assemble(self.hint, "\n", (issue_markup(issue, extra), colour)))
+        self._draw(extra)
+
+    def show_full(self, value: str) -> None:
+        """The whole of a value too long for its control ("" for none)."""
+        self.full = value
+        self._draw(self._shown[1] if self._shown else 0)
+
+    def _draw(self, extra: int) -> None:
+        shown = (self.issue, extra, self.full)
+        if self._shown == shown:
+            return  # typing re-validates on every key: repaint only what changed
+        self._shown = shown
+        parts: list[str | tuple[str, str]] = []
+        if self.full:
+            parts += [(printable(self.full), "$text"), "\n"]
+        parts.append(self.hint)
+        if self.issue is not None:
+            colour = "$text-error" if self.issue.is_error else "$text-warning"
+            parts += ["\n", (issue_markup(self.issue, extra), colour)]
+        self.update(Content.assemble(*parts))
 
     @property
     def issue_text(self) -> str:
         return issue_markup(self.issue) if self.issue else ""
 
 
-class Field(Widget):
+class ShowsWholeValue:
+    """For a widget holding inputs: ``follow_value`` runs whenever the focus moves inside
+    it or a value changes, to show (or stop showing) the whole of a value cut short."""
+
+    def follow_value(self) -> None:
+        raise NotImplementedError
+
+    def on_descendant_focus(self) -> None:
+        self.follow_value()
+
+    def on_descendant_blur(self) -> None:
+        self.follow_value()
+
+    def on_input_changed(self) -> None:
+        self.follow_value()
+
+
+class Field(ShowsWholeValue, Widget):
     """Title (left, over two rows) | control, then hint and issue underneath."""
 
     def __init__(self, title: str, control: Widget, hint: str, *, field_name: str,
@@ -187,6 +254,13 @@ class Field(Widget):
     @property
     def issue_text(self) -> str:
         return self.note.issue_text
+
+    def follow_value(self) -> None:
+        """While its input has the focus, a value too long for it shows whole below it."""
+        control = self.control
+        long = (isinstance(control, FieldInput) and control.has_focus and not control.password
+                and control.too_long)
+        self.note.show_full(control.value if long and isinstance(control, Input) else "")
 
     def show_issues(self, issues: list[Issue]) -> None:
         self.note.show(issues)

@@ -21,9 +21,10 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from tui.core.model import ParamRow, default_rows
+from tui.core.printable import printable
 from tui.core.validate import Issue
 
-from .fields import FieldInput, IssueLine
+from .fields import FieldInput, IssueLine, ShowsWholeValue
 
 IMAP_SMTP_SCOPES = ("https://outlook.office.com/IMAP.AccessAsUser.All "
                     "https://outlook.office.com/SMTP.Send offline_access")
@@ -61,7 +62,7 @@ class RowInput(FieldInput):
         self.editor.walk(self.row, self.column, step)
 
 
-class RowEditor(Vertical):
+class RowEditor(ShowsWholeValue, Vertical):
     """One row: name and value side by side, with an issue line under them."""
 
     def __init__(self, row: ParamRow, field_name: str, single: str | None = None) -> None:
@@ -72,6 +73,8 @@ class RowEditor(Vertical):
         self.value_input = RowInput(row.value, column="value", field_name=field_name,
                                     placeholder=single.lower() if single else "value")
         self.issue_line = IssueLine(classes="issue")
+        # a focused cell's value, when it is cut
+        self.full = Static(classes="row-full -single" if single else "row-full")
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="param-cells"):
@@ -79,10 +82,21 @@ class RowEditor(Vertical):
                 yield self.name_input
                 yield Static("=", classes="param-eq")
             yield self.value_input
+        yield self.full
         yield self.issue_line
 
     def on_mount(self) -> None:
         self.issue_line.display = False
+        self.full.display = False
+
+    def follow_value(self) -> None:
+        """While a cell of this row has the focus and its value is cut, the whole value
+        shows under the row (the cells themselves show a value's start)."""
+        cell = next((c for c in (self.name_input, self.value_input)
+                     if c.has_focus and c.too_long), None)
+        self.full.display = cell is not None
+        if cell is not None:
+            self.full.update(Content(printable(cell.value)))
 
     def to_row(self) -> ParamRow:
         return ParamRow(self.name_input.value, self.value_input.value)
@@ -105,6 +119,14 @@ class ParamRowsEditor(Vertical):
                 id="rows.presets"),
     ]
 
+    class PresetForBoth(Message):
+        """A scope preset was picked here for both scope tables: the form sets the other."""
+
+        def __init__(self, editor: ParamRowsEditor, key: str) -> None:
+            super().__init__()
+            self.editor = editor
+            self.key = key
+
     class Changed(Message):
         """Rows were added, removed, moved, replaced or edited."""
 
@@ -117,10 +139,12 @@ class ParamRowsEditor(Vertical):
             return self.editor
 
     def __init__(self, rows: tuple[ParamRow, ...] = (), *, field_name: str, title: str,
-                 hint: str, single: str | None = None, id: str | None = None) -> None:
+                 hint: str, single: str | None = None, partner: str = "",
+                 id: str | None = None) -> None:
         super().__init__(classes="rows-editor", id=id)
         self.field_name = field_name
         self.title = title
+        self.partner = partner  # the title of the other scope table, offered presets too
         self.hint = hint
         self.single = single  # the heading of a one-column list (no names, no presets)
         self._rows: list[RowEditor] = [self._new_row(r) for r in rows]
@@ -287,18 +311,25 @@ class ParamRowsEditor(Vertical):
         self._changed()
 
     def action_presets(self) -> None:
-        from tui.app.screens.modals import PresetMenu
+        from tui.app.screens.modals import PresetChoice, PresetMenu
 
-        self.app.push_screen(PresetMenu(PRESETS), self.apply_preset)
+        def picked(choice: PresetChoice | None) -> None:
+            if choice is None:
+                return
+            did = self.apply_preset(choice.key)
+            if choice.both:
+                self.post_message(self.PresetForBoth(self, choice.key))
+            else:
+                self.notify(f"{self.title}: {did}.", timeout=4)
 
-    def apply_preset(self, key: str | None) -> None:
-        """Set the scope row from a preset (adding one at the top if there is none)."""
-        if key is None:
-            return
+        self.app.push_screen(PresetMenu(PRESETS, here=self.title, other=self.partner), picked)
+
+    def apply_preset(self, key: str) -> str:
+        """Set the scope row from a preset (adding one at the top if there is none), or
+        the default rows ("reset"); returns what it did, in a few words."""
         if key == "reset":
             self.load_rows(default_rows())
-            self.notify(f"{self.title}: back to the default scope row.", timeout=3)
-            return
+            return "back to the default scope row"
         value = PRESETS[key][1]
         row = self._focused_row()
         if row is None or row.name_input.value.strip() != "scope":
@@ -309,7 +340,7 @@ class ParamRowsEditor(Vertical):
         else:
             row.value_input.value = value
         self._changed()
-        self.notify(f"{self.title}: scope set to {PRESETS[key][0]}.", timeout=3)
+        return f"scope set to {PRESETS[key][0]}"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
