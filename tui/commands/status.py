@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tui.core.clock import SYSTEM_CLOCK, Clock
+from tui.core.terminal_text import terminal_safe
 
 from .common import open_store
 
@@ -110,9 +111,10 @@ def run_status(args: argparse.Namespace) -> int:
         idle = "-" if h.refresh_token_idle_days is None else \
             human_duration(h.refresh_token_idle_days * 86400)
         error = h.last_error + (f" [{h.last_error_id}]" if h.last_error_id else "")
-        table.append((a.label, describe(h), _fmt_time(h.last_refresh_at), idle,
-                      error or "-", *((_proxy_note(a),) if proxy else ()),
-                      h.problem.replace("LABEL", a.label) or "-"))
+        # escaped here already (not only on the way out), so the columns line up
+        table.append((terminal_safe(a.label), describe(h), _fmt_time(h.last_refresh_at), idle,
+                      terminal_safe(error) or "-", *((_proxy_note(a),) if proxy else ()),
+                      terminal_safe(h.problem.replace("LABEL", a.label)) or "-"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
     for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
