@@ -66,6 +66,29 @@ class ExoApp(Runtime):
     def on_mount(self) -> None:
         self.start_runtime()
 
+    # -- crash report -------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error  # for _fatal_error, which Textual calls without it
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """What is printed after an unexpected error. Textual's own report lists the local
+        variables of every frame, and the code that fails usually holds the client secret
+        and the tokens; this one names files, lines and functions and the redacted message
+        only (tui.core.troubleshoot.crash), and is terminal-safe."""
+        from rich.text import Text
+
+        from tui.core.troubleshoot.crash import traceback_text
+
+        self.bell()
+        error = getattr(self, "_crash", None)
+        details = traceback_text(error) if error is not None else ""
+        self._exit_renderables.append(Text(
+            "exo-oauth stopped on an unexpected error. Saved accounts and tokens are as they "
+            "were; a form's unsaved changes are lost. What happened (secrets left out):\n\n"
+            + details))
+        self._close_messages_no_wait()
+
     async def on_unmount(self) -> None:
         await self.close_runtime()
 

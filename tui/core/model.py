@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 
 from .tenant import default_urls
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 GRAPH_SCOPES = (
     "offline_access User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
@@ -46,6 +51,22 @@ def app_rows() -> tuple[ParamRow, ...]:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def hidden(value: object) -> str:
+    """How a secret appears in a repr: whether there is one and how long, never a character."""
+    return f"<hidden, {len(value)} chars>" if isinstance(value, str) and value else repr(value)
+
+
+def masked_repr(obj: DataclassInstance, secrets: Collection[str]) -> str:
+    """The usual dataclass repr with the ``secrets`` fields hidden: what a debugger, a log
+    line or a crash report shows of an object that holds a secret."""
+    shown = []
+    for f in fields(obj):
+        if f.repr:
+            value = getattr(obj, f.name)
+            shown.append(f"{f.name}={hidden(value) if f.name in secrets else repr(value)}")
+    return f"{type(obj).__name__}({', '.join(shown)})"
 
 
 _AUTH_DEFAULT, _TOKEN_DEFAULT = default_urls()
@@ -89,6 +110,15 @@ class Account:
     def config_equal(self, other: Account) -> bool:
         """Same configuration, ignoring the issued tokens."""
         return without_tokens(self) == without_tokens(other)
+
+    def __repr__(self) -> str:
+        return masked_repr(self, ACCOUNT_SECRETS)
+
+
+# Fields of an Account that no repr, log or screen shows (the proxy password hash is not
+# the password, but it is what a guessing attack starts from).
+ACCOUNT_SECRETS = ("client_secret", "access_token", "refresh_token", "proxy_password_hash")
+TOKEN_SECRETS = ("access_token", "refresh_token")
 
 
 def without_tokens(account: Account) -> Account:
@@ -143,3 +173,6 @@ class TokenState:
         if not self.access_token and not self.refresh_token:
             return "error" if self.last_error else "none"
         return "token"
+
+    def __repr__(self) -> str:
+        return masked_repr(self, TOKEN_SECRETS)

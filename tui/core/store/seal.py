@@ -79,6 +79,9 @@ class Sealer:
         # What the account file's [exo-oauth] header must hold for this key.
         self.header: dict[str, Any] = dict(header or {})
 
+    def __repr__(self) -> str:  # where the key came from, never the key
+        return f"Sealer(source={self.source!r})"
+
     def seal(self, account_id: str, field: str, plaintext: str) -> str:
         """Seal ``plaintext``; an empty secret stays empty (nothing to hide)."""
         if plaintext == "":
