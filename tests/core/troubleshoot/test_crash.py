@@ -38,3 +38,13 @@ def test_exception_groups_show_their_members() -> None:
     except ExceptionGroup as exc:
         text = traceback_text(exc)
     assert "KeyError" in text and "disk full" in text and JWT[:20] not in text
+
+
+def test_shown_error_is_one_safe_line() -> None:
+    from tui.core.errors import UsageError
+    from tui.core.troubleshoot.crash import shown_error
+
+    assert shown_error(UsageError("Label\x1b[2J is taken.\nMore detail.")) == \
+        "Label\\x1b[2J is taken."
+    assert shown_error(KeyError(JWT)) == "KeyError: '[redacted]'"
+    assert shown_error(RuntimeError()) == "RuntimeError"

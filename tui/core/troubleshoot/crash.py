@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import traceback
 
+from tui.core.errors import ExoError
 from tui.core.terminal_text import terminal_safe
 
 from .redact import redact
+
+
+def shown_error(exc: BaseException) -> str:
+    """A failure in one terminal-safe line, for a log line or a toast: the first line of an
+    ExoError's own message (built from our words and already-scrubbed fields), or of
+    anything else's type and redacted message."""
+    message = str(exc).strip()
+    if not isinstance(exc, ExoError):
+        message = f"{type(exc).__name__}: {redact(message)}" if message else ""
+    return terminal_safe(message.splitlines()[0] if message else type(exc).__name__)
 
 
 def failure_line(exc: BaseException) -> str:
