@@ -30,6 +30,9 @@ FLOWS = ("delegated", "app")
 APP_SCOPE = "https://outlook.office365.com/.default"
 # A token counts as valid only if it stays valid at least this long.
 DEFAULT_MARGIN_S = 300
+# The longest an access token may be said to last: Microsoft's longest are about 28 hours
+# (continuous access evaluation); a day more is margin. A longer expires_in is a bad reply.
+MAX_TOKEN_LIFETIME_S = 2 * 86400
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,10 @@ class TokenState:
         return self.expires_at - (time.time() if now is None else now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return bool(self.access_token) and self.valid_for(now) >= margin
+        """An access token known to stay valid ``margin`` more seconds (an unknown expiry
+        is not known to be valid: such a token is refreshed before it is handed out)."""
+        return (bool(self.access_token) and self.expires_at is not None
+                and self.valid_for(now) >= margin)
 
     @property
     def status(self) -> str:

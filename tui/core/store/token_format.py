@@ -34,6 +34,8 @@ SEALED_FIELDS = ("access_token", "refresh_token")
 _FIELDS = {f.name: f for f in dataclasses.fields(TokenState)}
 _FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at")
 _BOOLS = ("needs_authorization",)
+# The last second every time function can show (9999-12-31 23:59:59 UTC).
+_LAST_EPOCH = 253402300799.0
 _HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
          "# Tokens are sealed; the account's settings live in the account file.\n")
 
@@ -182,6 +184,7 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
         values[name] = value
     if "account_id" not in values or "label" not in values:
         raise _bad(path, "does not say which account it belongs to")
+    _drop_impossible_times(values)
     for name in SEALED_FIELDS:
         if values.get(name):
             if sealer is None and sealer_of is not None:
@@ -194,6 +197,17 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
             except SealError as exc:
                 raise SealError(f"{path} (account {values['label']!r}): {exc}") from None
     return TokenState(**values)
+
+
+def _drop_impossible_times(values: dict[str, Any]) -> None:
+    """Times no clock can show (NaN, infinite, before 1970, after 9999) read as unknown:
+    an access token without a known expiry needs a refresh, and every screen can still
+    show the state. A state written before replies were checked may hold such a number
+    (an expires_in of 1e30 was stored as it came)."""
+    for name in _FLOATS:
+        value = values.get(name)
+        if value is not None and not (0.0 <= value <= _LAST_EPOCH):  # False for NaN too
+            values[name] = None
 
 
 def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None, *,
