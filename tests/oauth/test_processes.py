@@ -19,7 +19,8 @@ from tui import cli
 from tui.core.model import Account
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
-from tui.fastpath import _parse, try_token
+from tui.fastpath import try_token
+from tui.token_options import parse
 
 from .conftest import add_signed_in, exo, sub_env
 
@@ -121,15 +122,25 @@ def test_fast_path_steps_aside_when_unsure(idp: FakeIdP, store: AccountStore,
     assert try_token(["--config", c, "token", "fresh", "--format=raw"]) == 0
 
 
+def _shape(argv: list[str]) -> tuple[object, ...] | None:
+    request = parse(argv)
+    if request is None:
+        return None
+    return (request.config, request.label, request.format, request.user, request.min_valid)
+
+
 def test_fast_path_argument_shapes() -> None:
-    assert _parse(["token", "a"]) == (None, "a", "raw", None, 300.0)
-    assert _parse(["--config=x", "token", "--format", "json", "a", "--min-valid=10"]) == \
+    assert _shape(["token", "a"]) == (None, "a", "raw", None, 300.0)
+    assert _shape(["--config=x", "token", "--format", "json", "a", "--min-valid=10"]) == \
         ("x", "a", "json", None, 10.0)
-    assert _parse(["token", "a", "--format", "xoauth2", "--user", "u@x"])[3] == "u@x"
+    assert _shape(["--config", "x", "token", "a"]) == ("x", "a", "raw", None, 300.0)
+    assert _shape(["token", "a", "--format", "xoauth2", "--user", "u@x"]) == \
+        (None, "a", "xoauth2", "u@x", 300.0)
     for bad in (["token"], ["token", "a", "b"], ["token", "a", "--format", "yaml"],
                 ["token", "a", "--min-valid", "-1"], ["token", "-h"], ["--debug", "token", "a"],
-                ["token", "a", "--user"]):
-        assert _parse(bad) is None, bad
+                ["token", "a", "--user"], ["token", "a", "--min-valid", "nan"],
+                ["token", "a", "--format", "xoauth2"]):
+        assert _shape(bad) is None, bad
 
 
 def test_watch_stops_on_sigterm(idp: FakeIdP, store: AccountStore, config: Path) -> None:

@@ -314,8 +314,8 @@ def refresh_figures(root: Path, count: int, sample: int, latency_ms: int, runs: 
 
                     state = TokenState(account_id=account.id, label=account.label,
                                        refresh_token=rt, expires_at=time.time() - 10)
-                    token_format.write_token_state(token_format.token_path(store.state_dir, config,
-                                                               account.label), state, sealer)
+                    token_format.write_token_state(token_format.token_path(
+                        store.state_dir, config, account.id), state, sealer)
             idp.latency_ms = latency_ms
             results[name] = []
             for i in range(1 + times):  # the first run is the warm-up

@@ -9,20 +9,20 @@ import os
 import time
 
 from tui.core import health
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenView
 from tui.core.tenant import TENANT_PLACEHOLDER, is_guid, tenant_from_url
 
 DASH = "—"
 
 
-def status_text(state: TokenState | None, account: Account, now: float) -> str:
+def status_text(state: TokenView | None, account: Account, now: float) -> str:
     """The status column: 'Not authorized', 'Valid, expires in 52 min', 'Expired', ..."""
     if state is None:
         return "…"
     return health.describe(health.assess(state, now=now, auto_refresh=account.auto_refresh))
 
 
-def status_style(state: TokenState | None, account: Account, now: float) -> str:
+def status_style(state: TokenView | None, account: Account, now: float) -> str:
     """A style class name for the status text: ok, warn, bad or none."""
     if state is None:
         return "none"

@@ -65,6 +65,19 @@ class AccountFile:
             self._segmented = True
         return self._segments
 
+    def chunk_offsets(self) -> list[tuple[int, int]] | None:
+        """Byte range of each account's chunk in the file (see _segment), or None."""
+        pieces = self.segments()
+        if pieces is None:
+            return None
+        out, pos = [], 0
+        for kind, text in pieces:
+            size = len(text) if text.isascii() else len(text.encode("utf-8"))
+            if kind == "account":
+                out.append((pos, pos + size))
+            pos += size
+        return out
+
     def edit(self) -> Editor:
         return Editor(self)
 

@@ -17,25 +17,37 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tui.core import paths
-from tui.core.errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
-from tui.core.model import Account, TokenState
+from tui.core.errors import (
+    AmbiguousLabel,
+    ConflictError,
+    NoSuchAccount,
+    SealError,
+    StoreError,
+    UsageError,
+)
+from tui.core.model import Account, TokenState, TokenSummary
 from tui.core.validate import SAVE, Issue, validate
 
-from . import account_file, fileio, parse_cache, seal, token_format
+from . import account_file, fileio, label_index, parse_cache, seal, token_format
 from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .tokens import TokenFiles
 
 _DEFAULTS = Account(id="")
-# A rename or delete waits this long for a refresh of that account to finish.
+# A delete waits this long for a refresh of that account to finish.
 RENAME_WAIT_S = 30.0
 # Secret could not be opened (lenient reads only): never equal to a real value.
 _UNOPENED = "\0unopened"
+
+
+def _left_sealed(_account_id: str, _label: str, _sealed: str) -> str:
+    return ""
 
 
 class InvalidAccount(UsageError):
@@ -59,6 +71,7 @@ class AccountStore(TokenFiles):
         self._resolved = resolved
         self._tokens_dir = self.state_dir / "tokens"
         self._cache_file = parse_cache.cache_path(self.state_dir, resolved)
+        self._index_file = label_index.index_path(str(self.state_dir), resolved)
         self._sealer: seal.Sealer | None = None
         self._sealer_key: tuple[str, bytes, str] | None = None
         # (the header dict, (passphrase, XDG_DATA_HOME, HOME)) when _sealer was last
@@ -77,12 +90,21 @@ class AccountStore(TokenFiles):
 
     def _read(self) -> AccountFile | None:
         try:
-            data = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"Cannot read the account file {self.path}: "
                              f"{exc.strerror or exc}.", path=str(self.path)) from exc
+        try:
+            before, seen_ns = os.fstat(fd), time.time_ns()
+            data = fileio.read_all(fd)
+            after = os.fstat(fd)
+        except OSError as exc:
+            raise StoreError(f"Cannot read the account file {self.path}: "
+                             f"{exc.strerror or exc}.", path=str(self.path)) from exc
+        finally:
+            os.close(fd)
         digest = hashlib.sha256(data).digest()
         if self._cache and self._cache[0] == digest:
             return self._cache[1]
@@ -92,23 +114,54 @@ class AccountStore(TokenFiles):
             parsed = AccountFile(str(self.path), data.decode("utf-8"),
                                  {account_file.HEADER: header, account_file.ACCOUNTS: accounts},
                                  header, accounts)
-            self._cache = (digest, parsed)
-            return parsed
-        parsed = account_file.parse(data, str(self.path))
-        seen: dict[str, int] = {}
-        for n, raw in enumerate(parsed.accounts, 1):
-            # Every account must be usable, not only the one at hand: check the types.
-            account_id = account_file.account_from_raw(raw, n, str(self.path),
-                                                     lambda _i, _l, text: text).id
-            if account_id in seen:
-                raise StoreError(f"{self.path}: accounts {seen[account_id]} and {n} share the "
-                                 f"id {account_id!r}; give one a new id or remove its id line "
-                                 "(its sealed secret must then be set again).",
-                                 path=str(self.path))
-            seen[str(account_id)] = n
+        else:
+            parsed = account_file.parse(data, str(self.path))
+            seen: dict[str, int] = {}
+            for n, raw in enumerate(parsed.accounts, 1):
+                # Every account must be usable, not only the one at hand: check the types.
+                account_id = account_file.account_from_raw(raw, n, str(self.path),
+                                                           lambda _i, _l, text: text).id
+                if account_id in seen:
+                    raise StoreError(f"{self.path}: accounts {seen[account_id]} and {n} share "
+                                     f"the id {account_id!r}; give one a new id or remove its "
+                                     "id line (its sealed secret must then be set again).",
+                                     path=str(self.path))
+                seen[str(account_id)] = n
+            parse_cache.save(self._cache_file, digest, parsed.header, parsed.accounts)
         self._cache = (digest, parsed)
-        parse_cache.save(self._cache_file, digest, parsed.header, parsed.accounts)
+        same = label_index.signature(before) == label_index.signature(after)
+        self._update_index(parsed, digest.hex(), after if same else None,
+                           same and label_index.is_settled(after, seen_ns))
         return parsed
+
+    def _update_index(self, parsed: AccountFile, sha256: str, st: os.stat_result | None,
+                      settled: bool) -> None:
+        """Write the label index for these bytes, unless it already says all it can.
+        ``st``: the file's stat while those bytes were read (None if it moved meanwhile)."""
+        if st is None:
+            return
+        sig = label_index.signature(st)
+        current = label_index.read(self._index_file)
+        if current is not None:
+            head = label_index.header_of(current)
+            if head.get("sig") == sig and head.get("sha256") == sha256 and (
+                    head.get("settled") == "1" or not settled):
+                return
+        offsets = parsed.chunk_offsets() or [(-1, -1)] * len(parsed.accounts)
+        entries = []
+        for raw, (start, end) in zip(parsed.accounts, offsets, strict=True):
+            label = str(raw.get("label", ""))
+            account_id = str(raw.get("id") or derived_id(label))
+            entries.append((label, account_id, token_format.token_stem(self._resolved,
+                                                                        account_id), start, end))
+        text = label_index.render(self._resolved, sig, settled, sha256, parsed.header, entries)
+        try:
+            if text is None:
+                fileio.remove(self._index_file)
+            else:
+                fileio.atomic_write(self._index_file, text, durable=False)
+        except StoreError:
+            return  # the index only saves time; the token path reads the file without it
 
     def _sealer_for(self, header: dict[str, Any], *, create: bool) -> seal.Sealer:
         # Reuse the last sealer while the header's sealing, the passphrase and the key
@@ -194,8 +247,8 @@ class AccountStore(TokenFiles):
         if not hits or parsed is None:
             raise NoSuchAccount(missing)
         if len(hits) > 1:
-            raise UsageError(f"{len(hits)} accounts in {self.path} are labelled {missing!r}; "
-                             "give each a different label.")
+            raise AmbiguousLabel(missing, [self._id_of_raw(raw) for _, raw in hits],
+                                 str(self.path))
         strict = self._strict_opener(parsed.header)
 
         def forgiving(account_id: str, label: str, text: str) -> str:
@@ -217,17 +270,43 @@ class AccountStore(TokenFiles):
         """
         return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient)
 
-    def id_of(self, label: str) -> str:
-        """The id of the account with this label, without opening any secret."""
+    @staticmethod
+    def _id_of_raw(raw: dict[str, Any]) -> str:
+        return str(raw.get("id") or derived_id(str(raw.get("label", ""))))
+
+    def ids_for(self, label: str) -> list[str]:
+        """The ids of every account with this label, in file order, without opening any
+        secret: none, one, or (after a hand edit) several."""
         parsed = self._read()
-        for raw in parsed.accounts if parsed else []:
-            if raw.get("label", "") == label:
-                return str(raw.get("id") or derived_id(label))
-        raise NoSuchAccount(label)
+        return [self._id_of_raw(raw) for raw in (parsed.accounts if parsed else [])
+                if raw.get("label", "") == label]
+
+    def id_of(self, label: str) -> str:
+        """The id of the account with this label; NoSuchAccount if none, AmbiguousLabel
+        (exit 2) if several accounts have it."""
+        ids = self.ids_for(label)
+        if not ids:
+            raise NoSuchAccount(label)
+        if len(ids) > 1:
+            raise AmbiguousLabel(label, ids, str(self.path))
+        return ids[0]
+
+    def load_summaries(self) -> list[tuple[Account, TokenSummary]]:
+        """Every account with what its token file says about its tokens, opening nothing:
+        for lists and status. The accounts' client secrets are left out (empty); get an
+        account with ``get``/``get_by_id`` before using it to sign in or refresh."""
+        parsed = self._read()
+        if parsed is None:
+            return []
+        path = str(self.path)
+        out = []
+        for n, raw in enumerate(parsed.accounts, 1):
+            account = account_file.account_from_raw(raw, n, path, _left_sealed)
+            out.append((account, self.token_summary(account)))
+        return out
 
     def get_by_id(self, account_id: str) -> Account:
-        return self._find(lambda raw: (raw.get("id") or derived_id(str(raw.get("label", ""))))
-                          == account_id, account_id)
+        return self._find(lambda raw: self._id_of_raw(raw) == account_id, account_id)
 
     # -- writing ------------------------------------------------------------------
     def _file_lock(self) -> fileio.FileLock:
@@ -246,11 +325,34 @@ class AccountStore(TokenFiles):
         data = text.encode("utf-8")
         self._cache = None
         fileio.atomic_write(self.path, data)
+        st = os.stat(self.path)
         # The next read of these exact bytes needs no parse (the TUI saves, then lists;
         # the next command finds the JSON cache).
         result = editor.result(text)
-        self._cache = (hashlib.sha256(data).digest(), result)
-        parse_cache.save(self._cache_file, self._cache[0], result.header, result.accounts)
+        digest = hashlib.sha256(data).digest()
+        self._cache = (digest, result)
+        parse_cache.save(self._cache_file, digest, result.header, result.accounts)
+        self._update_index(result, digest.hex(), st, self._settle(st, data))
+
+    def _settle(self, st: os.stat_result, data: bytes) -> bool:
+        """Whether the file we just wrote is still exactly ``data`` once the clock has moved
+        past its ctime (see label_index): waits the few ms that takes, not a coarse
+        filesystem's seconds (that index stays unsettled until a later read)."""
+        wait_ns = st.st_ctime_ns + label_index.settle_ns(st) - time.time_ns()
+        if wait_ns > label_index.SETTLE_NS:
+            return False
+        if wait_ns > 0:
+            time.sleep(wait_ns / 1e9 + 0.001)
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            try:
+                again = fileio.read_all(fd)
+                now = os.fstat(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            return False
+        return label_index.signature(now) == label_index.signature(st) and again == data
 
     def _prepare(self, parsed: AccountFile, editor: account_file.Editor) -> seal.Sealer:
         """The key for writing (made on first use); header fields it needs go into ``editor``."""
@@ -290,13 +392,13 @@ class AccountStore(TokenFiles):
             secret = sealer.seal(account.id, "client_secret", account.client_secret)
             editor.add_account(to_values(account, secret))
             self._write(editor)
-            token_file = self._token_file(account.label)
+            token_file = self._token_file(account.id)
             if (account.access_token or account.refresh_token
                     or account.access_token_expires_at is not None):
                 token_format.write_token_state(token_file, TokenState(
                     account.id, account.label, account.access_token, account.refresh_token,
                     account.access_token_expires_at), sealer)
-            else:  # left by a writer killed mid-delete/rename: must not serve this label
+            else:  # left by a writer killed mid-delete: must not serve this account
                 fileio.remove(token_file)
         return account
 
@@ -317,33 +419,18 @@ class AccountStore(TokenFiles):
                 changes[key] = new[key]
         return changes
 
-    def _current_label(self, account_id: str) -> str | None:
-        parsed = self._read()
-        for raw in parsed.accounts if parsed else []:
-            if (raw.get("id") or derived_id(str(raw.get("label", "")))) == account_id:
-                return str(raw.get("label", ""))
-        return None
-
     def update(self, account: Account, *, expected: Account | None = None) -> Account:
-        """Save a changed account (matched by id); a new label renames it and its tokens.
+        """Save a changed account (matched by id); a new label renames it (its tokens,
+        kept by id, stay with it).
 
         ``expected``: the account as the caller loaded it; ConflictError if the
         file now holds a different configuration for it. Tokens in ``account``
         are ignored (they change only through save_token_state).
         """
-        for _ in range(3):
-            renaming = self._current_label(account.id) not in (None, account.label)
-            token_lock = (self.token_lock(account, RENAME_WAIT_S) if renaming
-                          else contextlib.nullcontext())
-            with token_lock, self._file_lock():
-                result = self._update_locked(account, expected, holds_token_lock=renaming)
-                if result is not None:
-                    return result
-        raise StoreError(f"{self.path} kept changing while saving {account.label!r}; "
-                         "try again.", path=str(self.path))
+        with self._file_lock():
+            return self._update_locked(account, expected)
 
-    def _update_locked(self, account: Account, expected: Account | None, *,
-                       holds_token_lock: bool) -> Account | None:
+    def _update_locked(self, account: Account, expected: Account | None) -> Account:
         parsed = self._read_for_write()
         ids = self._ids(parsed)
         if account.id not in ids:
@@ -353,8 +440,6 @@ class AccountStore(TokenFiles):
             raise NoSuchAccount(account.label)
         index = ids.index(account.id)
         raw = parsed.accounts[index]
-        if raw.get("label", "") != account.label and not holds_token_lock:
-            return None  # renamed meanwhile: retry holding the token lock
         editor = parsed.edit()
         sealer = self._prepare(parsed, editor)
 
@@ -375,19 +460,7 @@ class AccountStore(TokenFiles):
         self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
                               if i != index])
         editor.update_account(index, self._changes(raw, account, current, sealer))
-        if current.label != account.label:
-            old_path, new_path = self._token_file(current.label), self._token_file(account.label)
-            state = token_format.read_token_state(old_path, sealer) if old_path.exists() else None
-            if state is not None and state.account_id == account.id:
-                token_format.write_token_state(new_path, replace(state, label=account.label),
-                                               sealer)
-            else:  # a stale file under the new label must not pass for this account's
-                fileio.remove(new_path)
-            self._write(editor)
-            if state is not None and state.account_id == account.id:
-                fileio.remove(old_path)
-        else:
-            self._write(editor)
+        self._write(editor)  # tokens are kept by id: a new label changes nothing there
         return self._merge(account, self._state(account, editor.header))
 
     def delete(self, account_id: str) -> None:
@@ -404,4 +477,5 @@ class AccountStore(TokenFiles):
             editor = parsed.edit()
             editor.delete_account(index)
             self._write(editor)
-            fileio.remove(self._token_file(label))
+            fileio.remove(self._token_file(account_id))
+            self._remove_legacy(account_id, label)

@@ -59,6 +59,14 @@ def loads_toml(data: bytes, path: str) -> dict[str, Any]:
         raise ParseError(path, line, column, detail[:1].lower() + detail[1:]) from None
 
 
+def read_all(fd: int) -> bytes:
+    """Everything left to read from an open descriptor."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
     """Create a folder (and missing parents) as 0700; an existing folder is left as it is."""
     p = Path(path)

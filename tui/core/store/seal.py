@@ -31,16 +31,15 @@ from tui.core import paths
 from tui.core.errors import SealError, StoreError
 
 from .fileio import loads_toml
+from .sealed_text import NONCE_BYTES, PREFIX, associated_data, join, split
 
 TYPE_CHECKING = False  # typing costs a few ms on the token fast path
 if TYPE_CHECKING:
     from typing import Any
 
-PREFIX = "enc:v1:"
 HEADER_TABLE = "exo-oauth"
 PASSPHRASE_ENV = "EXO_OAUTH_PASSPHRASE"
 KEY_BYTES = 32
-NONCE_BYTES = 12
 SALT_BYTES = 16
 KEYFILE = "keyfile"
 PASSPHRASE = "passphrase"
@@ -55,11 +54,6 @@ _CHECK_ID = ""
 _CHECK_FIELD = "key_check"
 _ACCOUNT_LINE = re.compile(rb"^[ \t]*\[\[[ \t]*\"?account\"?[ \t]*\]\]", re.M)
 _derived: dict[tuple[bytes, bytes, int, int, int], bytes] = {}
-
-
-def _ad(account_id: str, field: str) -> bytes:
-    a, f = account_id.encode("utf-8"), field.encode("utf-8")
-    return b"exo-oauth:v1:%d:%s:%d:%s" % (len(a), a, len(f), f)
 
 
 def is_sealed(text: str) -> bool:
@@ -84,8 +78,9 @@ class Sealer:
         if plaintext == "":
             return ""
         nonce = os.urandom(NONCE_BYTES)
-        blob = self._aead.encrypt(nonce, plaintext.encode("utf-8"), _ad(account_id, field))
-        return PREFIX + base64.b64encode(nonce + blob).decode("ascii")
+        blob = self._aead.encrypt(nonce, plaintext.encode("utf-8"),
+                                  associated_data(account_id, field))
+        return join(nonce, blob)
 
     def open(self, account_id: str, field: str, text: str) -> str:
         """The plaintext of a sealed value; SealError if it cannot be opened faithfully."""
@@ -98,15 +93,11 @@ class Sealer:
             version = text.split(":", 2)[1] if text.count(":") >= 2 else "?"
             raise SealError(f"{field} is sealed in an unknown format ({version!r}); it was "
                             "written by a newer exo-oauth, or altered.")
-        try:
-            raw = base64.b64decode(text[len(PREFIX):], validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) < NONCE_BYTES + 16:
+        parts = split(text)
+        if parts is None:
             raise SealError(f"{field} is damaged: its sealed text is not valid.")
         try:
-            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
-                                       _ad(account_id, field))
+            plain = self._aead.decrypt(parts[0], parts[1], associated_data(account_id, field))
         except InvalidTag:
             raise SealError(
                 f"{field} cannot be opened with {self.source}: the key or passphrase is "
