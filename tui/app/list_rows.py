@@ -1,6 +1,7 @@
 """What the accounts list shows, apart from the widgets: loading and column widths.
 
-``read_all`` touches only ``tui.core`` (it runs in a worker thread for big files).
+``read_rows`` and ``read_all`` touch only ``tui.core`` (they run in a worker thread
+for big files).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenView
 
 COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
            ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
@@ -18,7 +19,7 @@ COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
 @dataclass(frozen=True)
 class Loaded:
     accounts: tuple[Account, ...]
-    states: dict[str, TokenState]
+    states: dict[str, TokenView]
     mtime: float | None
 
 
@@ -56,6 +57,15 @@ def small_file(path: os.PathLike[str] | str) -> bool:
         return os.stat(path).st_size <= SMALL_FILE_BYTES
     except OSError:
         return True  # missing: nothing to read; unreadable: the error shows at once
+
+
+def read_rows(store: Any) -> Loaded:
+    """What the list shows (blocks: file reads). Opens no sealed value: the accounts come
+    without their client secrets and the states are summaries; a screen that acts on an
+    account asks the store for the whole of it first."""
+    mtime = mtime_of(store.path)
+    pairs = store.load_summaries()
+    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
 
 
 def read_all(store: Any) -> Loaded:

@@ -24,10 +24,10 @@ from textual.worker import get_current_worker
 
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
-from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_rows, small_file, widths_for
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenState, TokenView
 
 
 class AccountsTable(DataTable[Any]):
@@ -71,7 +71,8 @@ class AccountsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.accounts: list[Account] = []
-        self.states: dict[str, TokenState] = {}
+        # What the rows show; no token and no client secret is kept here (see _whole).
+        self.states: dict[str, TokenView] = {}
         self.loaded = False
         self.load_error = ""
         self._mtime: float | None = None
@@ -143,7 +144,7 @@ class AccountsScreen(Screen[None]):
     def _read_safely(self) -> Loaded | str:
         """The accounts, or the one-line reason they cannot be read."""
         try:
-            return read_all(self.xapp.store)
+            return read_rows(self.xapp.store)
         except ExoError as exc:
             return str(exc)
         except OSError as exc:
@@ -186,16 +187,16 @@ class AccountsScreen(Screen[None]):
         if mtime_of(store.path) != self._mtime:  # the account file itself changed
             self._from_thread(self.reload)
             return
-        states = {}
+        states: dict[str, TokenView] = {}
         for account in list(self.accounts):
             try:
-                states[account.id] = store.token_state(account)
+                states[account.id] = store.token_summary(account)
             except (ExoError, OSError):
                 continue  # one unreadable token file must not stop the others
         if not get_current_worker().is_cancelled:
             self._from_thread(self._merge_states, states)
 
-    def _merge_states(self, states: dict[str, TokenState]) -> None:
+    def _merge_states(self, states: dict[str, TokenView]) -> None:
         self.states.update(states)
         self.update_statuses()
 
@@ -216,7 +217,7 @@ class AccountsScreen(Screen[None]):
             auto,
         ]
 
-    def _status_cell(self, account: Account, state: TokenState | None, now: float) -> Text:
+    def _status_cell(self, account: Account, state: TokenView | None, now: float) -> Text:
         note = self.notes.get(account.id)
         words = note or formatting.status_text(state, account, now)
         label = formatting.ellipsize(words, self._widths["status"])
@@ -274,14 +275,15 @@ class AccountsScreen(Screen[None]):
 
     def set_token_state(self, state: TokenState) -> None:
         """Hook for the runtime: one account's tokens changed."""
-        if state.access_token and state != self.states.get(state.account_id):
+        summary = state.summary()  # the list keeps no token
+        if summary.has_access_token and summary != self.states.get(state.account_id):
             self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
-        self.states[state.account_id] = state
+        self.states[state.account_id] = summary
         account = self.account_by_id(state.account_id)
         if account is None:
             return
         self.query_one(AccountsTable).update_cell(
-            account.id, "status", self._status_cell(account, state, self.xapp.now()))
+            account.id, "status", self._status_cell(account, summary, self.xapp.now()))
         self._show_details()
         self.refresh_bindings()  # refresh / test may apply now
 
@@ -307,7 +309,7 @@ class AccountsScreen(Screen[None]):
         now = self.xapp.now()
         state = self.states.get(account.id)
         status = self.notes.get(account.id) or formatting.status_text(state, account, now)
-        if state is not None and state.access_token and state.expires_at:
+        if state is not None and state.has_access_token and state.expires_at:
             status += f" ({formatting.local_time(state.expires_at, now)} local time)"
         if state is not None and state.last_error:
             status += f" · last error: {state.last_error}"
@@ -352,22 +354,33 @@ class AccountsScreen(Screen[None]):
             if account is None:
                 return False
             state = self.states.get(account.id)
-            can = account.is_app_only or (state is not None and bool(state.refresh_token))
+            can = account.is_app_only or (state is not None and state.has_refresh_token)
             return True if can else None
         if action == "test_connection":
             account = self.selected()
             if account is None:
                 return False
             state = self.states.get(account.id)
-            has_token = state is not None and bool(state.access_token or state.refresh_token)
+            has_token = state is not None and (state.has_access_token
+                                               or state.has_refresh_token)
             return True if has_token or account.is_app_only else None  # greyed: no token
         return True
 
     def action_new(self) -> None:
         self._open_form(None)
 
+    def _whole(self, account: Account | None) -> Account | None:
+        """The account with its secret and tokens, read now: the list holds neither."""
+        if account is None:
+            return None
+        try:
+            return self.xapp.store.get_by_id(account.id)
+        except (ExoError, OSError) as exc:
+            self.notify(str(exc), title="Cannot read the account", severity="error")
+            return None
+
     def action_edit(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self._open_form(account)
 
@@ -403,17 +416,17 @@ class AccountsScreen(Screen[None]):
         self.app.push_screen(ConfirmDelete(account.label), answered)
 
     def action_authorize(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self.xapp.start_authorize(account)
 
     def action_refresh(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self.xapp.start_refresh(account)
 
     def action_test_connection(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self.xapp.test_connection(account)
 

@@ -69,7 +69,7 @@ class AccountStore(TokenFiles):
         self.lock_path = self.path.with_name(f".{self.path.name}.lock")
         resolved = token_format.resolved(self.path)
         self._resolved = resolved
-        self._tokens_dir = self.state_dir / "tokens"
+        self._tokens_dir = os.path.join(self.state_dir, "tokens")
         self._cache_file = parse_cache.cache_path(self.state_dir, resolved)
         self._index_file = label_index.index_path(str(self.state_dir), resolved)
         self._sealer: seal.Sealer | None = None

@@ -32,6 +32,7 @@ SCHEMA = 1
 SEALED_FIELDS = ("access_token", "refresh_token")
 _FIELDS = {f.name: f for f in dataclasses.fields(TokenState)}
 _SUMMARY = {f.name for f in dataclasses.fields(TokenSummary)} & set(_FIELDS)
+_KEYS = frozenset({*_FIELDS, "schema"})  # bare keys known to be valid TOML
 _FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at")
 _BOOLS = ("needs_authorization",)
 _HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
@@ -131,7 +132,7 @@ def dumps_state(state: TokenState, sealer: Sealer) -> str:
     return "".join(lines)
 
 
-def _bad(path: Path, detail: str) -> StoreError:
+def _bad(path: str | os.PathLike[str], detail: str) -> StoreError:
     return StoreError(f"The token file {path} {detail}; delete it and sign in again.",
                       path=str(path))
 
@@ -140,35 +141,36 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|inf|nan)")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
+# One line as dumps_state writes it: a bare key, then a literal string or a bare value.
+_ENTRY = re.compile(r"^([a-z_]+) = (?:'([^'\n]*)'|([^\s'#\"][^\s#]*))$", re.M)
+
+
 def _quick(text: str) -> dict[str, Any] | None:
-    """Read what dumps_state writes (literal strings, numbers, booleans) with plain string
-    operations; None for anything else (tomllib then decides)."""
+    """Read what dumps_state writes (literal strings, numbers, booleans) in one regex pass;
+    None for anything else (tomllib then decides)."""
+    entries = _ENTRY.findall(text)
+    if len(entries) != sum(1 for line in text.split("\n") if line and line[0] != "#"):
+        return None  # a line the pattern did not take whole
     out: dict[str, Any] = {}
-    for line in text.split("\n"):
-        if not line or line[0] == "#":
-            continue
-        key, sep, value = line.partition(" = ")
-        if not sep or key in out or not (key.isascii() and key.islower()
-                                         and key.replace("_", "").isalpha()):
+    for key, literal, bare in entries:
+        if key in out:
             return None
-        if value[:1] == "'":
-            inner = value[1:-1]
-            if len(value) < 2 or value[-1] != "'" or "'" in inner or (
-                    not inner.isprintable() and _CONTROL.search(inner)):
+        if not bare:
+            if not literal.isprintable() and _CONTROL.search(literal):
                 return None
-            out[key] = inner
-        elif value == "true" or value == "false":
-            out[key] = value == "true"
-        elif _NUMBER.fullmatch(value) is None:
+            out[key] = literal
+        elif bare == "true" or bare == "false":
+            out[key] = bare == "true"
+        elif _NUMBER.fullmatch(bare) is None:
             return None
-        elif value.lstrip("+-").isdigit():
-            out[key] = int(value)
+        elif bare.lstrip("+-").isdigit():
+            out[key] = int(bare)
         else:
-            out[key] = float(value)
+            out[key] = float(bare)
     return out
 
 
-def _raw(data: bytes, path: Path) -> dict[str, Any]:
+def _raw(data: bytes, path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         raw = _quick(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -176,7 +178,7 @@ def _raw(data: bytes, path: Path) -> dict[str, Any]:
     return raw if raw is not None else loads_toml(data, str(path))
 
 
-def _values(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+def _values(raw: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, Any]:
     """The token file's known fields, checked; sealed values still sealed."""
     schema = raw.get("schema", SCHEMA)
     if isinstance(schema, bool) or not isinstance(schema, int) or schema > SCHEMA:
@@ -202,7 +204,7 @@ def _values(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     return values
 
 
-def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
+def loads_state(data: bytes, path: str | os.PathLike[str], sealer: Sealer | None, *,
                 sealer_of: Callable[[], Sealer] | None = None) -> TokenState:
     """``sealer_of``, when given, is asked for the key only if a sealed token is there."""
     values = _values(_raw(data, path), path)
@@ -220,7 +222,7 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
     return TokenState(**values)
 
 
-def loads_summary(data: bytes, path: Path) -> TokenSummary:
+def loads_summary(data: bytes, path: str | os.PathLike[str]) -> TokenSummary:
     """The token file without its tokens: nothing is opened, no key is needed."""
     values = _values(_raw(data, path), path)
     kept = {name: values[name] for name in _SUMMARY if name in values}
@@ -228,7 +230,7 @@ def loads_summary(data: bytes, path: Path) -> TokenSummary:
                         has_refresh_token=bool(values.get("refresh_token")))
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: str | os.PathLike[str]) -> bytes | None:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -250,17 +252,15 @@ def _read(path: Path) -> bytes | None:
 
 def read_summary(path: str | os.PathLike[str]) -> TokenSummary | None:
     """The token file's summary (see loads_summary); None if there is no such file."""
-    p = Path(path)
-    data = _read(p)
-    return None if data is None else loads_summary(data, p)
+    data = _read(path)
+    return None if data is None else loads_summary(data, path)
 
 
 def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None, *,
                      sealer_of: Callable[[], Sealer] | None = None) -> TokenState | None:
     """The token state at ``path``, tokens opened; None if there is no such file."""
-    p = Path(path)
-    data = _read(p)
-    return None if data is None else loads_state(data, p, sealer, sealer_of=sealer_of)
+    data = _read(path)
+    return None if data is None else loads_state(data, path, sealer, sealer_of=sealer_of)
 
 
 def write_token_state(path: str | os.PathLike[str], state: TokenState, sealer: Sealer) -> None:

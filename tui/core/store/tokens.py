@@ -31,7 +31,7 @@ class TokenFiles:
     path: Path
     state_dir: Path
     _resolved: str
-    _tokens_dir: Path
+    _tokens_dir: str
     _header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None
 
     if TYPE_CHECKING:  # AccountStore's sealing and locked-write helpers
@@ -41,12 +41,14 @@ class TokenFiles:
         def _prepare(self, parsed: AccountFile, editor: Editor) -> seal.Sealer: ...
         def _write(self, editor: Editor) -> None: ...
 
-    def _token_file(self, account_id: str) -> Path:
-        return self._tokens_dir / token_format.token_file_name(self._resolved, account_id)
+    def _token_file(self, account_id: str) -> str:
+        return os.path.join(self._tokens_dir, token_format.token_file_name(self._resolved,
+                                                                          account_id))
 
-    def _legacy_file(self, account_id: str, label: str) -> Path | None:
+    def _legacy_file(self, account_id: str, label: str) -> str | None:
         """The label-named token file of earlier versions, if it holds this account's tokens."""
-        legacy = self._tokens_dir / token_format.legacy_file_name(self._resolved, label)
+        legacy = os.path.join(self._tokens_dir, token_format.legacy_file_name(self._resolved,
+                                                                              label))
         if legacy == self._token_file(account_id):
             return None
         try:
