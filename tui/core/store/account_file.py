@@ -257,6 +257,24 @@ def render_account(values: dict[str, Any]) -> str:
     return doc.as_string()
 
 
+def update_chunk(path: str, text: str, raw: dict[str, Any], changes: dict[str, Any]) -> str:
+    """The text of one ``[[account]]`` chunk with ``changes`` applied (tomlkit keeps the rest
+    as it was), checked to parse to exactly the account meant."""
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    _apply(doc[ACCOUNTS][0], changes)
+    new = doc.as_string()
+    try:
+        ok = tomllib.loads(new) == {ACCOUNTS: [{**raw, **changes}]}
+    except tomllib.TOMLDecodeError:
+        ok = False
+    if not ok:
+        raise StoreError(f"Internal check failed while editing {path}; the file was not "
+                         "changed.", path=path)
+    return new
+
+
 class Editor:
     """Changes to one AccountFile, rendered as new text by ``render()``."""
 

@@ -35,7 +35,7 @@ from tui.core.errors import (
 from tui.core.model import Account, TokenState, TokenSummary
 from tui.core.validate import SAVE, Issue, validate
 
-from . import account_file, fileio, label_index, parse_cache, seal, token_format
+from . import account_file, chunks, fileio, label_index, parse_cache, seal, token_format
 from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .tokens import TokenFiles
 
@@ -154,7 +154,14 @@ class AccountStore(TokenFiles):
             account_id = str(raw.get("id") or derived_id(label))
             entries.append((label, account_id, token_format.token_stem(self._resolved,
                                                                         account_id), start, end))
-        text = label_index.render(self._resolved, sig, settled, sha256, parsed.header, entries)
+        self._write_index(st, settled, sha256, parsed.header, entries)
+
+    def _write_index(self, st: os.stat_result, settled: bool, sha256: str,
+                     header: dict[str, Any],
+                     entries: list[tuple[str, str, str, int, int]] | None = None, *,
+                     lines: list[bytes] | None = None) -> None:
+        text = label_index.render(self._resolved, label_index.signature(st), settled, sha256,
+                                  header, entries, lines=lines)
         try:
             if text is None:
                 fileio.remove(self._index_file)
@@ -239,8 +246,24 @@ class AccountStore(TokenFiles):
         parsed = self._read()
         return [] if parsed is None else [str(a.get("label", "")) for a in parsed.accounts]
 
+    def _view(self) -> chunks.View | None:
+        return chunks.view(self.path, self._index_file)
+
     def _find(self, pred: Callable[[dict[str, Any]], bool], missing: str, *,
-              lenient: bool = False) -> Account:
+              lenient: bool = False, by: tuple[int, str] | None = None) -> Account:
+        """The one account ``pred`` picks. ``by`` (entry field, value): the same question
+        for the label index, which answers it without parsing the other accounts."""
+        view = self._view() if by is not None else None
+        if view is not None and by is not None:
+            hits = view.find(label=by[1]) if by[0] == 0 else view.find(account_id=by[1])
+            if len(hits) > 1:
+                raise AmbiguousLabel(missing, [entry[1] for _, entry in hits], str(self.path))
+            if not hits:
+                raise NoSuchAccount(missing)
+            raw = view.raw(hits[0][1])
+            if raw is not None:
+                header = seal.read_header(self.path)
+                return self._open_found(raw, hits[0][0] + 1, header, lenient)
         parsed = self._read()
         hits = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
                 if pred(raw)]
@@ -249,17 +272,21 @@ class AccountStore(TokenFiles):
         if len(hits) > 1:
             raise AmbiguousLabel(missing, [self._id_of_raw(raw) for _, raw in hits],
                                  str(self.path))
-        strict = self._strict_opener(parsed.header)
+        return self._open_found(hits[0][1], hits[0][0], parsed.header, lenient)
+
+    def _open_found(self, raw: dict[str, Any], number: int, header: dict[str, Any],
+                    lenient: bool) -> Account:
+        strict = self._strict_opener(header)
 
         def forgiving(account_id: str, label: str, text: str) -> str:
             try:
                 return strict(account_id, label, text)
             except SealError:
-                self._sealer_for(parsed.header, create=False)  # a wrong key still raises
+                self._sealer_for(header, create=False)  # a wrong key still raises
                 return ""
 
-        account = self._from_raw(hits[0][1], hits[0][0], forgiving if lenient else strict)
-        return self._merge(account, self._state(account, parsed.header))
+        account = self._from_raw(raw, number, forgiving if lenient else strict)
+        return self._merge(account, self._state(account, header))
 
     def get(self, label: str, *, lenient: bool = False) -> Account:
         """The account with this label (tokens merged in); NoSuchAccount if none.
@@ -268,7 +295,8 @@ class AccountStore(TokenFiles):
         reads as empty instead of raising, so it can be replaced; a wrong key or
         passphrase still raises.
         """
-        return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient)
+        return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient,
+                          by=(0, label))
 
     @staticmethod
     def _id_of_raw(raw: dict[str, Any]) -> str:
@@ -277,6 +305,9 @@ class AccountStore(TokenFiles):
     def ids_for(self, label: str) -> list[str]:
         """The ids of every account with this label, in file order, without opening any
         secret: none, one, or (after a hand edit) several."""
+        view = self._view()
+        if view is not None:
+            return [entry[1] for _, entry in view.find(label=label)]
         parsed = self._read()
         return [self._id_of_raw(raw) for raw in (parsed.accounts if parsed else [])
                 if raw.get("label", "") == label]
@@ -306,7 +337,8 @@ class AccountStore(TokenFiles):
         return out
 
     def get_by_id(self, account_id: str) -> Account:
-        return self._find(lambda raw: self._id_of_raw(raw) == account_id, account_id)
+        return self._find(lambda raw: self._id_of_raw(raw) == account_id, account_id,
+                          by=(1, account_id))
 
     # -- writing ------------------------------------------------------------------
     def _file_lock(self) -> fileio.FileLock:
@@ -317,15 +349,8 @@ class AccountStore(TokenFiles):
         text = editor.render()
         if text == editor.source.text and self.path.exists():
             return  # nothing changed: leave the file (and its mtime) alone
-        folder = self.path.parent
-        with contextlib.suppress(OSError):  # temp files of killed writers (we hold the lock)
-            for entry in os.scandir(folder):
-                if fileio.is_temp_of(Path(entry.path), self.path):
-                    os.unlink(entry.path)
         data = text.encode("utf-8")
-        self._cache = None
-        fileio.atomic_write(self.path, data)
-        st = os.stat(self.path)
+        st = self._replace_file(data)
         # The next read of these exact bytes needs no parse (the TUI saves, then lists;
         # the next command finds the JSON cache).
         result = editor.result(text)
@@ -334,7 +359,17 @@ class AccountStore(TokenFiles):
         parse_cache.save(self._cache_file, digest, result.header, result.accounts)
         self._update_index(result, digest.hex(), st, self._settle(st, data))
 
-    def _settle(self, st: os.stat_result, data: bytes) -> bool:
+    def _replace_file(self, data: bytes | list[memoryview | bytes]) -> os.stat_result:
+        """Write the account file (atomically; we hold its lock); its stat afterwards."""
+        with contextlib.suppress(OSError):  # temp files of killed writers
+            for entry in os.scandir(self.path.parent):
+                if fileio.is_temp_of(Path(entry.path), self.path):
+                    os.unlink(entry.path)
+        self._cache = None
+        fileio.atomic_write(self.path, data)
+        return os.stat(self.path)
+
+    def _settle(self, st: os.stat_result, data: bytes | list[memoryview | bytes]) -> bool:
         """Whether the file we just wrote is still exactly ``data`` once the clock has moved
         past its ctime (see label_index): waits the few ms that takes, not a coarse
         filesystem's seconds (that index stays unsettled until a later read)."""
@@ -343,16 +378,17 @@ class AccountStore(TokenFiles):
             return False
         if wait_ns > 0:
             time.sleep(wait_ns / 1e9 + 0.001)
+        parts = [data] if isinstance(data, bytes) else data
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
             try:
-                again = fileio.read_all(fd)
+                same = fileio.holds(fd, parts)
                 now = os.fstat(fd)
             finally:
                 os.close(fd)
         except OSError:
             return False
-        return label_index.signature(now) == label_index.signature(st) and again == data
+        return same and label_index.signature(now) == label_index.signature(st)
 
     def _prepare(self, parsed: AccountFile, editor: account_file.Editor) -> seal.Sealer:
         """The key for writing (made on first use); header fields it needs go into ``editor``."""
@@ -431,6 +467,9 @@ class AccountStore(TokenFiles):
             return self._update_locked(account, expected)
 
     def _update_locked(self, account: Account, expected: Account | None) -> Account:
+        done = self._update_in_place(account, expected)
+        if done is not None:
+            return done
         parsed = self._read_for_write()
         ids = self._ids(parsed)
         if account.id not in ids:
@@ -442,26 +481,66 @@ class AccountStore(TokenFiles):
         raw = parsed.accounts[index]
         editor = parsed.edit()
         sealer = self._prepare(parsed, editor)
-
-        def lenient(account_id: str, label: str, text: str) -> str:
-            try:
-                return sealer.open(account_id, "client_secret", text)
-            except SealError:
-                return _UNOPENED
-
-        current = self._from_raw(raw, index + 1, lenient)
-        if expected is not None:
-            shown = current if current.client_secret != _UNOPENED else replace(
-                current, client_secret="")
-            if not shown.config_equal(expected):
-                raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
-                                    "after it was loaded; reload it and make the change "
-                                    "again. Nothing was saved.")
+        current = self._from_raw(raw, index + 1, self._lenient(sealer))
+        self._check_unchanged(current, expected)
         self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
                               if i != index])
         editor.update_account(index, self._changes(raw, account, current, sealer))
         self._write(editor)  # tokens are kept by id: a new label changes nothing there
         return self._merge(account, self._state(account, editor.header))
+
+    @staticmethod
+    def _lenient(sealer: seal.Sealer) -> Callable[[str, str, str], str]:
+        def opener(account_id: str, label: str, text: str) -> str:
+            try:
+                return sealer.open(account_id, "client_secret", text)
+            except SealError:
+                return _UNOPENED
+        return opener
+
+    def _check_unchanged(self, current: Account, expected: Account | None) -> None:
+        if expected is None:
+            return
+        shown = current if current.client_secret != _UNOPENED else replace(
+            current, client_secret="")
+        if not shown.config_equal(expected):
+            raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
+                                "after it was loaded; reload it and make the change "
+                                "again. Nothing was saved.")
+
+    def _update_in_place(self, account: Account, expected: Account | None) -> Account | None:
+        """update() for a big file: parse, change and write back one chunk, and the index
+        and parse cache by one line each. None when only the whole file can tell."""
+        view = self._view()
+        if view is None:
+            return None
+        hits = view.find(account_id=account.id)
+        raw = view.raw(hits[0][1]) if len(hits) == 1 else None
+        header = seal.read_header(self.path)
+        if raw is None or "schema" not in header:
+            return None
+        sealer = self._sealer_for(header, create=True)
+        if any(header.get(k) != v for k, v in sealer.header.items()):
+            return None  # the header needs writing too: the whole-file path does that
+        index, entry = hits[0]
+        current = self._from_raw(raw, index + 1, self._lenient(sealer))
+        self._check_unchanged(current, expected)
+        self._check(account, view.labels(skip=index))
+        changes = self._changes(raw, account, current, sealer)
+        if changes:
+            chunk = account_file.update_chunk(str(self.path), view.text(entry), raw, changes)
+            parts, lines = view.splice(index, entry, chunk.encode("utf-8"), account.label)
+            digest = hashlib.sha256()
+            for part in parts:
+                digest.update(part)
+            old_digest, new_digest = view.digest, digest.digest()
+            st = self._replace_file(parts)
+            settled = self._settle(st, parts)
+            del view, parts
+            parse_cache.replace_line(self._cache_file, old_digest, new_digest, header, index,
+                                     {**raw, **changes})
+            self._write_index(st, settled, new_digest.hex(), header, lines=lines)
+        return self._merge(account, self._state(account, header))
 
     def delete(self, account_id: str) -> None:
         """Remove an account and its token file."""

@@ -60,28 +60,46 @@ def is_settled(st: os.stat_result, seen_at_ns: int) -> bool:
     return seen_at_ns - st.st_ctime_ns > settle_ns(st)
 
 
-def hex_text(text: str) -> str:
-    return text.encode("utf-8", "surrogatepass").hex()
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPE = str.maketrans(_ESCAPES)
+_UNESCAPE = {v[1]: k for k, v in _ESCAPES.items()}
 
 
-def _text(hexed: bytes) -> str:
-    return bytes.fromhex(hexed.decode("ascii")).decode("utf-8", "surrogatepass")
+def escape(text: str) -> str:
+    """A label or id as one field of a line: backslash, tab and line breaks escaped."""
+    return text.translate(_ESCAPE)
+
+
+def unescape(field: bytes) -> str:
+    text = field.decode("utf-8", "surrogatepass")
+    if "\\" not in text:
+        return text
+    out, chars = [], iter(text)
+    for ch in chars:
+        out.append(_UNESCAPE.get(next(chars, ""), "") if ch == "\\" else ch)
+    return "".join(out)
 
 
 # -- writing ----------------------------------------------------------------------------------
 def render(config: str, sig: str, settled: bool, sha256: str, header: dict[str, Any],
-           entries: list[tuple[str, str, str, int, int]]) -> bytes | None:
+           entries: list[tuple[str, str, str, int, int]] | None = None, *,
+           lines: list[bytes] | None = None) -> bytes | None:
     """The index text; entries are (label, id, token stem, chunk start, chunk end), with
-    -1 offsets when the file could not be cut into chunks. None if it cannot be written
-    (a path with a line break)."""
+    -1 offsets when the file could not be cut into chunks (or ``lines``: the same, already
+    rendered by entry_line). None if it cannot be written (a path with a line break)."""
     if "\n" in config or "\r" in config:
         return None
-    lines = [MAGIC.decode(), f"config\t{config}\n", f"sig\t{sig}\n",
-             f"settled\t{1 if settled else 0}\n", f"sha256\t{sha256}\n",
-             f"sealing\t{_sealing_line(header)}\n"]
-    body = "".join(f"{hex_text(label)}\t{hex_text(account_id)}\t{stem}\t{start}\t{end}\n"
-                   for label, account_id, stem, start, end in entries)
-    return ("".join(lines) + "--\n" + body).encode("utf-8", "surrogatepass")
+    head = [MAGIC.decode(), f"config\t{config}\n", f"sig\t{sig}\n",
+            f"settled\t{1 if settled else 0}\n", f"sha256\t{sha256}\n",
+            f"sealing\t{_sealing_line(header)}\n", "--\n"]
+    body = b"".join(line + b"\n" for line in lines) if lines is not None else \
+        b"".join(entry_line(*entry) + b"\n" for entry in entries or ())
+    return "".join(head).encode("utf-8", "surrogatepass") + body
+
+
+def entry_line(label: str, account_id: str, stem: str, start: int, end: int) -> bytes:
+    return (f"{escape(label)}\t{escape(account_id)}\t{stem}\t{start}\t{end}"
+            ).encode("utf-8", "surrogatepass")
 
 
 def _sealing_line(header: dict[str, Any]) -> str:
@@ -138,7 +156,7 @@ def lookup(data: bytes, label: str) -> tuple[str, str, str] | None:
     start = data.find(_ENTRIES)
     if start < 0:
         return None
-    key = b"\n" + label.encode("utf-8", "surrogatepass").hex().encode() + b"\t"
+    key = b"\n" + escape(label).encode("utf-8", "surrogatepass") + b"\t"
     at = data.find(key, start + 3)
     if at < 0:
         return None
@@ -147,7 +165,7 @@ def lookup(data: bytes, label: str) -> tuple[str, str, str] | None:
     if len(fields) != 4:
         return None
     again = data.find(key, end)
-    return _text(fields[0]), fields[1].decode("ascii"), "1" if again < 0 else "2"
+    return unescape(fields[0]), fields[1].decode("ascii"), "1" if again < 0 else "2"
 
 
 def entries_of(data: bytes) -> list[tuple[str, str, str, int, int]] | None:
@@ -155,14 +173,13 @@ def entries_of(data: bytes) -> list[tuple[str, str, str, int, int]] | None:
     start = data.find(_ENTRIES)
     if start < 0:
         return None
-    out = []
     try:
-        for line in data[start + len(_ENTRIES):].split(b"\n"):
-            if not line:
-                continue
-            label, account_id, stem, begin, end = line.split(b"\t")
-            out.append((_text(label), _text(account_id), stem.decode("ascii"),
-                        int(begin), int(end)))
+        return [parse_line(line) for line in data[start + len(_ENTRIES):].split(b"\n") if line]
     except (ValueError, UnicodeDecodeError):
         return None
-    return out
+
+
+def parse_line(line: bytes) -> tuple[str, str, str, int, int]:
+    """One entry line; ValueError if damaged."""
+    label, account_id, stem, begin, end = line.split(b"\t")
+    return unescape(label), unescape(account_id), stem.decode("ascii"), int(begin), int(end)
