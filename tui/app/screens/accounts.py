@@ -201,10 +201,9 @@ class AccountsScreen(Screen[None]):
         self.update_statuses()
 
     # -- drawing --------------------------------------------------------------------------
-    def _cells(self, account: Account) -> list[Any]:
+    def _cells(self, account: Account, now: float, styles: dict[str, str]) -> list[Any]:
         w = self._widths
         state = self.states.get(account.id)
-        now = self.xapp.now()
         auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
         ctype = account.client_type if w["type"] >= 12 else (
             "conf." if account.client_type == "confidential" else account.client_type)
@@ -213,18 +212,22 @@ class AccountsScreen(Screen[None]):
             formatting.ellipsize(formatting.tenant_text(account, short=True), w["tenant"]),
             formatting.short_id(account.client_id),
             ctype,
-            self._status_cell(account, state, now),
+            self._status_cell(account, state, now, styles),
             auto,
         ]
 
-    def _status_cell(self, account: Account, state: TokenView | None, now: float) -> Text:
+    def _status_cell(self, account: Account, state: TokenView | None, now: float,
+                     styles: dict[str, str] | None = None) -> Text:
         note = self.notes.get(account.id)
-        words = note or formatting.status_text(state, account, now)
+        words, style = (note, "bad") if note else formatting.status(state, account, now)
         label = formatting.ellipsize(words, self._widths["status"])
+        return Text(label, style=(styles or self._styles()).get(style, ""))
+
+    def _styles(self) -> dict[str, str]:
+        """Status style names to Rich styles, from the current theme (once per fill)."""
         theme = self.app.current_theme
-        color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(
-            "bad" if note else formatting.status_style(state, account, now))
-        return Text(label, style=f"bold {color}" if color else "")
+        return {name: f"bold {color}" for name, color in (
+            ("ok", theme.success), ("warn", theme.warning), ("bad", theme.error)) if color}
 
     def _fill(self, select_id: str | None = None) -> None:
         table = self.query_one(AccountsTable)
@@ -232,8 +235,9 @@ class AccountsScreen(Screen[None]):
         if self._widths_now() != self._widths:
             self._set_columns()
         table.clear()
+        now, styles = self.xapp.now(), self._styles()
         for account in self.accounts:
-            table.add_row(*self._cells(account), key=account.id)
+            table.add_row(*self._cells(account, now, styles), key=account.id)
         empty = self.query_one("#empty", Static)
         has_rows = bool(self.accounts)
         table.display = has_rows
@@ -267,10 +271,11 @@ class AccountsScreen(Screen[None]):
     def update_statuses(self) -> None:
         """Redraw the status cells (time moves on); the cursor stays where it is."""
         table = self.query_one(AccountsTable)
-        now = self.xapp.now()
+        now, styles = self.xapp.now(), self._styles()
         for account in self.accounts:
             table.update_cell(account.id, "status",
-                              self._status_cell(account, self.states.get(account.id), now))
+                              self._status_cell(account, self.states.get(account.id), now,
+                                                styles))
         self._show_details()
 
     def set_token_state(self, state: TokenState) -> None:

@@ -208,6 +208,24 @@ def account_from_raw(raw: dict[str, Any], number: int, path: str,
     return Account(**values)
 
 
+def account_from_checked(raw: dict[str, Any], rows: dict[tuple[str, str], ParamRow]
+                         ) -> Account:
+    """An Account from a table that already passed account_from_raw's checks (a parse of
+    the whole file checks every account), client secret left out. ``rows`` shares equal
+    parameter rows between accounts: a list of thousands repeats the same few."""
+    values = {key: raw[key] for key in _TEXT if key in raw}
+    values.pop("client_secret", None)
+    if "auto_refresh" in raw:
+        values["auto_refresh"] = raw["auto_refresh"]
+    for key in _ROWS:
+        if key in raw:
+            values[key] = tuple(rows.setdefault((r.get("name", ""), r.get("value", "")),
+                                                ParamRow(r.get("name", ""), r.get("value", "")))
+                                for r in raw[key])
+    values["id"] = values.get("id") or derived_id(values.get("label", ""))
+    return Account(**values)
+
+
 def _item(value: Any) -> Any:
     """A tomlkit item; text goes out as a literal string ('...') when it can."""
     import tomlkit

@@ -32,7 +32,7 @@ from tui.core.errors import (
     StoreError,
     UsageError,
 )
-from tui.core.model import Account, TokenState, TokenSummary
+from tui.core.model import Account, ParamRow, TokenState, TokenSummary
 from tui.core.validate import SAVE, Issue, validate
 
 from . import account_file, chunks, fileio, label_index, parse_cache, seal, token_format
@@ -44,10 +44,6 @@ _DEFAULTS = Account(id="")
 RENAME_WAIT_S = 30.0
 # Secret could not be opened (lenient reads only): never equal to a real value.
 _UNOPENED = "\0unopened"
-
-
-def _left_sealed(_account_id: str, _label: str, _sealed: str) -> str:
-    return ""
 
 
 class InvalidAccount(UsageError):
@@ -326,14 +322,15 @@ class AccountStore(TokenFiles):
         """Every account with what its token file says about its tokens, opening nothing:
         for lists and status. The accounts' client secrets are left out (empty); get an
         account with ``get``/``get_by_id`` before using it to sign in or refresh."""
-        parsed = self._read()
+        parsed = self._read()  # every account's types were checked when it was parsed
         if parsed is None:
             return []
-        path = str(self.path)
+        rows: dict[tuple[str, str], ParamRow] = {}
         out = []
-        for n, raw in enumerate(parsed.accounts, 1):
-            account = account_file.account_from_raw(raw, n, path, _left_sealed)
+        for raw in parsed.accounts:
+            account = account_file.account_from_checked(raw, rows)
             out.append((account, self.token_summary(account)))
+        self._cache = None  # the caller keeps the accounts: no second copy of every one here
         return out
 
     def get_by_id(self, account_id: str) -> Account:
