@@ -228,8 +228,8 @@ make_app(config_path=sys.argv[1]).run(headless=True, size=(100, 30), auto_pilot=
 
 
 def tui_figures(root: Path, runs: int, rows: int) -> list[Figure]:
-    env = fixtures.env_for(root / "tui")
-    config = root / "tui" / "config" / "exo-oauth" / "accounts.toml"
+    env = fixtures.env_for(root / f"tui-{rows}")
+    config = root / f"tui-{rows}" / "config" / "exo-oauth" / "accounts.toml"
     with _env(env):
         fixtures.build(config, rows)
     wait = _WAIT_FOR_ROWS.format(rows=rows)
