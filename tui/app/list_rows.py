@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from tui.core.model import Account, TokenView
+from tui.core.model import Account, TokenState, TokenView
 
 COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
            ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
@@ -18,6 +18,17 @@ COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
 
 @dataclass(frozen=True)
 class Loaded:
+    """Accounts with their secrets and token states, opened (for work on them)."""
+
+    accounts: tuple[Account, ...]
+    states: dict[str, TokenState]
+    mtime: float | None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What the list shows: accounts without secrets, token summaries."""
+
     accounts: tuple[Account, ...]
     states: dict[str, TokenView]
     mtime: float | None
@@ -59,13 +70,13 @@ def small_file(path: os.PathLike[str] | str) -> bool:
         return True  # missing: nothing to read; unreadable: the error shows at once
 
 
-def read_rows(store: Any) -> Loaded:
+def read_rows(store: Any) -> Rows:
     """What the list shows (blocks: file reads). Opens no sealed value: the accounts come
     without their client secrets and the states are summaries; a screen that acts on an
     account asks the store for the whole of it first."""
     mtime = mtime_of(store.path)
     pairs = store.load_summaries()
-    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
+    return Rows(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
 
 
 def read_all(store: Any) -> Loaded:

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
-from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_rows, small_file, widths_for
+from tui.app.list_rows import COLUMNS, Rows, mtime_of, read_rows, small_file, widths_for
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenState, TokenView
@@ -141,7 +141,7 @@ class AccountsScreen(Screen[None]):
         if not get_current_worker().is_cancelled:
             self._from_thread(self._finish_load, result, select_id)
 
-    def _read_safely(self) -> Loaded | str:
+    def _read_safely(self) -> Rows | str:
         """The accounts, or the one-line reason they cannot be read."""
         try:
             return read_rows(self.xapp.store)
@@ -150,7 +150,7 @@ class AccountsScreen(Screen[None]):
         except OSError as exc:
             return f"{exc.strerror or exc}: {exc.filename}"
 
-    def _finish_load(self, result: Loaded | str, select_id: str | None) -> None:
+    def _finish_load(self, result: Rows | str, select_id: str | None) -> None:
         if isinstance(result, str):
             self._show_error(result)
         else:
@@ -168,7 +168,7 @@ class AccountsScreen(Screen[None]):
         self._fill()
         self.notify(message, title="Cannot read the accounts", severity="error", timeout=10)
 
-    def _apply(self, loaded: Loaded, select_id: str | None) -> None:
+    def _apply(self, loaded: Rows, select_id: str | None) -> None:
         self.loaded = True
         self.load_error = ""
         self.accounts = list(loaded.accounts)

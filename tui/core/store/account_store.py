@@ -261,14 +261,14 @@ class AccountStore(TokenFiles):
                 header = seal.read_header(self.path)
                 return self._open_found(raw, hits[0][0] + 1, header, lenient)
         parsed = self._read()
-        hits = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
-                if pred(raw)]
-        if not hits or parsed is None:
+        found = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
+                 if pred(raw)]
+        if not found or parsed is None:
             raise NoSuchAccount(missing)
-        if len(hits) > 1:
-            raise AmbiguousLabel(missing, [self._id_of_raw(raw) for _, raw in hits],
+        if len(found) > 1:
+            raise AmbiguousLabel(missing, [self._id_of_raw(raw) for _, raw in found],
                                  str(self.path))
-        return self._open_found(hits[0][1], hits[0][0], parsed.header, lenient)
+        return self._open_found(found[0][1], found[0][0], parsed.header, lenient)
 
     def _open_found(self, raw: dict[str, Any], number: int, header: dict[str, Any],
                     lenient: bool) -> Account:

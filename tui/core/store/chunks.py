@@ -88,7 +88,8 @@ class View:
         index's entry lines to match."""
         _, account_id, stem, start, end = entry
         delta = len(chunk) - (end - start)
-        data = [memoryview(self.data)[:start], chunk, memoryview(self.data)[end:]]
+        data: list[memoryview | bytes] = [memoryview(self.data)[:start], chunk,
+                                          memoryview(self.data)[end:]]
         lines = self.index[self.body:].split(b"\n")[:-1]
         lines[n] = label_index.entry_line(label, account_id, stem, start, start + len(chunk))
         for i in range(n + 1, len(lines)):
