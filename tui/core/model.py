@@ -30,7 +30,7 @@ FLOWS = ("delegated", "app")
 APP_SCOPE = "https://outlook.office365.com/.default"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParamRow:
     """One extra name=value parameter sent to an endpoint."""
 
@@ -54,7 +54,7 @@ def _new_id() -> str:
 _AUTH_DEFAULT, _TOKEN_DEFAULT = default_urls()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     """Every field of the account form; the three issued ones come from the token state."""
 
@@ -103,7 +103,7 @@ def param(rows: tuple[ParamRow, ...], name: str) -> str | None:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenState:
     """What the identity provider issued for one account, kept apart from the config.
 
@@ -152,7 +152,7 @@ class TokenState:
                             has_refresh_token=self.has_refresh_token)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenSummary:
     """What lists, status and monitoring show about an account's tokens: no token itself,
     only whether one exists. Read from a token file without opening any sealed value."""

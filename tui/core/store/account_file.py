@@ -40,6 +40,7 @@ NEW_FILE_COMMENT = (
 _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_auth",
          "authorize_url", "token_url", "redirect_uri", "flow")
 _ROWS = ("auth_params", "token_params")
+_UNIQUE = ("id", "label")  # values no two accounts share: not worth looking up
 # tomllib scans basic strings ("...") character by character but literal strings
 # ('...') with str.find, so every value that can be literal is written literal.
 _NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")
@@ -208,13 +209,15 @@ def account_from_raw(raw: dict[str, Any], number: int, path: str,
     return Account(**values)
 
 
-def account_from_checked(raw: dict[str, Any], rows: dict[tuple[str, str], ParamRow]
-                         ) -> Account:
+def account_from_checked(raw: dict[str, Any], rows: dict[tuple[str, str], ParamRow],
+                         texts: dict[str, str]) -> Account:
     """An Account from a table that already passed account_from_raw's checks (a parse of
-    the whole file checks every account), client secret left out. ``rows`` shares equal
-    parameter rows between accounts: a list of thousands repeats the same few."""
-    values = {key: raw[key] for key in _TEXT if key in raw}
-    values.pop("client_secret", None)
+    the whole file checks every account), client secret left out. ``rows`` and ``texts``
+    share equal parameter rows and values between accounts: a list of thousands repeats
+    the same few URLs, types and scopes."""
+    values: dict[str, Any] = {
+        key: raw[key] if key in _UNIQUE else texts.setdefault(raw[key], raw[key])
+        for key in _TEXT if key in raw and key != "client_secret"}
     if "auto_refresh" in raw:
         values["auto_refresh"] = raw["auto_refresh"]
     for key in _ROWS:

@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -322,16 +322,38 @@ class AccountStore(TokenFiles):
         """Every account with what its token file says about its tokens, opening nothing:
         for lists and status. The accounts' client secrets are left out (empty); get an
         account with ``get``/``get_by_id`` before using it to sign in or refresh."""
-        parsed = self._read()  # every account's types were checked when it was parsed
-        if parsed is None:
-            return []
         rows: dict[tuple[str, str], ParamRow] = {}
-        out = []
-        for raw in parsed.accounts:
-            account = account_file.account_from_checked(raw, rows)
-            out.append((account, self.token_summary(account)))
-        self._cache = None  # the caller keeps the accounts: no second copy of every one here
-        return out
+        texts: dict[str, str] = {}
+        # Every account's types were checked when the file was parsed (the parse cache
+        # holds only checked parses).
+        try:
+            return [(account, self.token_summary(account)) for account in (
+                account_file.account_from_checked(raw, rows, texts)
+                for raw in self._checked_tables())]
+        except ValueError:  # the parse cache broke off: read the file itself
+            self._cache = None
+            parsed = self._read()
+            return [] if parsed is None else [
+                (account, self.token_summary(account)) for account in (
+                    account_file.account_from_checked(raw, rows, texts)
+                    for raw in parsed.accounts)]
+
+    def _checked_tables(self) -> Iterator[dict[str, Any]]:
+        """The account tables, streamed from the parse cache when it holds these very bytes
+        (no list of every table is made), else from a parse of the file."""
+        try:
+            with open(self.path, "rb") as fh:
+                digest = hashlib.sha256(fh.read()).digest()
+        except FileNotFoundError:
+            return iter(())
+        except OSError:
+            digest = b""
+        if not (self._cache and self._cache[0] == digest):
+            streamed = parse_cache.accounts(self._cache_file, digest) if digest else None
+            if streamed is not None:
+                return streamed
+        parsed = self._read()
+        return iter(parsed.accounts if parsed is not None else ())
 
     def get_by_id(self, account_id: str) -> Account:
         return self._find(lambda raw: self._id_of_raw(raw) == account_id, account_id,

@@ -19,6 +19,7 @@ import hashlib
 import json
 import mmap
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,38 @@ def load(path: Path, digest: bytes) -> tuple[dict[str, Any], list[dict[str, Any]
             or accounts.pop() is not None:
         return None
     return header, accounts
+
+
+def accounts(path: Path, digest: bytes) -> Iterator[dict[str, Any]] | None:
+    """The accounts recorded for exactly these bytes, one line at a time (a caller that
+    turns each into something smaller never holds every table at once), or None.
+    ValueError from the iteration if the cache turns out damaged part way."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the generator below
+    except OSError:
+        return None
+    head = fh.readline()
+    try:
+        info = json.loads(head[:-1] + b"]}")
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or info.get("version") != VERSION \
+            or info.get("sha256") != digest.hex():
+        fh.close()
+        return None
+
+    def lines() -> Iterator[dict[str, Any]]:
+        with fh:
+            for line in fh:
+                if line == _TAIL:
+                    return
+                account = json.loads(line[:-2])  # without ",\n"
+                if not isinstance(account, dict):
+                    raise ValueError("not an account")
+                yield account
+            raise ValueError("the cache ends early")
+
+    return lines()
 
 
 def save(path: Path, digest: bytes, header: dict[str, Any],
