@@ -348,8 +348,10 @@ class AccountStore(TokenFiles):
             return iter(())
         except OSError:
             digest = b""
-        if not (self._cache and self._cache[0] == digest):
-            streamed = parse_cache.accounts(self._cache_file, digest) if digest else None
+        indexed = label_index.header_of(label_index.read(self._index_file, 4096) or b"")
+        if not (self._cache and self._cache[0] == digest) and digest \
+                and indexed.get("sha256") == digest.hex():  # else _read writes the index
+            streamed = parse_cache.accounts(self._cache_file, digest)
             if streamed is not None:
                 return streamed
         parsed = self._read()

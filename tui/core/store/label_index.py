@@ -24,7 +24,7 @@ from __future__ import annotations
 import binascii
 import os
 
-MAGIC = b"exo-oauth label index 1\n"
+MAGIC = b"exo-oauth label index 2\n"
 # Timestamps of a file change in ticks; a change later than this after the recorded
 # ctime shows as a new ctime. Filesystems with whole-second times get 2 s.
 SETTLE_NS = 20_000_000
@@ -119,7 +119,8 @@ def _sealing_line(header: dict[str, Any]) -> str:
 
 
 # -- reading --------------------------------------------------------------------------------
-def read(path: str) -> bytes | None:
+def read(path: str, limit: int | None = None) -> bytes | None:
+    """The index (or its first ``limit`` bytes: enough for the header), if it is one."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
@@ -127,10 +128,12 @@ def read(path: str) -> bytes | None:
     try:
         chunks = []
         while True:
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, limit or 1 << 20)
             if not chunk:
                 break
             chunks.append(chunk)
+            if limit:
+                break
     except OSError:
         return None
     finally:
