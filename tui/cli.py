@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "tui.commands.troubleshoot",
     "tui.commands.status",
     "tui.commands.service",
+    "tui.commands.proxy",
     "tui.commands.doctor",
     "tui.commands.fakeidp",
 )

@@ -33,11 +33,6 @@ FORMATS = token_options.FORMATS
 _NEEDED = ("account_id", "access_token", "expires_at", "token_type", "scope")
 
 
-def xoauth2(user: str, token: str) -> str:
-    """The SASL XOAUTH2 initial response, base64-encoded."""
-    return base64.b64encode(f"user={user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
-
-
 def iso_utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
@@ -52,6 +47,8 @@ def format_token(token: str, fmt: str, *, token_type: str = "", expires_at: floa
     if fmt == "xoauth2":
         if not user:
             raise ValueError("--format xoauth2 needs --user EMAIL")
+        from tui.core.proxy.sasl import xoauth2  # one builder, shared with the mail proxy
+
         return xoauth2(user, token)
     if fmt == "json":
         import json

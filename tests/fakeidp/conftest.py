@@ -1,24 +1,15 @@
-"""Fixtures: a fake with one confidential and one public client (auto-approving), and a client."""
+"""The fake's own tests use a confidential and a public client of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
-import httpx
 import pytest
-
-from tui.fakeidp import FakeIdP
 
 from .helpers import CONF, PUB, SECRET
 
 
 @pytest.fixture
-def idp() -> Iterator[FakeIdP]:
-    with FakeIdP(clients={CONF: SECRET, PUB: None}, auto_approve=0) as fake:
-        yield fake
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
-        yield client
+def idp_options() -> dict[str, Any]:
+    """Its own two clients, and the fake's default Retry-After."""
+    return {"clients": {CONF: SECRET, PUB: None}, "retry_after": 1}

@@ -59,6 +59,11 @@ def refresh(http: httpx.Client, idp: FakeIdP, rt: str, **extra: str) -> httpx.Re
                  refresh_token=rt, **extra)
 
 
+def first_rt(http: httpx.Client, idp: FakeIdP) -> str:
+    """The refresh token of a fresh sign-in of the confidential client."""
+    return str(redeem(http, idp, get_code(http, idp)).json()["refresh_token"])
+
+
 def aadsts(r: httpx.Response) -> int:
     """The AADSTS code of a Microsoft-shaped error, checking the whole shape on the way."""
     body = r.json()

@@ -9,11 +9,7 @@ import pytest
 
 from tui.fakeidp import FakeIdP
 
-from .helpers import CONF, SECRET, get_code, redeem, refresh, token
-
-
-def first_rt(http: httpx.Client, idp: FakeIdP) -> str:
-    return str(redeem(http, idp, get_code(http, idp)).json()["refresh_token"])
+from .helpers import CONF, SECRET, first_rt, refresh, token
 
 
 @pytest.mark.parametrize("kind", ["500", "502", "503"])

@@ -6,11 +6,7 @@ import httpx
 
 from tui.fakeidp import FakeIdP
 
-from .helpers import CONF, PUB, SECRET, aadsts, get_code, redeem, refresh, token
-
-
-def first_rt(http: httpx.Client, idp: FakeIdP) -> str:
-    return str(redeem(http, idp, get_code(http, idp)).json()["refresh_token"])
+from .helpers import CONF, PUB, SECRET, aadsts, first_rt, get_code, redeem, refresh, token
 
 
 def test_old_token_works_until_the_new_one_is_used(idp: FakeIdP, http: httpx.Client) -> None:

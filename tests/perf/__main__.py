@@ -1,4 +1,4 @@
-"""Run the benchmarks and print the table: `python -m tests.perf [--quick] [--only token,tui]`."""
+"""Run the benchmarks and print the table: `python -m tests.perf [--quick] [--only token,proxy]`."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="reduced sizes and runs (well under a minute); numbers are "
                              "not judged")
-    parser.add_argument("--only", help="comma-separated: token,list,tui,store,refresh,curves")
+    parser.add_argument("--only",
+                        help="comma-separated: token,list,tui,store,refresh,proxy,curves")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
     figures, found = run(args.quick, only, out=lambda m: print(m, file=sys.stderr))

@@ -445,6 +445,12 @@ def byte_compile() -> None:
     compileall.compile_dir(Path(tui.__file__).parent, quiet=1)
 
 
+def _proxy_figures(root: Path, quick: bool, out: Callable[[str], None]) -> list[Figure]:
+    from .proxy_bench import proxy_figures  # needs this module: imported when used
+
+    return proxy_figures(root, quick, out)
+
+
 def run(quick: bool, only: set[str] | None, out: Callable[[str], None] = print
         ) -> tuple[list[Figure], list[Curve]]:
     runs = 3 if quick else 10
@@ -461,6 +467,7 @@ def run(quick: bool, only: set[str] | None, out: Callable[[str], None] = print
             ("store", lambda: save_figures(root, runs, 1_000 if quick else 10_000)),
             ("refresh", lambda: refresh_figures(root, 40 if quick else 500,
                                                 8 if quick else 20, 100, 1 if quick else 5)),
+            ("proxy", lambda: _proxy_figures(root, quick, out)),
         ]
         for key, make in plan:
             if only and key not in only:

@@ -9,11 +9,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tui.core.refresh.schedule import CHECK_EVERY_S
 
 if TYPE_CHECKING:
+    from tui.core.store.account_store import AccountStore
+
     from .exo_app import ExoApp
     from .host import AppHost
+    from .jobs import ServiceFactory
 
     def _screens_can_use(app: ExoApp) -> AppHost:
         """Screens reach the app as an AppHost (host.py); this has the type checker
@@ -21,7 +26,7 @@ if TYPE_CHECKING:
         return app
 
 LIVE_INTERVAL_S = 30.0
-AUTO_REFRESH_EVERY_S = 30.0
+AUTO_REFRESH_EVERY_S = CHECK_EVERY_S  # as often as `refresh --watch` checks
 
 
 def make_app(
@@ -33,10 +38,10 @@ def make_app(
     cursor_blink: bool = True,
     animations: bool = True,
     banner: str = "",
-    store: Any = None,
+    store: AccountStore | None = None,
     refresh_every: float | None = AUTO_REFRESH_EVERY_S,
     refresh_margin: float = 300.0,
-    service_factory: Callable[[Any], Any] | None = None,
+    service_factory: ServiceFactory | None = None,
 ) -> ExoApp:
     """Build the exo-oauth app.
 

@@ -1,8 +1,8 @@
 """The App: owns the store, the clock and the runtime hooks every screen calls.
 
 Screens only ever call ``start_authorize``, ``start_refresh``, ``test_connection``
-(runtime.py: workers, the one OAuth service, auto-refresh, failure routing) and
-``open_troubleshooting``.
+(jobs.py: workers, the one OAuth service, auto-refresh, failure routing) and
+``open_troubleshooting``, and learn what changed from messages (messages.py).
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tui.core.model import DEFAULT_MARGIN_S, TokenState
+from tui.core.model import DEFAULT_MARGIN_S
+from tui.core.refresh.schedule import CHECK_EVERY_S
 
 from .jobs import Runtime, ServiceFactory
 
@@ -33,9 +34,9 @@ _STORE_LOCK = threading.Lock()
 CSS_FILES = ["app.tcss", "screens/accounts.tcss"]
 
 
-class ExoApp(Runtime, App[None]):
+class ExoApp(Runtime):
     TITLE = "exo-oauth"
-    CSS_PATH: ClassVar[list[str | Path]] = [HERE / name for name in CSS_FILES]  # type: ignore[misc]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [HERE / name for name in CSS_FILES]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", show=False),
         Binding("t", "troubleshoot", "Troubleshoot", id="app.troubleshoot"),
@@ -43,8 +44,10 @@ class ExoApp(Runtime, App[None]):
 
     def __init__(self, *, config_path: Path, state_dir: Path | None = None,
                  clock: Callable[[], float] | None = None, live_interval: float | None = 30.0,
-                 cursor_blink: bool = True, banner: str = "", store: Any = None,
-                 refresh_every: float | None = 30.0, refresh_margin: float = DEFAULT_MARGIN_S,
+                 cursor_blink: bool = True, banner: str = "",
+                 store: AccountStore | None = None,
+                 refresh_every: float | None = CHECK_EVERY_S,
+                 refresh_margin: float = DEFAULT_MARGIN_S,
                  service_factory: ServiceFactory | None = None) -> None:
         super().__init__()
         self.config_path = config_path
@@ -138,18 +141,6 @@ class ExoApp(Runtime, App[None]):
             # would put it on the start-up path, before the first paint
             return not getattr(self.screen, "IS_TROUBLESHOOT_PANEL", False)
         return True
-
-    def publish_token_state(self, state: TokenState) -> None:
-        """New token state for one account: update the list row and any open form.
-
-        Call from the UI thread (workers use ``call_from_thread``).
-        """
-        from .screens.accounts import AccountsScreen
-        from .screens.form import AccountFormScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, AccountsScreen | AccountFormScreen):
-                screen.set_token_state(state)
 
 
 def _runner(app: App[Any], action: str, node: Any) -> Callable[[], Any]:

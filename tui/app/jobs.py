@@ -1,14 +1,19 @@
-"""The app's runtime: sign-in, refresh, test connection and auto-refresh (issue 6).
+"""The app's network jobs: sign-in, refresh, test connection and auto-refresh.
 
-A mixin for ``ExoApp`` so the App class stays small. Rules it keeps:
+The base class of ``ExoApp``, so the App class itself stays small. Rules it keeps:
 
 - one ``OAuthService`` for the app's lifetime, made on first use (after the first
   paint, never at start-up) and closed when the app ends;
 - network work runs in workers (asyncio workers: the OAuth core is async, and
   blocking store reads go through ``asyncio.to_thread``), one exclusive group per
   account and action, so the UI stays responsive;
+- auto-refresh follows the same schedule as `exo-oauth refresh --watch`
+  (tui.core.refresh.schedule), keep-alive of idle refresh tokens included, and every
+  refresh, asked for or not, fires the account's hooks as the command line does;
 - every failure of that work reaches ``report_failure``: a toast, the list's
-  status, and (for what the person asked for) the troubleshooting panel.
+  status, and (for what the person asked for) the troubleshooting panel;
+- screens learn about new token states and status notes from messages (messages.py)
+  sent to every screen; the ones that show accounts handle them.
 """
 
 from __future__ import annotations
@@ -16,32 +21,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.app import App
+from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from tui.core.errors import ExoError, NeedsAuthorization, OAuthError
 from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
+from tui.core.refresh.schedule import CHECK_EVERY_S, RefreshSchedule, idle_days
 
 from . import formatting
-from .live import AUTO_REFRESH_EVERY_S, AutoRefresh
+from .messages import StatusNoteChanged, TokenStateChanged
 from .sign_in_methods import AuthorizeResult
 
 if TYPE_CHECKING:
     from tui.core.clock import Clock
     from tui.core.doctor.connection import ConnectionCheck
     from tui.core.oauth.service import OAuthService
+    from tui.core.refresh.schedule import Check
+    from tui.core.store.account_store import AccountStore
 
 ServiceFactory = Callable[["Clock"], "OAuthService"]
+T = TypeVar("T")
 
 AUTO_CONCURRENCY = 8  # auto-refreshes in flight at once (a file with hundreds of accounts)
 TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
-          "test": "Connection test failed", "auto": "Auto-refresh failed"}
-
+          "test": "Connection test failed", "auto": "Auto-refresh failed",
+          "keep_alive": "Keep-alive failed"}
 
 # Seconds after start-up before the first auto-refresh check.
 FIRST_CHECK_DELAY_S = 1.0
+
 
 class AppClock:
     """The app's wall clock in the shape the OAuth core wants, so the expiry times it
@@ -74,8 +87,9 @@ def failure_line(exc: BaseException, limit: int = 240) -> str:
 
 def failure_summary(exc: BaseException) -> str:
     """A few words for the status column: 'invalid_client AADSTS7000215'."""
-    oauth = exc if isinstance(exc, OAuthError) else getattr(exc, "oauth_error", None)
-    if isinstance(oauth, OAuthError):
+    oauth = exc if isinstance(exc, OAuthError) else (
+        exc.oauth_error if isinstance(exc, NeedsAuthorization) else None)
+    if oauth is not None:
         parts = [oauth.error or oauth.kind]
         if oauth.codes:
             parts.append(f"AADSTS{oauth.codes[0]}")
@@ -83,26 +97,36 @@ def failure_summary(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class Runtime:
-    """Mixed into ExoApp (a textual App); see the module docstring."""
+@dataclass(frozen=True)
+class AutoCheck:
+    """One auto-refresh check: what the schedule did, and who newly needs a sign-in."""
 
-    # provided by the App
-    clock: Callable[[], float]
-    store: Any
-    notify: Any
-    run_worker: Any
-    screen_stack: Any
-    push_screen: Any
+    check: Check
+    needs_sign_in: tuple[tuple[Account, NeedsAuthorization], ...]
 
-    def init_runtime(self, *, refresh_every: float | None = AUTO_REFRESH_EVERY_S,
+
+class Runtime(App[None]):
+    """The jobs half of ExoApp; see the module docstring."""
+
+    clock: Callable[[], float]  # set by ExoApp: the wall clock every screen shows
+
+    if TYPE_CHECKING:  # ExoApp's own
+        @property
+        def store(self) -> AccountStore: ...
+
+        def open_troubleshooting(self, source: object | None = None, *,
+                                 label: str | None = None) -> None: ...
+
+    def init_runtime(self, *, refresh_every: float | None = CHECK_EVERY_S,
                      margin: float = DEFAULT_MARGIN_S,
                      service_factory: ServiceFactory | None = None) -> None:
         self.refresh_every = refresh_every
-        self.auto = AutoRefresh(margin=margin)
+        self.schedule = RefreshSchedule(margin=margin)
         self.core_clock = AppClock(lambda: self.clock())
         self._service_factory = service_factory or default_service
         self._service: OAuthService | None = None
-        self._jobs: dict[Worker[Any], tuple[str, Account | None]] = {}
+        # worker -> (action, account, what to do with its result)
+        self._jobs: dict[Worker[Any], tuple[str, Account | None, Callable[[Any], None]]] = {}
         self.failures: dict[str, BaseException] = {}  # account id -> last failure this run
         self._hook_lines: set[str] = set()
         self._auto_problem = ""
@@ -123,29 +147,45 @@ class Runtime:
     def start_runtime(self) -> None:
         """After the first paint: the auto-refresh checks begin."""
         if self.refresh_every:
-            self.set_interval(self.refresh_every, self.check_auto_refresh)  # type: ignore[attr-defined]
+            self.set_interval(self.refresh_every, self.check_auto_refresh)
             # The first check waits a moment: it reads every account again, and the
             # list's own load should have the machine to itself until it is painted.
-            self.set_timer(FIRST_CHECK_DELAY_S, self.check_auto_refresh)  # type: ignore[attr-defined]
+            self.set_timer(FIRST_CHECK_DELAY_S, self.check_auto_refresh)
+
+    # -- telling the screens ------------------------------------------------------------------
+    def _tell_screens(self, make: Callable[[], Message]) -> None:
+        """Post a fresh message to every screen; those that show accounts handle it."""
+        for screen in self.screen_stack:
+            screen.post_message(make())
+
+    def publish_token_state(self, state: TokenState) -> None:
+        """New token state for one account: the list row and any open form follow.
+
+        Call from the UI thread (workers use ``call_from_thread``).
+        """
+        self._tell_screens(lambda: TokenStateChanged(state))
+
+    def publish_note(self, account_id: str, note: str | None) -> None:
+        """A status shown instead of the token's own until the next token state arrives."""
+        self._tell_screens(lambda: StatusNoteChanged(account_id, note))
 
     # -- jobs -------------------------------------------------------------------------------
-    def _start_job(self, action: str, account: Account | None,
-                   job: Awaitable[Any]) -> Worker[Any]:
+    def _start_job(self, action: str, account: Account | None, job: Coroutine[Any, Any, T],
+                   done: Callable[[T], None]) -> None:
         key = account.id if account is not None else "all"
         worker = self.run_worker(job, name=f"{action}:{key}", group=f"{action}:{key}",
                                  exclusive=True, exit_on_error=False)
-        self._jobs[worker] = (action, account)
-        return worker
+        self._jobs[worker] = (action, account, done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place app-level network work ends: success handlers or report_failure."""
+        """The one place app-level network work ends: its ``done`` or report_failure."""
         job = self._jobs.get(event.worker)
         if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
         del self._jobs[event.worker]
-        action, account = job
+        action, account, done = job
         if event.state == WorkerState.SUCCESS:
-            self._job_done(action, account, event.worker.result)
+            done(event.worker.result)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
             if account is None:  # the auto-refresh check itself (e.g. the file is unreadable)
                 line = failure_line(event.worker.error)
@@ -154,19 +194,6 @@ class Runtime:
                     self.notify(line, title=TITLES[action], severity="warning", timeout=8)
                 return
             self.report_failure(event.worker.error, account=account, action=action)
-
-    def _job_done(self, action: str, account: Account | None, result: Any) -> None:
-        if action == "refresh" and account is not None:
-            self._after_refresh(account, result, auto=False)
-        elif action == "test" and account is not None:
-            self._after_test(account, result)
-        elif action == "auto":
-            self._auto_problem = ""
-            for acct, outcome in result:
-                if isinstance(outcome, BaseException):
-                    self.report_failure(outcome, account=acct, action="auto", panel=False)
-                else:
-                    self._after_refresh(acct, outcome, auto=True)
 
     # -- failures ------------------------------------------------------------------------------
     def report_failure(self, exc: BaseException, *, account: Account, action: str,
@@ -180,17 +207,10 @@ class Runtime:
             self.publish_note(account.id, f"Sign-in failed: {failure_summary(exc)}")
         self.reread_state(account)
         if panel:
-            self.open_troubleshooting(exc, label=account.label)  # type: ignore[attr-defined]
+            self.open_troubleshooting(exc, label=account.label)
 
     def last_failure(self, account_id: str) -> BaseException | None:
         return self.failures.get(account_id)
-
-    def publish_note(self, account_id: str, note: str | None) -> None:
-        """A status shown instead of the token's own until the next token state arrives."""
-        for screen in self.screen_stack:
-            setter = getattr(screen, "set_note", None)
-            if setter is not None:
-                setter(account_id, note)
 
     def reread_state(self, account: Account) -> None:
         """Read the account's token state (in a thread) and show it everywhere."""
@@ -202,7 +222,28 @@ class Runtime:
             state = await asyncio.to_thread(self.store.token_state, account)
         except (ExoError, OSError):
             return
-        self.publish_token_state(state)  # type: ignore[attr-defined]
+        self.publish_token_state(state)
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def fire_hooks(self, fired: list[tuple[Account, TokenState | BaseException]]) -> None:
+        """Run the accounts' hooks for what happened, in a worker of their own: a slow
+        hook never holds up the screen (the same call `exo-oauth refresh` makes)."""
+        if fired:
+            self.run_worker(self._fire_hooks(fired), group="hooks", exit_on_error=False)
+
+    async def _fire_hooks(self, fired: list[tuple[Account, TokenState | BaseException]]
+                          ) -> None:
+        from tui.core.refresh.hook_config import fire_hooks
+
+        await asyncio.gather(*(fire_hooks(self.store, account, outcome, log=self._hook_log)
+                               for account, outcome in fired))
+
+    def _hook_log(self, line: str) -> None:
+        """A broken hook is said once per run, not on every check."""
+        if line in self._hook_lines:
+            return
+        self._hook_lines.add(line)
+        self.notify(line, title="Hook", severity="warning", timeout=8)
 
     # -- authorize -------------------------------------------------------------------------------
     def start_authorize(self, account: Account) -> None:
@@ -232,7 +273,7 @@ class Runtime:
             return
         assert result.state is not None
         self.failures.pop(account.id, None)
-        self.publish_token_state(result.state)  # type: ignore[attr-defined]
+        self.publish_token_state(result.state)
         until = formatting.expiry_text(result.state.expires_at, self.clock())
         self.notify(f"{account.label!r} is signed in. Access token valid until {until}.",
                     title="Signed in", timeout=8)
@@ -243,21 +284,29 @@ class Runtime:
 
     # -- refresh -------------------------------------------------------------------------------
     def start_refresh(self, account: Account) -> None:
-        """Refresh ``account``'s access token now (single-flight with every other process)."""
+        """Refresh ``account``'s access token now (single-flight with every other process);
+        its hooks fire as they do for `exo-oauth refresh LABEL`."""
         self.notify(f"Refreshing {account.label!r}…", timeout=2)
-        self._start_job("refresh", account, self._refresh(account, force=True))
+        self._start_job("refresh", account, self._refresh_now(account),
+                        lambda state: self._after_refresh(account, state))
 
-    async def _refresh(self, account: Account, *, force: bool) -> TokenState:
+    async def _refresh_now(self, account: Account) -> TokenState:
         from tui.core.refresh.single_flight import get_token
 
-        service = self.oauth()
-        return await get_token(self.store, account, service=service,
-                               min_valid=self.auto.margin, force=force)
+        try:
+            state = await get_token(self.store, account, service=self.oauth(),
+                                    min_valid=self.schedule.margin, force=True)
+        except Exception as exc:
+            self.fire_hooks([(account, exc)])
+            raise
+        self.fire_hooks([(account, state)])
+        return state
 
-    def _after_refresh(self, account: Account, state: TokenState, *, auto: bool) -> None:
+    def _after_refresh(self, account: Account, state: TokenState, *, auto: bool = False
+                       ) -> None:
         recovered = self.failures.pop(account.id, None) is not None
-        self.auto.succeeded(account.id)
-        self.publish_token_state(state)  # type: ignore[attr-defined]
+        self.schedule.succeeded(account.id)
+        self.publish_token_state(state)
         until = formatting.expiry_text(state.expires_at, self.clock())
         if auto:  # routine: the status column says it; only a recovery is news
             if recovered:
@@ -272,7 +321,8 @@ class Runtime:
         """Call Graph /me with ``account``'s token and show who it is; an app-only account
         shows what its token grants instead (tui.core.doctor.connection, shared with the CLI)."""
         self.notify(f"Testing {account.label!r}…", timeout=2)
-        self._start_job("test", account, self._test(account))
+        self._start_job("test", account, self._test(account),
+                        lambda check: self._after_test(account, check))
 
     async def _test(self, account: Account) -> ConnectionCheck:
         from tui.core.doctor.connection import check_connection
@@ -282,7 +332,7 @@ class Runtime:
     def _after_test(self, account: Account, check: ConnectionCheck) -> None:
         from tui.core.doctor.connection import report
 
-        self.publish_token_state(check.state)  # type: ignore[attr-defined]
+        self.publish_token_state(check.state)
         found = report(check, self.clock())
         lines = [f"{account.label!r}: {found.headline}", *found.details]
         if found.warning:
@@ -292,51 +342,53 @@ class Runtime:
         title = "Got an app-only token" if check.url is None else "Connection works"
         self.notify("\n".join(lines), title=title, timeout=15 if found.details else 10)
 
-    # -- auto-refresh -------------------------------------------------------------------------
+    # -- auto-refresh and keep-alive ----------------------------------------------------------
     def check_auto_refresh(self) -> None:
-        """Refresh the auto-refresh accounts that are due (one check at a time)."""
-        if any(action == "auto" for action, _ in self._jobs.values()):
+        """Refresh what the schedule says is due (one check at a time)."""
+        if any(action == "auto" for action, _, _ in self._jobs.values()):
             return
-        self._start_job("auto", None, self._auto_refresh_job())
+        self._start_job("auto", None, self._auto_check(), self._after_auto_check)
 
-    async def _auto_refresh_job(self) -> list[tuple[Account, TokenState | BaseException]]:
-        from .list_rows import read_all
-
-        loaded = await asyncio.to_thread(read_all, self.store)
-        rows = [(a, loaded.states[a.id]) for a in loaded.accounts if a.id in loaded.states]
-        due, stuck = self.auto.due(rows, self.clock())
-        outcomes: list[tuple[Account, TokenState | BaseException]] = []
-        for account, state in stuck:
+    async def _auto_check(self) -> AutoCheck:
+        rows = await asyncio.to_thread(self.store.load_all)
+        check = await self.schedule.run(self.store, rows, service=self.oauth(),
+                                        concurrency=AUTO_CONCURRENCY, clock=self.core_clock)
+        stuck = []
+        for account, state in check.plan.needs_sign_in:
             why = f" ({state.last_error})" if state.last_error else ""
-            outcomes.append((account, NeedsAuthorization(
+            stuck.append((account, NeedsAuthorization(
                 f"needs a sign-in before auto-refresh can keep it fresh{why}; press a to "
                 "authorize it.")))
-        gate = asyncio.Semaphore(AUTO_CONCURRENCY)
+        return AutoCheck(check, tuple(stuck))
 
-        async def one(account: Account) -> tuple[Account, TokenState | BaseException]:
-            async with gate:
-                try:
-                    return account, await self._refresh(account, force=False)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # one account's failure must not stop the others
-                    self.auto.failed(account.id, self.clock(),
-                                     needs_sign_in=isinstance(exc, NeedsAuthorization))
-                    return account, exc
+    def _after_auto_check(self, result: AutoCheck) -> None:
+        self._auto_problem = ""
+        check = result.check
+        for account, exc in result.needs_sign_in:
+            self.report_failure(exc, account=account, action="auto", panel=False)
+        for outcome in check.refreshed:
+            if outcome.error is not None:
+                self.report_failure(outcome.error, account=outcome.account, action="auto",
+                                    panel=False)
+            elif outcome.state is not None:
+                self._after_refresh(outcome.account, outcome.state, auto=True)
+        idle = {a.id: idle_days(s, self.clock()) for a, s in check.plan.keep_alive}
+        for outcome in check.kept_alive:
+            if outcome.error is not None:
+                self.report_failure(outcome.error, account=outcome.account,
+                                    action="keep_alive", panel=False)
+            elif outcome.state is not None:
+                self._after_keep_alive(outcome.account, outcome.state, idle[outcome.account.id])
+        self.fire_hooks([*result.needs_sign_in,
+                         *((o.account, o.result) for o in (*check.refreshed,
+                                                           *check.kept_alive))])
 
-        outcomes += await asyncio.gather(*(one(a) for a in due))
-        if outcomes:
-            from tui.core.refresh.single_flight import (
-                notify as fire_hooks,  # httpx only when needed
-            )
-
-            await asyncio.gather(*(fire_hooks(self.store, a, o, log=self._hook_log)
-                                   for a, o in outcomes))
-        return outcomes
-
-    def _hook_log(self, line: str) -> None:
-        """A broken hook is said once per run, not on every check."""
-        if line in self._hook_lines:
-            return
-        self._hook_lines.add(line)
-        self.notify(line, title="Hook", severity="warning", timeout=8)
+    def _after_keep_alive(self, account: Account, state: TokenState, days: float | None
+                          ) -> None:
+        """An idle refresh token was redeemed so Microsoft keeps the sign-in: said once."""
+        self.failures.pop(account.id, None)
+        self.publish_token_state(state)
+        since = "an unknown time" if days is None else f"{days:.0f} days"
+        self.notify(f"{account.label!r} had not been refreshed for {since}, so it was "
+                    "refreshed now to keep its sign-in from lapsing (Microsoft drops a "
+                    "refresh token unused for 90 days).", title="Kept alive", timeout=8)

@@ -1,28 +1,21 @@
 """What the accounts list shows, apart from the widgets: loading and column widths.
 
-``read_rows`` and ``read_all`` touch only ``tui.core`` (they run in a worker thread
-for big files).
+``read_rows`` touches only ``tui.core`` (it runs in a worker thread for big files).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from tui.core.model import Account, TokenState, TokenView
+from tui.core.model import Account, TokenView
+
+if TYPE_CHECKING:
+    from tui.core.store.account_store import AccountStore
 
 COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
            ("type", "Type"), ("status", "Status"), ("auto", "Auto"))
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """Accounts with their secrets and token states, opened (for work on them)."""
-
-    accounts: tuple[Account, ...]
-    states: dict[str, TokenState]
-    mtime: float | None
 
 
 @dataclass(frozen=True)
@@ -70,7 +63,7 @@ def small_file(path: os.PathLike[str] | str) -> bool:
         return True  # missing: nothing to read; unreadable: the error shows at once
 
 
-def read_rows(store: Any) -> Rows:
+def read_rows(store: AccountStore) -> Rows:
     """What the list shows (blocks: file reads). Opens no sealed value: the accounts come
     without their client secrets and the states are summaries; a screen that acts on an
     account asks the store for the whole of it first."""
@@ -78,13 +71,3 @@ def read_rows(store: Any) -> Rows:
     pairs = store.load_summaries()
     return Rows(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
 
-
-def read_all(store: Any) -> Loaded:
-    """Accounts (config order) and their token states (blocks: file reads, decryption)."""
-    mtime = mtime_of(store.path)
-    load_all = getattr(store, "load_all", None)  # one pass over the files when offered
-    if load_all is not None:
-        pairs = load_all()
-        return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
-    accounts = tuple(store.load())
-    return Loaded(accounts, {a.id: store.token_state(a) for a in accounts}, mtime)

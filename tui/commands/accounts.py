@@ -70,6 +70,11 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--clear-secret", action="store_true",
                    help="remove the client secret (for a public client)")
     p.add_argument("--rename", metavar="NEW", help="give the account a new label")
+    p.add_argument("--proxy-user", action="append", metavar="ADDRESS",
+                   help="a mailbox address (or *@domain) that may log in through "
+                        "`exo-oauth proxy` with this account's token (repeatable)")
+    p.add_argument("--no-proxy-user", action="append", metavar="ADDRESS",
+                   help="remove one proxy user (repeatable)")
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser("delete", help="delete an account and its tokens", allow_abbrev=False)
@@ -233,6 +238,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     changes = _changes(args, current, secret)
     if args.rename is not None:
         changes["label"] = args.rename
+    if args.proxy_user or args.no_proxy_user:
+        changes["proxy_users"] = _proxy_users(current, args.proxy_user or [],
+                                              args.no_proxy_user or [])
     account = replace(current, **changes)
     if account.config_equal(current):
         print(f"Nothing to change for {args.label!r}.")
@@ -244,6 +252,22 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print(f"Saved account {account.label!r}.")
     _warnings(account, store)
     return 0
+
+
+def _proxy_users(current: Account, add: list[str], remove: list[str]) -> tuple[str, ...]:
+    """The proxy users after adding and removing (addresses compare without case)."""
+    users = list(current.proxy_users)
+    for gone in remove:
+        kept = [u for u in users if u.strip().lower() != gone.strip().lower()]
+        if len(kept) == len(users):
+            listed = ", ".join(users) or "none"
+            raise UsageError(f"{gone!r} is not a proxy user of {current.label!r} "
+                             f"(listed: {listed}).")
+        users = kept
+    for new in add:
+        if new.strip().lower() not in {u.strip().lower() for u in users}:
+            users.append(new.strip())
+    return tuple(users)
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

@@ -130,6 +130,8 @@ def account_json(account: Account, state: TokenState) -> dict[str, Any]:
         "auto_refresh": account.auto_refresh,
         "auth_params": [{"name": r.name, "value": r.value} for r in account.auth_params],
         "token_params": [{"name": r.name, "value": r.value} for r in account.token_params],
+        "proxy_users": list(account.proxy_users),
+        "proxy_password": bool(account.proxy_password_hash),
         "token": token,
     }
 
@@ -171,6 +173,11 @@ def print_account(account: Account, state: TokenState) -> None:
         ("expires", when(state.expires_at)),
         ("refresh token", mask(state.refresh_token)),
     ]
+    if account.proxy_users or account.proxy_password_hash:
+        fields.append(("proxy users", ", ".join(printable(u) for u in account.proxy_users)
+                       or "(none)"))
+        fields.append(("proxy password", "set (stored as a hash)"
+                       if account.proxy_password_hash else "not set"))
     if state.scope:
         fields.append(("granted scope", printable(state.scope)))
     if state.last_refresh_at is not None:

@@ -14,6 +14,7 @@ from .common import err, open_store, until
 
 if TYPE_CHECKING:
     from tui.core.model import Account
+    from tui.core.refresh.batch import RefreshOutcome
     from tui.core.store.account_store import AccountStore
 
 
@@ -58,9 +59,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return asyncio.run(_refresh(store, accounts, args.concurrency))
 
 
-def _print_outcome(outcome: Any) -> None:
+def _print_outcome(outcome: RefreshOutcome) -> None:
     label = outcome.account.label
-    if outcome.ok:
+    if outcome.state is not None:
         print(f"{label}: refreshed, valid until {until(outcome.state.expires_at)}", flush=True)
     else:
         print(f"{label}: failed: {outcome.error}", flush=True)
@@ -69,7 +70,8 @@ def _print_outcome(outcome: Any) -> None:
 async def _refresh(store: AccountStore, accounts: list[Account], concurrency: int) -> int:
     import asyncio
 
-    from tui.core.refresh.single_flight import batch_exit_code, notify, refresh_many
+    from tui.core.refresh.batch import batch_exit_code, refresh_many
+    from tui.core.refresh.hook_config import fire_hooks
 
     async with common.make_service() as service:
         outcomes = await refresh_many(store, accounts, concurrency, service=service,
@@ -83,7 +85,8 @@ async def _refresh(store: AccountStore, accounts: list[Account], concurrency: in
             said.add(line)
             err(line)
 
-    await asyncio.gather(*(notify(store, o.account, o, log=hook_log) for o in outcomes))
+    await asyncio.gather(*(fire_hooks(store, o.account, o.result, log=hook_log)
+                           for o in outcomes))
     return batch_exit_code(outcomes)
 
 
@@ -91,7 +94,7 @@ async def _watch(store: AccountStore, concurrency: int, keep_alive_days: float) 
     import asyncio
     import signal
 
-    from tui.core.refresh.single_flight import watch
+    from tui.core.refresh.watch import watch
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

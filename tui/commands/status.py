@@ -49,6 +49,15 @@ def _error_note(h: Any) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def _proxy_note(account: Any) -> str:
+    """Whether the mail proxy can serve this account: its users and its password."""
+    count = len(account.proxy_users)
+    if not count:
+        return "password, no users" if account.proxy_password_hash else "-"
+    users = f"{count} user{'s' if count != 1 else ''}"
+    return users if account.proxy_password_hash else f"{users}, no password"
+
+
 def run_status(args: argparse.Namespace) -> int:
     from tui.core.health import assess, describe, human_duration
 
@@ -79,6 +88,8 @@ def run_status(args: argparse.Namespace) -> int:
             "last_error": h.last_error or None, "last_error_entry": h.last_error_id or None,
             "auto_refresh": a.auto_refresh, "flow": a.flow, "healthy": h.healthy,
             "problem": h.problem or None,
+            "proxy_users": list(a.proxy_users),
+            "proxy_password": bool(a.proxy_password_hash),
         } for a, h in rows], "healthy": not problems}, indent=2))
         return 1 if args.check and problems else 0
     if args.check:
@@ -90,14 +101,17 @@ def run_status(args: argparse.Namespace) -> int:
     if not rows:
         print("No accounts yet. Add one with `exo-oauth add` or open the UI with `exo-oauth`.")
         return 0
-    header = ("LABEL", "STATUS", "LAST REFRESH", "RT IDLE", "LAST ERROR", "PROBLEM")
+    proxy = any(a.proxy_users or a.proxy_password_hash for a, _ in rows)
+    header: tuple[str, ...] = ("LABEL", "STATUS", "LAST REFRESH", "RT IDLE", "LAST ERROR",
+                               *(("PROXY",) if proxy else ()), "PROBLEM")
     table = [header]
     for a, h in rows:
         idle = "-" if h.refresh_token_idle_days is None else \
             human_duration(h.refresh_token_idle_days * 86400)
         error = h.last_error + (f" [{h.last_error_id}]" if h.last_error_id else "")
         table.append((a.label, describe(h), _fmt_time(h.last_refresh_at), idle,
-                      error or "-", h.problem.replace("LABEL", a.label) or "-"))
+                      error or "-", *((_proxy_note(a),) if proxy else ()),
+                      h.problem.replace("LABEL", a.label) or "-"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
     for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])

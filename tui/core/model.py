@@ -75,6 +75,10 @@ class Account:
     client_auth: str = "post"
     redirect_uri: str = DEFAULT_REDIRECT_URI
     flow: str = "delegated"  # one of FLOWS
+    # the local mail proxy: addresses (or *@domain) that may log in with this account's
+    # token, and the scrypt hash of the local password they use (never the password)
+    proxy_users: tuple[str, ...] = ()
+    proxy_password_hash: str = ""
 
     @property
     def is_public(self) -> bool:

@@ -7,6 +7,7 @@ for a row) and a rule id that the troubleshooting catalog matches on.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -205,6 +206,54 @@ def _app_only(account: Account, purpose: str) -> list[Issue]:
     return issues
 
 
+_LOCAL_PART = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
+_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}"
+_ADDRESS = re.compile(rf"{_LOCAL_PART}@{_DOMAIN}")
+_DOMAIN_PATTERN = re.compile(rf"\*@{_DOMAIN}")
+# The stored proxy password: scrypt$N$r$p$SALT$HASH (tui.core.proxy.passwords writes it)
+PROXY_HASH = re.compile(r"scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]{16,})"
+                        r"\$([A-Za-z0-9+/]{32,})")
+
+
+def is_address(text: str) -> bool:
+    """A plain mailbox address (what a mail client logs in with)."""
+    return len(text) <= 254 and _ADDRESS.fullmatch(text) is not None and "*" not in text
+
+
+def is_address_pattern(text: str) -> bool:
+    """A mailbox address, or ``*@domain`` for every mailbox of a domain."""
+    if text.startswith("*@"):
+        return len(text) <= 254 and _DOMAIN_PATTERN.fullmatch(text) is not None
+    return is_address(text)
+
+
+def _proxy(account: Account) -> list[Issue]:
+    """Proxy users must be addresses or *@domain; a stored password must be our hash."""
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for i, user in enumerate(account.proxy_users):
+        if not is_address_pattern(user.strip()):
+            issues.append(Issue(f"proxy_users[{i}]", ERROR,
+                                f"Proxy user {user!r} is not a mailbox address: give one like "
+                                "scanner@contoso.com, or *@contoso.com for a whole domain.",
+                                "config.proxy_user"))
+        elif user.strip().lower() in seen:
+            issues.append(Issue(f"proxy_users[{i}]", WARNING,
+                                f"Proxy user {user!r} is listed twice.", "config.row_duplicate"))
+        seen.add(user.strip().lower())
+    if account.proxy_password_hash and not PROXY_HASH.fullmatch(account.proxy_password_hash):
+        issues.append(Issue("proxy_password_hash", ERROR,
+                            "The proxy password hash is damaged; set a new password with "
+                            f"`exo-oauth proxy-password {account.label}`.",
+                            "config.proxy_password"))
+    elif account.proxy_users and not account.proxy_password_hash:
+        issues.append(Issue("proxy_users", WARNING,
+                            "Proxy users are listed but there is no proxy password yet, so "
+                            f"nobody can log in; make one with `exo-oauth proxy-password "
+                            f"{account.label}`.", "config.proxy_no_password"))
+    return issues
+
+
 def validate(
     account: Account, *, taken_labels: Iterable[str] = (), purpose: str = SAVE
 ) -> list[Issue]:
@@ -272,6 +321,8 @@ def validate(
     issues += _rows(account, "token_params", account.token_params)
     issues += _rows(account, "auth_params", account.auth_params)
     issues += _scope_rules(account)
+    if account.proxy_users or account.proxy_password_hash:
+        issues += _proxy(account)
     return issues
 
 

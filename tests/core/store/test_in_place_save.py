@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import make_account
 from tui.core.model import Account, ParamRow
+from tui.core.proxy.passwords import hash_password
 from tui.core.store import account_file, label_index, parse_cache
 from tui.core.store.account_store import AccountStore
 
-SECRET = "Zq8~xVb3.Q0aHt5Lr-9WmYk2Pc7NsD4Fg6Je1Uo"
-
 
 def many(store: AccountStore, count: int) -> list[Account]:
-    out = [store.add(Account(label=f"acct-{i:03d}", client_id=f"c-{i}", client_secret=SECRET))
-           for i in range(count)]
+    out = [store.add(make_account(f"acct-{i:03d}", client_id=f"c-{i}")) for i in range(count)]
     store.path.write_text("# mine, kept\n" + store.path.read_text().replace(
         "[[account]]", "# a note above an account\n[[account]]", 3))
     AccountStore(store.path).labels()  # the hand edit: a full read writes the index
@@ -38,7 +37,9 @@ def test_in_place_save_equals_the_whole_file_save(store: AccountStore, tmp_path:
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     accounts = many(store, 12)
     changed = replace(accounts[5], label="renamed", redirect_uri="http://localhost:9000",
-                      token_params=(ParamRow("scope", "x"), ParamRow("extra", "y")))
+                      token_params=(ParamRow("scope", "x"), ParamRow("extra", "y")),
+                      proxy_users=("scanner@contoso.example", "*@contoso.example"),
+                      proxy_password_hash=hash_password("printer-password-1"))
     expected = whole_file_save(store.path, changed, tmp_path)
 
     def no_whole_parse(*_args: object) -> None:
@@ -57,6 +58,12 @@ def test_in_place_save_equals_the_whole_file_save(store: AccountStore, tmp_path:
     assert [(a.label, a.client_id, a.auto_refresh) for a in reread.load()] == [
         (a.label, a.client_id, a.auto_refresh) for a in fresh.load()]
     assert reread.get("renamed").token_params == changed.token_params
+    assert reread.get("renamed").config_equal(fresh.get("renamed"))
+    assert (fresh.get("renamed").proxy_users, fresh.get("renamed").proxy_password_hash) == \
+        (changed.proxy_users, changed.proxy_password_hash)
+    summaries = {a.label: a for a, _ in fresh.load_summaries()}  # from the cache's lines
+    assert summaries["renamed"].proxy_users == changed.proxy_users
+    assert summaries["renamed"].proxy_password_hash == changed.proxy_password_hash
     assert reread.get("acct-009").auto_refresh and reread.get("acct-000").client_id == "first"
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
-from tui import cli
-from tui.core.model import Account, TokenState
+from tests.helpers import make_account, run
+from tui.core.model import TokenState
 from tui.core.store import seal
 from tui.core.store.account_store import AccountStore
-
-SECRET = "Zq8~xVb3.Q0aHt5Lr-9WmYk2Pc7NsD4Fg6Je1Uo"
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def rows(store: AccountStore) -> list[TokenState]:
     for label, access, refresh, error in (("valid", "AT", "RT", ""), ("expired", "AT", "", ""),
                                           ("failed", "", "RT", "invalid_grant AADSTS70008"),
                                           ("never", "", "", "")):
-        account = store.add(Account(label=label, client_id="c", client_secret=SECRET))
+        account = store.add(make_account(label, proxy_users=(f"{label}@contoso.example",)))
         state = TokenState(account.id, label, access, refresh,
                            now + (3600 if label == "valid" else -60), obtained_at=now - 7200,
                            last_refresh_at=now - 60, last_error=error,
@@ -36,10 +35,14 @@ def test_summaries_match_the_opened_states(store: AccountStore, rows: list[Token
     def no_opening(*_args: object) -> str:
         raise AssertionError("a sealed value was opened")
 
-    monkeypatch.setattr(seal.Sealer, "open", no_opening)
-    got = AccountStore(store.path).load_summaries()
+    with monkeypatch.context() as patch:
+        patch.setattr(seal.Sealer, "open", no_opening)
+        got = AccountStore(store.path).load_summaries()
     assert [s for _, s in got] == [state.summary() for state in rows]
     assert all(a.client_secret == "" for a, _ in got)  # left sealed, not opened
+    opened = store.load(with_tokens=False)
+    assert [a for a, _ in got] == [replace(a, client_secret="") for a in opened]
+    assert got[0][0].proxy_users == ("valid@contoso.example",)
 
 
 def test_list_and_status_open_nothing(store: AccountStore, rows: list[TokenState],
@@ -49,11 +52,11 @@ def test_list_and_status_open_nothing(store: AccountStore, rows: list[TokenState
         raise AssertionError("a sealed value was opened")
 
     monkeypatch.setattr(seal.Sealer, "open", no_opening)
-    assert cli.main(["--config", str(store.path), "list"]) == 0
+    assert run(store.path, "list") == 0
     out = capsys.readouterr().out
     assert "valid 60 min" in out or "valid 59 min" in out
     assert "expired" in out and "AT" not in out.replace("AUTO", "")
-    assert cli.main(["--config", str(store.path), "status"]) == 0
+    assert run(store.path, "status") == 0
     assert "AADSTS70008" in capsys.readouterr().out
 
 

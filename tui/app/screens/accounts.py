@@ -25,9 +25,10 @@ from textual.worker import get_current_worker
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
 from tui.app.list_rows import COLUMNS, Rows, mtime_of, read_rows, small_file, widths_for
+from tui.app.messages import StatusNoteChanged, TokenStateChanged
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
-from tui.core.model import Account, TokenState, TokenView
+from tui.core.model import Account, TokenView
 
 
 class AccountsTable(DataTable[Any]):
@@ -278,13 +279,14 @@ class AccountsScreen(Screen[None]):
                                                 styles))
         self._show_details()
 
-    def set_token_state(self, state: TokenState) -> None:
-        """Hook for the runtime: one account's tokens changed."""
-        summary = state.summary()  # the list keeps no token
-        if summary.has_access_token and summary != self.states.get(state.account_id):
-            self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
-        self.states[state.account_id] = summary
-        account = self.account_by_id(state.account_id)
+    def on_token_state_changed(self, message: TokenStateChanged) -> None:
+        """One account's tokens changed (a job finished, or they were read again)."""
+        summary = message.state.summary()  # the list keeps no token
+        account_id = message.state.account_id
+        if summary.has_access_token and summary != self.states.get(account_id):
+            self.notes.pop(account_id, None)  # new tokens: an old failure note is over
+        self.states[account_id] = summary
+        account = self.account_by_id(account_id)
         if account is None:
             return
         self.query_one(AccountsTable).update_cell(
@@ -292,8 +294,9 @@ class AccountsScreen(Screen[None]):
         self._show_details()
         self.refresh_bindings()  # refresh / test may apply now
 
-    def set_note(self, account_id: str, note: str | None) -> None:
-        """Hook for the runtime: a status that is not in the token state (a failed sign-in)."""
+    def on_status_note_changed(self, message: StatusNoteChanged) -> None:
+        """A status that is not in the token state (a failed sign-in), or none again."""
+        account_id, note = message.account_id, message.note
         if note:
             self.notes[account_id] = note
         else:

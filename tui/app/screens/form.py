@@ -18,12 +18,13 @@ from textual.widgets import Button, Header
 
 from tui.app.formatting import display_path
 from tui.app.host import AppHost, host_of
+from tui.app.messages import TokenStateChanged
 from tui.app.widgets.account_form import TITLES, AccountForm, field_title
 from tui.app.widgets.fields import SecretInput, TokenView
 from tui.app.widgets.footer import KeysFooter
 from tui.app.widgets.rows import ParamRowsEditor, RowInput
 from tui.core.errors import ConflictError, ExoError, NoSuchAccount
-from tui.core.model import Account, TokenState, without_tokens
+from tui.core.model import Account, without_tokens
 from tui.core.validate import Issue
 
 from .modals import ConflictAnswer, ConflictQuestion, UnsavedAnswer, UnsavedChanges
@@ -246,8 +247,9 @@ class AccountFormScreen(Screen[str | None]):
         self.xapp.open_troubleshooting(self.form.issue_to_explain(),
                                        label=self.original.label or None)
 
-    def set_token_state(self, state: TokenState) -> None:
-        """Hook for the runtime: fresh tokens for this account show without a reload."""
+    def on_token_state_changed(self, message: TokenStateChanged) -> None:
+        """Fresh tokens for this account show without a reload."""
+        state = message.state
         if state.account_id != self.original.id:
             return
         self.form.set_token_state(state)

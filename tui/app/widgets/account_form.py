@@ -22,7 +22,7 @@ from tui.app.formatting import expiry_text
 from tui.app.host import host_of
 from tui.core.appscope import ScopeSwap, swap_to_app_only
 from tui.core.errors import UsageError
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, ParamRow, TokenState
 from tui.core.tenant import (
     CLOUDS,
     TENANT_PLACEHOLDER,
@@ -45,12 +45,14 @@ TITLES: dict[str, str] = {
     "authorize_url": "OAuth2 Endpoint", "token_url": "OAuth2 Token",
     "redirect_uri": "Redirect URI", "token_params": "Token endpoint config",
     "auth_params": "Auth endpoint config", "flow": "Sign-in",
-    "auto_refresh": "Auto-refresh token",
+    "auto_refresh": "Auto-refresh token", "proxy_users": "Mail proxy users",
 }
 # Visual order of the fields that validation can name.
 ORDER = ("label", "client_id", "client_type", "client_auth", "client_secret", "tenant",
          "authorize_url", "token_url", "redirect_uri", "token_params", "auth_params",
-         "flow", "auto_refresh")
+         "proxy_users", "flow", "auto_refresh")
+# Fields edited as rows (ParamRowsEditor), whose issues name a row: token_params[2].name
+ROW_FIELDS = ("token_params", "auth_params", "proxy_users")
 INPUT_FIELDS = ("label", "client_id", "client_secret", "authorize_url", "token_url",
                 "redirect_uri")
 CLOUD_NAMES = {"global": "Global", "usgov": "US Gov", "china": "China"}
@@ -138,6 +140,11 @@ class AccountForm(VerticalScroll, can_focus=False):
                 hint="Extra name = value pairs added to the sign-in (authorize) URL."),
             "auto_refresh": Checkbox("Refresh before it expires, while exo-oauth runs",
                                      a.auto_refresh, id="f-auto_refresh"),
+            "proxy_users": ParamRowsEditor(
+                tuple(ParamRow("", u) for u in a.proxy_users), field_name="proxy_users",
+                id="f-proxy_users", title="Mail proxy users", single="Address",
+                hint="Addresses (or *@domain) that may log in through `exo-oauth proxy`; "
+                     "the password: `exo-oauth proxy-password LABEL`."),
         }
         self._tenant_filled = self._tenant_of(a)
         self._cloud = cloud_of_url(a.authorize_url) or "global"  # Select.value: set on mount
@@ -181,6 +188,8 @@ class AccountForm(VerticalScroll, can_focus=False):
         yield Static("Endpoint parameters", classes="section")
         yield c["token_params"]
         yield c["auth_params"]
+        yield Static("Mail proxy", classes="section")
+        yield c["proxy_users"]
         yield Static("Refresh and sign-in", classes="section")
         yield self._field("flow", "App-only: needs a tenant, a secret and a /.default scope.")
         yield self._field("auto_refresh", "Needs offline_access in a scope row.")
@@ -210,6 +219,7 @@ class AccountForm(VerticalScroll, can_focus=False):
             auto_refresh=bool(self._value("auto_refresh")),
             token_params=self.editor("token_params").to_rows(),
             auth_params=self.editor("auth_params").to_rows(),
+            proxy_users=self.editor("proxy_users").to_values(),
         )
 
     def load_model(self, account: Account) -> None:
@@ -227,6 +237,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         self.control("cloud", Select).value = self._cloud
         self.editor("token_params").load_rows(account.token_params)
         self.editor("auth_params").load_rows(account.auth_params)
+        self.editor("proxy_users").load_values(account.proxy_users)
         self._show_tokens(account.access_token, account.refresh_token,
                           account.access_token_expires_at)
         self.refresh_issues()
@@ -271,16 +282,16 @@ class AccountForm(VerticalScroll, can_focus=False):
         issues = self.issues()
         visible = [i for i in issues if self.show_all or base_field(i.field) in self.touched]
         for field in self.query(Field):
-            if field.field_name in ("token_params", "auth_params"):
+            if field.field_name in ROW_FIELDS:
                 continue
             field.show_issues([i for i in visible if i.field == field.field_name])
-        for name in ("token_params", "auth_params"):
+        for name in ROW_FIELDS:
             self.editor(name).show_issues([i for i in visible if base_field(i.field) == name])
         return issues
 
     def focus_field(self, field: str) -> None:
         base = base_field(field)
-        if base in ("token_params", "auth_params"):
+        if base in ROW_FIELDS:
             if self.editor(base).focus_field(field):
                 return
             self.editor(base).query_one(".rows-add").focus()
@@ -295,7 +306,7 @@ class AccountForm(VerticalScroll, can_focus=False):
         issues = self.issues()
         focused = self.screen.focused
         name = self._field_of(focused)
-        row = getattr(focused, "row", None) if name in ("token_params", "auth_params") else None
+        row = getattr(focused, "row", None) if name in ROW_FIELDS else None
         rows = self.editor(name)._rows if row is not None and name else []
         if row in rows:
             name = f"{name}[{rows.index(row)}]"

@@ -1,7 +1,9 @@
 """The parameter row editor: an ordered list of name = value rows, edited in place.
 
-Used twice in the form (token endpoint rows, auth endpoint rows). It converts to and
-from the model's rows (``load_rows`` / ``to_rows``) so the form never reaches inside.
+Used twice in the form (token endpoint rows, auth endpoint rows), and once as a
+one-column list (``single=``: the mail proxy's addresses). It converts to and from the
+model's rows (``load_rows`` / ``to_rows``, or ``load_values`` / ``to_values`` for a
+one-column list) so the form never reaches inside.
 Keys while focus is in it: ctrl+n add, ctrl+d remove, ctrl+up/down move, ctrl+o presets;
 up/down walk the rows like a spreadsheet.
 """
@@ -61,18 +63,20 @@ class RowInput(FieldInput):
 class RowEditor(Vertical):
     """One row: name and value side by side, with an issue line under them."""
 
-    def __init__(self, row: ParamRow, field_name: str) -> None:
+    def __init__(self, row: ParamRow, field_name: str, single: str | None = None) -> None:
         super().__init__(classes="param-row")
+        self.single = single
         self.name_input = RowInput(row.name, column="name", field_name=field_name,
                                    placeholder="name")
         self.value_input = RowInput(row.value, column="value", field_name=field_name,
-                                    placeholder="value")
+                                    placeholder=single.lower() if single else "value")
         self.issue_line = IssueLine(classes="issue")
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="param-cells"):
-            yield self.name_input
-            yield Static("=", classes="param-eq")
+            if not self.single:  # a one-column list keeps only the value cell
+                yield self.name_input
+                yield Static("=", classes="param-eq")
             yield self.value_input
         yield self.issue_line
 
@@ -112,30 +116,39 @@ class ParamRowsEditor(Vertical):
             return self.editor
 
     def __init__(self, rows: tuple[ParamRow, ...] = (), *, field_name: str, title: str,
-                 hint: str, id: str | None = None) -> None:
+                 hint: str, single: str | None = None, id: str | None = None) -> None:
         super().__init__(classes="rows-editor", id=id)
         self.field_name = field_name
         self.title = title
         self.hint = hint
-        self._rows: list[RowEditor] = [RowEditor(r, field_name) for r in rows]
+        self.single = single  # the heading of a one-column list (no names, no presets)
+        self._rows: list[RowEditor] = [self._new_row(r) for r in rows]
         self._body = Vertical(classes="param-rows")
+
+    def _new_row(self, row: ParamRow) -> RowEditor:
+        return RowEditor(row, self.field_name, self.single)
 
     # -- composition -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(self.title, classes="rows-title")
         yield Static(self.hint, classes="hint")
         with Horizontal(classes="param-head"):
-            yield Static("Name", classes="head-name")
-            yield Static("Value", classes="head-value")
+            if self.single:
+                yield Static(self.single, classes="head-value")
+            else:
+                yield Static("Name", classes="head-name")
+                yield Static("Value", classes="head-value")
         with self._body:
             yield from self._rows
         yield Static(Content("(no rows)"), classes="rows-empty hint")
         with Horizontal(classes="rows-tools"):
             yield Button("+ Add row", id=f"{self.field_name}-add", compact=True,
                          classes="rows-add")
-            yield Button("Scope presets…", id=f"{self.field_name}-presets", compact=True,
-                         classes="rows-presets")
-            yield Static("^n add  ^d remove  ^↑↓ move  ^o presets", classes="rows-keys")
+            if not self.single:
+                yield Button("Scope presets…", id=f"{self.field_name}-presets",
+                             compact=True, classes="rows-presets")
+            yield Static("^n add  ^d remove  ^↑↓ move" + ("" if self.single else "  ^o presets"),
+                         classes="rows-keys")
 
     def on_mount(self) -> None:
         self._sync_empty()
@@ -147,11 +160,18 @@ class ParamRowsEditor(Vertical):
     def to_rows(self) -> tuple[ParamRow, ...]:
         return tuple(r.to_row() for r in self._rows)
 
+    def to_values(self) -> tuple[str, ...]:
+        """A one-column list's values (blank rows kept, so validation can name them)."""
+        return tuple(r.value_input.value.strip() for r in self._rows)
+
+    def load_values(self, values: tuple[str, ...]) -> None:
+        self.load_rows(tuple(ParamRow("", v) for v in values))
+
     def load_rows(self, rows: tuple[ParamRow, ...]) -> None:
         """Replace every row (keeps the widget; used by presets and reloads)."""
         for old in self._rows:
             old.remove()
-        self._rows = [RowEditor(r, self.field_name) for r in rows]
+        self._rows = [self._new_row(r) for r in rows]
         if self._rows:
             self._body.mount_all(self._rows)
         self._changed()
@@ -167,11 +187,14 @@ class ParamRowsEditor(Vertical):
         for i, row in enumerate(self._rows):
             found = per_row.get(i, [])
             row.issue_line.show(found)
-            errs = {i.field.rsplit(".", 1)[-1] for i in found if i.is_error}
-            warns = {i.field.rsplit(".", 1)[-1] for i in found if not i.is_error}
+            errs = {self._column_of(i.field) for i in found if i.is_error}
+            warns = {self._column_of(i.field) for i in found if not i.is_error}
             for column in ("name", "value"):
                 row.cell(column).set_class(column in errs, "-error")
                 row.cell(column).set_class(column in warns and column not in errs, "-warning")
+
+    def _column_of(self, field: str) -> str:
+        return "value" if self.single else field.rsplit(".", 1)[-1]
 
     def focus_field(self, field: str) -> bool:
         """Focus the cell named by an issue field like ``token_params[2].name``."""
@@ -180,6 +203,8 @@ class ParamRowsEditor(Vertical):
             column = field.rsplit(".", 1)[1]
         except (IndexError, ValueError):
             index, column = 0, "name"
+        if self.single:
+            column = "value"
         if 0 <= index < len(self._rows):
             self._rows[index].cell(column if column in ("name", "value") else "name").focus()
             return True
@@ -214,18 +239,20 @@ class ParamRowsEditor(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("move", "remove_row"):
             return self._focused_row() is not None and len(self._rows) > 0
+        if action == "presets":
+            return not self.single
         return True
 
     async def action_add_row(self) -> None:
         current = self._focused_row()
-        row = RowEditor(ParamRow("", ""), self.field_name)
+        row = self._new_row(ParamRow("", ""))
         if current is None:
             self._rows.append(row)
             await self._body.mount(row)
         else:
             self._rows.insert(self._rows.index(current) + 1, row)
             await self._body.mount(row, after=current)
-        row.name_input.focus()
+        (row.value_input if self.single else row.name_input).focus()
         self._changed()
 
     def remove_row(self, row: RowEditor) -> None:
@@ -275,7 +302,7 @@ class ParamRowsEditor(Vertical):
         if row is None or row.name_input.value.strip() != "scope":
             row = next((r for r in self._rows if r.name_input.value.strip() == "scope"), None)
         if row is None:
-            self._rows.insert(0, RowEditor(ParamRow("scope", value), self.field_name))
+            self._rows.insert(0, self._new_row(ParamRow("scope", value)))
             self._body.mount(self._rows[0], before=0)
         else:
             row.value_input.value = value

@@ -22,6 +22,7 @@ from tui.core.oauth.endpoints import graph_me_url
 from tui.core.oauth.service import OAuthService
 from tui.core.refresh.single_flight import get_token
 from tui.core.resources import GRAPH, KIND_NAMES, OTHER, OUTLOOK
+from tui.core.store.protocol import Store
 
 from . import jwtinfo
 
@@ -44,7 +45,7 @@ class ConnectionCheck:
     state: TokenState = field(repr=False)
 
 
-async def check_connection(store: Any, account: Account, *, service: OAuthService,
+async def check_connection(store: Store, account: Account, *, service: OAuthService,
                            url: str | None = None) -> ConnectionCheck:
     """Get a usable token (refreshing or re-acquiring it as needed), then call ``url``
     or Graph /me, except for an app-only account without ``url``: its token is read."""

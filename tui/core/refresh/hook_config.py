@@ -1,4 +1,4 @@
-"""Hooks from the account file a person edits, and ``notify``: firing one for an account.
+"""Hooks from the account file a person edits, and ``fire_hooks``: running one for an account.
 
 A global ``[hooks]`` table applies to every account; a ``hooks`` table inside an
 ``[[account]]`` (``[account.hooks]`` or ``hooks = { ... }``) overrides it event by
@@ -35,6 +35,7 @@ from typing import Any
 from tui.core.errors import NeedsAuthorization
 from tui.core.model import Account, TokenState
 from tui.core.store.account_file import ACCOUNTS, derived_id
+from tui.core.store.protocol import Store
 
 from .hooks import EVENTS, HOOK_TIMEOUT_S, HookResult, parse_command, run_hook
 
@@ -46,7 +47,7 @@ _cache_lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None, str]] = {}
 
 
-def parse_table(table: Any, where: str) -> tuple[dict[str, Command], list[str]]:
+def parse_table(table: object, where: str) -> tuple[dict[str, Command], list[str]]:
     """Commands by event from one hooks table; problems say what was ignored and why.
 
     An empty command (``""`` or ``[]``) is kept as ``()``: "no hook here".
@@ -154,15 +155,13 @@ def load_hooks(config_path: str | os.PathLike[str], account_id: str
     return hooks_in(data, account_id, tables=cached[1])
 
 
-# -- firing: one call for `refresh --watch` and the UI -------------------------------------
+# -- firing: one call for `refresh`, `refresh --watch` and the UI ---------------------------
 
 _hook_pool: ThreadPoolExecutor | None = None
 
 
-def hook_event(outcome: Any) -> tuple[str, str]:
+def hook_event(outcome: TokenState | BaseException) -> tuple[str, str]:
     """(event, summary) for what happened: success, a refused sign-in, any other failure."""
-    if not isinstance(outcome, (TokenState, BaseException)):  # a refresh.RefreshOutcome
-        outcome = outcome.error if outcome.error is not None else outcome.state
     if isinstance(outcome, TokenState):
         return "refresh_success", ""
     if isinstance(outcome, NeedsAuthorization):
@@ -170,25 +169,21 @@ def hook_event(outcome: Any) -> tuple[str, str]:
     return "refresh_failure", str(outcome) or type(outcome).__name__
 
 
-async def notify(store: Any, account: Account, outcome: Any, *,
-                 log: Callable[[str], None] | None = None,
-                 timeout: float | None = None) -> HookResult | None:
-    """Run the account's hook for ``outcome``; `refresh --watch` and the UI both call this.
+async def fire_hooks(store: Store, account: Account, outcome: TokenState | BaseException, *,
+                     log: Callable[[str], None] | None = None,
+                     timeout: float | None = None) -> HookResult | None:
+    """Run the account's hook for ``outcome``: the TokenState a refresh returned (event
+    refresh_success) or the exception it raised (NeedsAuthorization: needs_authorization;
+    anything else: refresh_failure).
 
-    ``outcome`` is a RefreshOutcome, the TokenState get_token returned (event
-    refresh_success) or the exception it raised (NeedsAuthorization:
-    needs_authorization; anything else: refresh_failure). Hooks are read from the
-    account file (tui.core.refresh.hook_config) on each call, so edits apply at once. The
+    Hooks are read from the account file on each call, so edits apply at once. The
     hook runs in a worker thread with its timeout (10 s), gets only the label, the
     event and a redacted summary, and never raises: a broken hook is reported
     through ``log`` and in the returned HookResult (None when no hook is set).
     """
     global _hook_pool
-    path = getattr(store, "path", None)
-    if path is None:
-        return None
     event, summary = hook_event(outcome)
-    specs, problems = load_hooks(path, account.id)
+    specs, problems = load_hooks(store.path, account.id)
     for problem in problems:
         if log is not None:
             log(f"hooks: {problem}")

@@ -82,13 +82,3 @@ def run_hook(
         return HookResult(event, argv, proc.returncode, f"exited {proc.returncode}")
     return HookResult(event, argv, 0)
 
-
-def fire(
-    hooks: Mapping[str, str | Sequence[str]], *, label: str, event: str, summary: str = "",
-    timeout: float = HOOK_TIMEOUT_S,
-) -> HookResult | None:
-    """Run the hook configured for ``event``, if any."""
-    spec = hooks.get(event)
-    if not spec:
-        return None
-    return run_hook(spec, label=label, event=event, summary=summary, timeout=timeout)

@@ -31,16 +31,19 @@ ACCOUNTS = "account"
 SCHEMA = 1
 ACCOUNT_KEYS = ("id", "label", "client_id", "client_type", "client_auth", "client_secret",
                 "authorize_url", "token_url", "redirect_uri", "auto_refresh", "flow",
-                "auth_params", "token_params")
+                "auth_params", "token_params", "proxy_users", "proxy_password_hash")
 NEW_FILE_COMMENT = (
     "# exo-oauth accounts. You may edit this file by hand: comments, order and unknown\n"
     "# keys are kept when exo-oauth saves it. Secrets are sealed (enc:v1:...); change\n"
     "# them with `exo-oauth edit LABEL --client-secret-stdin` or in the UI.\n"
 )
 _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_auth",
-         "authorize_url", "token_url", "redirect_uri", "flow")
+         "authorize_url", "token_url", "redirect_uri", "flow", "proxy_password_hash")
 _ROWS = ("auth_params", "token_params")
-_UNIQUE = ("id", "label")  # values no two accounts share: not worth looking up
+# values no two accounts share: not worth looking up
+_UNIQUE = ("id", "label", "proxy_password_hash")
+# written only when set: most accounts never use the mail proxy
+_OMIT_EMPTY = ("proxy_users", "proxy_password_hash")
 # tomllib scans basic strings ("...") character by character but literal strings
 # ('...') with str.find, so every value that can be literal is written literal.
 _NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")
@@ -169,6 +172,8 @@ def to_values(account: Account, client_secret: str) -> dict[str, Any]:
             values[key] = client_secret
         elif key in _ROWS:
             values[key] = [{"name": r.name, "value": r.value} for r in getattr(account, key)]
+        elif key == "proxy_users":
+            values[key] = list(account.proxy_users)
         else:
             values[key] = getattr(account, key)
     return values
@@ -202,6 +207,12 @@ def account_from_raw(raw: dict[str, Any], number: int, path: str,
             raise StoreError(f"{where}: {key} must be a list of {{name = \"...\", "
                              "value = \"...\"}} rows.", path=path)
         values[key] = tuple(ParamRow(r.get("name", ""), r.get("value", "")) for r in rows)
+    if "proxy_users" in raw:
+        users = raw["proxy_users"]
+        if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+            raise StoreError(f"{where}: proxy_users must be a list of addresses "
+                             "(\"name@example.com\" or \"*@example.com\").", path=path)
+        values["proxy_users"] = tuple(users)
     values["id"] = values.get("id") or derived_id(values.get("label", ""))
     if values.get("client_secret"):
         values["client_secret"] = opener(values["id"], values.get("label", ""),
@@ -225,6 +236,8 @@ def account_from_checked(raw: dict[str, Any], rows: dict[tuple[str, str], ParamR
             values[key] = tuple(rows.setdefault((r.get("name", ""), r.get("value", "")),
                                                 ParamRow(r.get("name", ""), r.get("value", "")))
                                 for r in raw[key])
+    if "proxy_users" in raw:
+        values["proxy_users"] = tuple(raw["proxy_users"])
     values["id"] = values.get("id") or derived_id(values.get("label", ""))
     return Account(**values)
 
@@ -233,6 +246,11 @@ def _item(value: Any) -> Any:
     """A tomlkit item; text goes out as a literal string ('...') when it can."""
     import tomlkit
 
+    if isinstance(value, list) and not all(isinstance(v, dict) for v in value):
+        plain = tomlkit.array()
+        for item in value:
+            plain.append(_item(item))
+        return plain
     if isinstance(value, list):
         arr = tomlkit.array()
         for row in value:
@@ -361,6 +379,7 @@ class Editor:
             self._pieces[0][1:] = [text, True]
 
     def add_account(self, values: dict[str, Any]) -> None:
+        values = {k: v for k, v in values.items() if v or k not in _OMIT_EMPTY}
         chunk = render_account(values)
         self.accounts.append(copy.deepcopy(values))
         if self._pieces is not None:

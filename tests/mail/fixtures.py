@@ -1,0 +1,36 @@
+"""pytest fixtures for tests that need a real mail server; import them in a conftest.py:
+
+    from tests.mail.fixtures import dovecot, mail_idp  # noqa: F401
+
+Both are module-scoped (one Dovecot per test module and xdist worker). A test that
+moves ``mail_idp``'s clock moves it back when done (``idp.advance(-seconds)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tui.fakeidp import FakeIdP
+
+from .dovecot import SKIP_REASON, Dovecot, dovecot_binary, start_dovecot
+
+
+@pytest.fixture(scope="module")
+def mail_idp() -> Iterator[FakeIdP]:
+    """The identity provider Dovecot asks who a token belongs to."""
+    with FakeIdP(retry_after=0) as idp:
+        yield idp
+
+
+@pytest.fixture(scope="module")
+def dovecot(mail_idp: FakeIdP) -> Iterator[Dovecot]:
+    """A running Dovecot (IMAP, POP3, submission; STARTTLS and implicit TLS ports)."""
+    if dovecot_binary() is None:
+        pytest.skip(SKIP_REASON)
+    server = start_dovecot(mail_idp.me_url)
+    try:
+        yield server
+    finally:
+        server.stop()
