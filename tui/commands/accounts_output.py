@@ -6,6 +6,7 @@ values) and its length.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tui.core.terminal_text import terminal_safe
 
 if TYPE_CHECKING:
-    from tui.core.model import Account, TokenState
+    from tui.core.model import Account, TokenState, TokenView
     from tui.core.validate import Issue
 
 # Shorter secrets show no characters at all, only their length.
@@ -29,13 +30,18 @@ def mask(secret: str) -> str:
 
 
 def tenant_of(account: Account) -> str:
+    return _tenant_of_url(account.authorize_url)
+
+
+@functools.lru_cache(maxsize=256)  # a long list mostly repeats a few tenants
+def _tenant_of_url(url: str) -> str:
     from urllib.parse import urlsplit
 
     from tui.core.tenant import cloud_of_url, tenant_from_url
 
-    if cloud_of_url(account.authorize_url):
-        return tenant_from_url(account.authorize_url) or "?"
-    return urlsplit(account.authorize_url).hostname or "?"
+    if cloud_of_url(url):
+        return tenant_from_url(url) or "?"
+    return urlsplit(url).hostname or "?"
 
 
 def _span(seconds: float) -> str:
@@ -61,28 +67,28 @@ def when(ts: float | None, now: float | None = None) -> str:
     return f"{local} ({rel})"
 
 
-def token_status(state: TokenState, now: float | None = None) -> str:
+def token_status(state: TokenView, now: float | None = None) -> str:
     """valid, expired, none, needs_authorization or error."""
     if state.needs_authorization:
         return "needs_authorization"
-    if state.access_token and state.valid_for(now) > 0:
+    if state.has_access_token and state.valid_for(now) > 0:
         return "valid"
-    if state.access_token or state.refresh_token:
+    if state.has_access_token or state.has_refresh_token:
         return "expired"
     return "error" if state.last_error else "none"
 
 
-def token_text(state: TokenState, now: float | None = None) -> str:
+def token_text(state: TokenView, now: float | None = None) -> str:
     status = token_status(state, now)
     if status == "valid":
         return f"valid {_span(state.valid_for(now))}"
     if status == "expired":
-        return "expired, refreshable" if state.refresh_token else "expired"
+        return "expired, refreshable" if state.has_refresh_token else "expired"
     return {"needs_authorization": "sign-in needed", "error": "error",
             "none": "none"}[status]
 
 
-def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
+def summary_json(account: Account, state: TokenView) -> dict[str, Any]:
     return {
         "label": account.label, "id": account.id, "tenant": tenant_of(account),
         "client_id": account.client_id, "client_type": account.client_type,
@@ -91,13 +97,13 @@ def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def _token_json(state: TokenState) -> dict[str, Any]:
+def _token_json(state: TokenView) -> dict[str, Any]:
     now = time.time()
     return {
         "status": token_status(state, now),
         "expires_at": state.expires_at,
         "expires_in": int(state.valid_for(now)) if state.expires_at is not None else None,
-        "has_refresh_token": bool(state.refresh_token),
+        "has_refresh_token": state.has_refresh_token,
         "last_error": state.last_error or None,
     }
 
@@ -124,7 +130,7 @@ def account_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def print_table(rows: Sequence[tuple[Account, TokenState]]) -> None:
+def print_table(rows: Sequence[tuple[Account, TokenView]]) -> None:
     now = time.time()
     head = ("LABEL", "TENANT", "CLIENT ID", "TYPE", "TOKEN", "AUTO-REFRESH")
     lines = [head] + [
