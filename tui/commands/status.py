@@ -13,6 +13,8 @@ from tui.core.terminal_text import terminal_safe
 from .common import open_store
 
 if TYPE_CHECKING:
+    from tui.core.model import Account, TokenSummary
+
     from .common import Subparsers
 
 # What `status` takes the time from. Tests put a ManualClock here to move time.
@@ -65,13 +67,18 @@ def run_status(args: argparse.Namespace) -> int:
     store = open_store(args)
     summaries = store.load_summaries()  # status needs no secret opened
     if args.labels:
-        by_label = {a.label: (a, s) for a, s in summaries}
-        missing = [label for label in args.labels if label not in by_label]
-        if missing:
-            from tui.core.errors import NoSuchAccount
+        from tui.core.errors import AmbiguousLabel, NoSuchAccount
 
-            raise NoSuchAccount(missing[0])
-        summaries = [by_label[label] for label in args.labels]
+        by_label: dict[str, list[tuple[Account, TokenSummary]]] = {}
+        for row in summaries:
+            by_label.setdefault(row[0].label, []).append(row)
+        for label in args.labels:
+            found = by_label.get(label, [])
+            if not found:
+                raise NoSuchAccount(label)
+            if len(found) > 1:  # a hand edit: never report one of them as "the" account
+                raise AmbiguousLabel(label, [a.id for a, _ in found], str(store.path))
+        summaries = [by_label[label][0] for label in args.labels]
     now = CLOCK.time()
     rows = []
     for account, state in summaries:
