@@ -35,6 +35,9 @@ POLL_S = 0.01
 
 
 _WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+# Where nesting gets deep: a run of opening brackets (arrays or inline tables).
+_DEEP = re.compile(r"(?:[\[{][ \t\r\n]*){64}")
+BOM = "\ufeff"
 
 
 def loads_toml(data: bytes, path: str) -> dict[str, Any]:
@@ -45,8 +48,27 @@ def loads_toml(data: bytes, path: str) -> dict[str, Any]:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ParseError(path, line, column, "this is not UTF-8 text") from None
+    if text.startswith(BOM):
+        import shlex
+
+        raise ParseError(path, 1, 1, "the file starts with a byte-order mark (an invisible "
+                         "character some Windows editors such as Notepad add); save it as "
+                         "UTF-8 without BOM, or remove it with: sed -i '1s/^\\xEF\\xBB\\xBF//' "
+                         f"{shlex.quote(path)}") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib nests one Python call per array or inline table
+        deep = _DEEP.search(text)
+        if deep is None:  # brackets mixed with keys: the line holding the most of them
+            lines = text.split("\n")
+            busiest = max(range(len(lines)), key=lambda n: sum(map(lines[n].count, "[{")))
+            at = sum(len(line) + 1 for line in lines[:busiest])
+        else:
+            at = deep.start()
+        raise ParseError(path, text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1)
+                         + 1, "arrays or inline tables are nested too deeply to read (more "
+                         "than a few hundred levels); no exo-oauth file needs more than two"
+                         ) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         match = _WHERE.search(msg)
