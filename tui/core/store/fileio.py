@@ -159,8 +159,13 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | Sequence[bytes | me
     ``data`` may be a sequence of buffers written one after the other (a big file with one
     part changed need not be joined in memory first). ``durable=False`` skips the fsyncs
     (still atomic): for disposable files like caches.
+
+    A symbolic link (an account file kept with the dotfiles) is written through: its
+    target gets the new bytes and the link stays, instead of being replaced by a file.
     """
     target = Path(path)
+    if os.path.islink(target):
+        target = Path(os.path.realpath(target))
     folder = ensure_dir(target.parent)
     tmp = temp_name(target)
     try:
