@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from .common import Subparsers
 
-from .common import open_store
+from .common import open_store, warn_if_key_exposed
 
 SECRET_ENV = "EXO_OAUTH_CLIENT_SECRET"
 
@@ -311,6 +311,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     accounts = store.load()
+    warn_if_key_exposed(store)
     if args.label is not None:
         from tui.core.errors import AmbiguousLabel, NoSuchAccount
 

@@ -28,6 +28,16 @@ def open_store(args: argparse.Namespace) -> AccountStore:
     return AccountStore(config_path(getattr(args, "config", None)))
 
 
+def warn_if_key_exposed(store: AccountStore) -> None:
+    """A warning on stderr when the key file that seals the store's secrets is readable
+    by others (validate and status say so; doctor has it as a failed check)."""
+    from tui.core.store.seal import key_file_warning
+
+    warning = key_file_warning(store.path)
+    if warning:
+        err(warning)
+
+
 def make_service() -> OAuthService:
     """The OAuth service the commands use (tests replace it)."""
     from tui.core.oauth.service import OAuthService

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tui.core.clock import SYSTEM_CLOCK, Clock
 from tui.core.terminal_text import terminal_safe
 
-from .common import open_store
+from .common import open_store, warn_if_key_exposed
 
 if TYPE_CHECKING:
     from tui.core.model import Account, TokenSummary
@@ -66,6 +66,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     summaries = store.load_summaries()  # status needs no secret opened
+    warn_if_key_exposed(store)
     if args.labels:
         from tui.core.errors import AmbiguousLabel, NoSuchAccount
 

@@ -128,6 +128,32 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def mode_problem(path: Path, strict: bool) -> tuple[str, str] | None:
+    """(what is wrong, the chmod that fixes it) when others can get at a file or folder of
+    ours, or None. ``strict=False``: a shared folder (say /etc) only must not be writable."""
+    import shlex
+    import stat
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    mode = stat.S_IMODE(st.st_mode)
+    is_dir = stat.S_ISDIR(st.st_mode)
+    want = 0o700 if is_dir else 0o600
+    quoted = shlex.quote(str(path))
+    if strict or not is_dir:
+        if mode & 0o077:
+            who = "group and others" if mode & 0o007 else "its group"
+            return (f"{path} is {mode:04o}: {who} can get at it",
+                    f"chmod {want:o} {quoted}")
+        return None
+    if mode & 0o022 and not mode & stat.S_ISVTX:  # a shared folder: only writability matters
+        return (f"{path} is {mode:04o}: others can replace files in it",
+                f"chmod go-w {quoted}")
+    return None
+
+
 def temp_name(path: Path) -> Path:
     """A fresh temporary name beside ``path``: ``.<name>.<random>.tmp``."""
     return path.with_name(f".{path.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")

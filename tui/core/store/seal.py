@@ -213,6 +213,21 @@ def _read_key_file(key_path: Path) -> bytes:
     return key
 
 
+def key_file_warning(config_path: str | os.PathLike[str]) -> str | None:
+    """A one-line warning when the account file's secrets are sealed with a key file that
+    its group or others can read (the key opens every secret), with the chmod that fixes
+    it; None otherwise."""
+    if read_header(config_path).get("sealing") != KEYFILE:
+        return None
+    from .fileio import mode_problem
+
+    problem = mode_problem(paths.key_file(), True)
+    if problem is None:
+        return None
+    return (f"warning: {problem[0]}, and this key file opens every sealed secret; fix it "
+            f"with: {problem[1]}")
+
+
 def _key_file_sealer(create: bool, config_path: str) -> Sealer:
     key_path = paths.key_file()
     if not key_path.exists():
