@@ -113,6 +113,19 @@ class ExoApp(Runtime):
 
         return AccountsScreen()
 
+    # -- quitting -----------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """ctrl+q and the palette's Quit: a form with unsaved changes asks first, as esc
+        does (Save / Discard / Cancel)."""
+        from .screens.form import AccountFormScreen
+        from .screens.modals import UnsavedChanges
+
+        forms = [s for s in self.screen_stack if isinstance(s, AccountFormScreen)]
+        if not forms or not forms[-1].dirty:
+            self.exit()
+        elif not isinstance(self.screen, UnsavedChanges):  # asked already: answer that
+            forms[-1].quit_asking()
+
     # -- help and palette ---------------------------------------------------------------
     def action_help(self) -> None:
         from .screens.help import HelpScreen

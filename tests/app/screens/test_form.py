@@ -486,3 +486,45 @@ async def test_two_accounts_with_one_label_are_both_listed_and_one_can_be_rename
     assert store.get(first.label).id in (first.id, second.id)
     assert sorted(store.labels()) == sorted([*(a.label for a in seeded[2:]),
                                              first.label, "renamed"])
+
+
+@pytest.mark.parametrize("how", ["ctrl+q", "palette"])
+async def test_quitting_with_unsaved_changes_asks_first(how: str, app, seeded,
+                                                        store: AccountStore) -> None:
+    """ctrl+q and the palette's Quit ask Save / Discard / Cancel like esc: cancel keeps
+    the edit, save writes it and quits, and quitting with nothing changed just quits."""
+
+    async def quit_app(pilot) -> None:
+        if how == "ctrl+q":
+            await pilot.press("ctrl+q")
+        else:  # the command palette's own Quit entry, run as the palette runs it
+            quit_command = next(c for c in pilot.app.get_system_commands(pilot.app.screen)
+                                if c.title == "Quit")
+            done = quit_command.callback()
+            if done is not None:
+                await done
+        await pilot.pause()
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_account(pilot, 0)
+        await pilot.press("z")
+        await quit_app(pilot)
+        assert isinstance(app.screen, UnsavedChanges) and app.return_code is None
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen is screen and app.return_code is None
+        assert screen.query_one("#f-label", Input).value == "shared-mailboxz"
+        await quit_app(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.return_code == 0  # saved, then quit
+    assert "shared-mailboxz" in store.labels()
+
+
+async def test_quitting_from_a_form_without_changes_quits(app, seeded) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_account(pilot, 0)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not isinstance(app.screen, UnsavedChanges)
+        assert app.return_code == 0
