@@ -184,3 +184,29 @@ def over_ssh_env(monkeypatch: Any) -> None:
     monkeypatch.setenv("LOGNAME", "mailadmin")
     monkeypatch.setenv("USER", "mailadmin")
     monkeypatch.setattr(socket, "gethostname", lambda: "mx1.example.net")
+
+
+async def palette_entries(pilot: object, typed: str = "") -> list[str]:
+    """Open the palette, type ``typed``, and read the entries it lists (in order)."""
+    from textual.command import CommandList, CommandPalette
+
+    app = pilot.app  # type: ignore[attr-defined]
+    if not isinstance(app.screen, CommandPalette):
+        await pilot.press("ctrl+p")  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    if typed:
+        await pilot.press(*typed)  # type: ignore[attr-defined]
+    palette = app.screen
+    group = CommandPalette._GATHER_COMMANDS_GROUP
+
+    def gathered() -> bool:  # the palette gathers hits in a worker: wait until it is done
+        return not any(w.group == group and w.state in (WorkerState.PENDING,
+                                                        WorkerState.RUNNING)
+                       for w in app.workers)
+
+    await pilot.pause()  # type: ignore[attr-defined]
+    await wait_until(pilot, gathered, "the palette's search")
+    await pilot.pause()  # type: ignore[attr-defined]
+    commands = palette.query_one(CommandList)
+    return [str(commands.get_option_at_index(i).prompt).split("\n")[0].strip()
+            for i in range(commands.option_count)]

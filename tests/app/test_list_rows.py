@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.text import Text
 
-from tui.app.list_rows import COLUMNS, STATUS_ROOM, cell, matches, wants_of, widths_for
+from tui.app.list_rows import (
+    COLUMNS,
+    STATUS_ROOM,
+    cell,
+    matches,
+    styled_cell,
+    wants_of,
+    widths_for,
+)
 from tui.core.model import Account
 
 GUID = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
@@ -61,10 +70,14 @@ def test_wants_count_cells_and_keep_room_for_a_status() -> None:
 
 
 def test_cells_are_safe_and_cut_at_the_end() -> None:
-    assert cell("shared-mailbox-for-the-north-office", 12).plain == "shared-mail…"
-    assert cell("📦📦📦📦📦", 7).plain == "📦📦📦…"
-    assert cell("x\x1b]52;c;Zm9v\x07", 30).plain == "x\\x1b]52;c;Zm9v\\x07"
-    assert cell("[bold]x[/]", 20).plain == "[bold]x[/]"  # never markup
+    def shown(text: str, width: int) -> str:  # as the table draws a string cell
+        return Text.from_markup(cell(text, width)).plain
+
+    assert shown("shared-mailbox-for-the-north-office", 12) == "shared-mail…"
+    assert shown("📦📦📦📦📦", 7) == "📦📦📦…"
+    assert shown("x\x1b]52;c;Zm9v\x07", 30) == "x\\x1b]52;c;Zm9v\\x07"
+    assert shown("[bold]x[/]", 20) == "[bold]x[/]"  # never read as markup
+    assert styled_cell("Valid, expires in 52 min", 10, "bold").plain == "Valid, ex…"
 
 
 def test_filter_matches_label_tenant_or_status_words() -> None:

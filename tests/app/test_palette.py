@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from textual.command import CommandList, CommandPalette
-
-from tests.app.helpers import live_app, messages, settle, wait_until
+from tests.app.helpers import live_app, messages, palette_entries, settle, wait_until
 from tests.helpers import MovableClock, add_signed_in
 from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
@@ -15,30 +13,10 @@ TEXTUALS_OWN = {"Cursor left", "Page Left", "Copy selected text", "Maximize", "K
                 "Screenshot", "Theme", "Minimize"}
 
 
-async def entries(pilot: object, typed: str = "") -> list[str]:
-    """Open the palette, type ``typed``, and read the entries it lists (in order)."""
-    app = pilot.app  # type: ignore[attr-defined]
-    if not isinstance(app.screen, CommandPalette):
-        await pilot.press("ctrl+p")  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-    if typed:
-        await pilot.press(*typed)  # type: ignore[attr-defined]
-    commands = app.screen.query_one(CommandList)
-    last: list[str] = []
-    for _ in range(50):  # the palette gathers hits in the background: wait until it rests
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        now = [str(commands.get_option_at_index(i).prompt).split("\n")[0]
-               for i in range(commands.option_count)]
-        if now == last and now:
-            break
-        last = now
-    return [name.strip() for name in last]
-
-
 async def test_the_list_offers_its_own_commands_once(app, seeded) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        names = await entries(pilot)
+        names = await palette_entries(pilot)
         assert names[:4] == ["New account", "Filter the list", "Reload the list",
                              "Edit shared-mailbox"]
         for name in ("Authorize shared-mailbox", "Refresh shared-mailbox",
@@ -54,16 +32,16 @@ async def test_the_list_offers_its_own_commands_once(app, seeded) -> None:
 async def test_a_search_finds_any_accounts_commands_and_runs_them(app, seeded) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        names = await entries(pilot, "delete archive")
+        names = await palette_entries(pilot, "delete archive")
         assert names[0] == "Delete archive-imap"
         # what does not apply to an account is not offered: never signed in, nothing to
         # refresh or test with
         await pilot.press(*["backspace"] * len("delete archive"))
-        robot = await entries(pilot, "reports-robot")
+        robot = await palette_entries(pilot, "reports-robot")
         assert "Authorize reports-robot" in robot and "Edit reports-robot" in robot
         assert "Refresh reports-robot" not in robot and "Test reports-robot" not in robot
         await pilot.press(*["backspace"] * len("reports-robot"))
-        await entries(pilot, "delete archive")
+        await palette_entries(pilot, "delete archive")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDelete), "the question")
         assert "archive-imap" in str(app.screen.message)
@@ -79,7 +57,7 @@ async def test_refresh_from_the_palette_refreshes_that_account(config, store) ->
             await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen)
                              and app.screen.loaded, "the list")
             assert app.screen.selected().label == "work"
-            assert (await entries(pilot, "refresh other"))[0] == "Refresh other"
+            assert (await palette_entries(pilot, "refresh other"))[0] == "Refresh other"
             await pilot.press("enter")
             await wait_until(pilot, lambda: any(m.startswith("Refreshed:") for m in
                                                 messages(app)), "the refresh")
@@ -93,7 +71,7 @@ async def test_the_form_offers_its_keys_and_no_letters(app, seeded) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), "the form")
-        names = await entries(pilot)
+        names = await palette_entries(pilot)
         assert "Save" in names and "Quit" in names and "Help" in names
         assert len(names) == len(set(names))
         assert not TEXTUALS_OWN & set(names)

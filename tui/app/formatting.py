@@ -6,30 +6,38 @@ screenshot script too).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
 from rich.cells import cell_len, set_cell_size
 
 from tui.core import health
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenView
 from tui.core.tenant import TENANT_PLACEHOLDER, is_guid, tenant_from_url
 
 DASH = "—"
 
 
-def status_text(state: TokenState | None, account: Account, now: float) -> str:
+def status_text(state: TokenView | None, account: Account, now: float) -> str:
     """The status column: 'Not authorized', 'Valid, expires in 52 min', 'Expired', ..."""
-    if state is None:
-        return "…"
-    return health.describe(health.assess(state, now=now, auto_refresh=account.auto_refresh))
+    return status(state, account, now)[0]
 
 
-def status_style(state: TokenState | None, account: Account, now: float) -> str:
+def status_style(state: TokenView | None, account: Account, now: float) -> str:
     """A style class name for the status text: ok, warn, bad or none."""
+    return status(state, account, now)[1]
+
+
+def status(state: TokenView | None, account: Account, now: float) -> tuple[str, str]:
+    """(status_text, status_style) from one look at the state (a list of thousands)."""
     if state is None:
-        return "none"
+        return "…", "none"
     h = health.assess(state, now=now, auto_refresh=account.auto_refresh)
+    return health.describe(h), _style(h)
+
+
+def _style(h: health.Health) -> str:
     if h.state in (health.VALID,):
         return "warn" if h.problem else "ok"
     if h.state == health.EXPIRING:
@@ -72,7 +80,12 @@ def short_id(client_id: str, keep: int = 8) -> str:
 
 def tenant_text(account: Account, *, short: bool = False) -> str:
     """The tenant named by the URLs; ``short`` cuts a GUID down like a client ID."""
-    tenant = tenant_from_url(account.authorize_url) or tenant_from_url(account.token_url)
+    return _tenant_text(account.authorize_url, account.token_url, short)
+
+
+@functools.lru_cache(maxsize=1024)  # thousands of accounts share a few tenants
+def _tenant_text(authorize_url: str, token_url: str, short: bool) -> str:
+    tenant = tenant_from_url(authorize_url) or tenant_from_url(token_url)
     if not tenant:
         return DASH
     if tenant == TENANT_PLACEHOLDER:
@@ -92,7 +105,11 @@ def display_path(path: os.PathLike[str] | str) -> str:
 def ellipsize(text: str, width: int) -> str:
     """The start of ``text`` in at most ``width`` terminal cells, "…" marking a cut (wide
     characters such as emoji count two cells, combining marks none)."""
-    if width <= 1 or cell_len(text) <= width:
+    if width <= 1:
+        return text
+    if text.isascii():  # one cell a character (controls are escaped before this)
+        return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    if cell_len(text) <= width:
         return text
     return set_cell_size(text, width - 1).rstrip() + "…"
 

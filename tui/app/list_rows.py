@@ -1,7 +1,7 @@
 """What the accounts list shows, apart from the widgets: loading, filtering, column widths
 and the cells of a row.
 
-``read_all`` touches only ``tui.core`` (it runs in a worker thread for big files).
+``read_rows`` touches only ``tui.core`` (it runs in a worker thread for big files).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.markup import escape
 from rich.text import Text
 
-from tui.core.model import Account, TokenState
-from tui.core.printable import printable
+from tui.core.model import Account, TokenView
+from tui.core.terminal_text import terminal_safe
 
 from .formatting import DASH, ellipsize, tenant_text
 
@@ -37,9 +38,11 @@ FileStamp = tuple[int, int, int]  # mtime (ns), size, inode: any write changes o
 
 
 @dataclass(frozen=True)
-class Loaded:
+class Rows:
+    """What the list shows: accounts without secrets, token summaries."""
+
     accounts: tuple[Account, ...]
-    states: dict[str, TokenState]
+    states: dict[str, TokenView]
     stamp: FileStamp | None  # the account file as it was just before it was read
 
 
@@ -63,10 +66,17 @@ def widths_for(width: int, wants: Mapping[str, int]) -> dict[str, int]:
     return {**widths, **fixed}
 
 
-def cell(text: str, width: int, style: str = "") -> Text:
-    """One cell: terminal-safe, cut at its end with "…" when wider than the column, and
-    never read as markup."""
-    return Text(ellipsize(printable(text), width), style=style, no_wrap=True, end="")
+def cell(text: str, width: int) -> str:
+    """One cell: terminal-safe, cut at its end with "…" when wider than the column, its
+    markup escaped (the table reads a string cell as markup). A string, not a Text: five
+    thousand rows of Text objects cost memory the list does not need."""
+    shown = ellipsize(terminal_safe(text), width)
+    return escape(shown) if "[" in shown else shown
+
+
+def styled_cell(text: str, width: int, style: str) -> Text:
+    """A cell in a style of its own (the status)."""
+    return Text(ellipsize(terminal_safe(text), width), style=style, no_wrap=True, end="")
 
 
 def type_text(account: Account, width: int) -> str:
@@ -75,14 +85,15 @@ def type_text(account: Account, width: int) -> str:
     return "conf."
 
 
-def row_cells(account: Account, status: Text, widths: Mapping[str, int]) -> list[Text]:
+def row_cells(account: Account, status: Text, widths: Mapping[str, int]
+              ) -> list[str | Text]:
     """The cells of one row, status already drawn (the screen knows its colours)."""
     auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
     return [
         cell(account.label, widths["label"]),
         cell(tenant_text(account), widths["tenant"]),
         cell(account.client_id.strip() or DASH, widths["client"]),
-        Text(type_text(account, widths["type"]), end=""),
+        type_text(account, widths["type"]),
         status,
         auto,
     ]
@@ -101,11 +112,21 @@ def status_want(statuses: Iterable[str]) -> int:
 def wants_of(accounts: list[Account], statuses: Iterable[str]) -> dict[str, int]:
     """The widest cell of each flexible column."""
     return {
-        "label": max((cell_len(printable(a.label)) for a in accounts), default=0),
-        "tenant": max((cell_len(printable(tenant_text(a))) for a in accounts), default=0),
-        "client": max((cell_len(printable(a.client_id.strip())) for a in accounts), default=0),
+        "label": _widest(a.label for a in accounts),
+        "tenant": _widest(tenant_text(a) for a in accounts),
+        "client": _widest(a.client_id.strip() for a in accounts),
         "status": status_want(statuses),
     }
+
+
+def _widest(texts: Iterable[str]) -> int:
+    """The most cells any of ``texts`` takes once terminal-safe (each distinct text
+    measured once: thousands of accounts share a few tenants and client IDs)."""
+    return max((_cells(terminal_safe(t)) for t in set(texts)), default=0)
+
+
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
 
 
 def matches(query: str, account: Account, status: str) -> bool:
@@ -136,8 +157,10 @@ def small_file(path: os.PathLike[str] | str) -> bool:
         return True  # missing: nothing to read; unreadable: the error shows at once
 
 
-def read_all(store: AccountStore) -> Loaded:
-    """Accounts (config order) and their token states (blocks: file reads, decryption)."""
+def read_rows(store: AccountStore) -> Rows:
+    """What the list shows (blocks: file reads). Opens no sealed value: the accounts come
+    without their client secrets and the states are summaries; a screen that acts on an
+    account asks the store for the whole of it first."""
     stamp = stamp_of(store.path)
-    pairs = store.load_all()
-    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, stamp)
+    pairs = store.load_summaries()
+    return Rows(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, stamp)

@@ -6,14 +6,15 @@ values) and its length.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tui.core.printable import printable
+from tui.core.terminal_text import terminal_safe
 
 if TYPE_CHECKING:
-    from tui.core.model import Account, TokenState
+    from tui.core.model import Account, TokenState, TokenView
     from tui.core.validate import Issue
 
 # Shorter secrets show no characters at all, only their length.
@@ -29,13 +30,18 @@ def mask(secret: str) -> str:
 
 
 def tenant_of(account: Account) -> str:
+    return _tenant_of_url(account.authorize_url)
+
+
+@functools.lru_cache(maxsize=256)  # a long list mostly repeats a few tenants
+def _tenant_of_url(url: str) -> str:
     from urllib.parse import urlsplit
 
     from tui.core.tenant import cloud_of_url, tenant_from_url
 
-    if cloud_of_url(account.authorize_url):
-        return tenant_from_url(account.authorize_url) or "?"
-    return urlsplit(account.authorize_url).hostname or "?"
+    if cloud_of_url(url):
+        return tenant_from_url(url) or "?"
+    return urlsplit(url).hostname or "?"
 
 
 def _span(seconds: float) -> str:
@@ -61,28 +67,28 @@ def when(ts: float | None, now: float | None = None) -> str:
     return f"{local} ({rel})"
 
 
-def token_status(state: TokenState, now: float | None = None) -> str:
+def token_status(state: TokenView, now: float | None = None) -> str:
     """valid, expired, none, needs_authorization or error."""
     if state.needs_authorization:
         return "needs_authorization"
-    if state.access_token and state.valid_for(now) > 0:
+    if state.has_access_token and state.valid_for(now) > 0:
         return "valid"
-    if state.access_token or state.refresh_token:
+    if state.has_access_token or state.has_refresh_token:
         return "expired"
     return "error" if state.last_error else "none"
 
 
-def token_text(state: TokenState, now: float | None = None) -> str:
+def token_text(state: TokenView, now: float | None = None) -> str:
     status = token_status(state, now)
     if status == "valid":
         return f"valid {_span(state.valid_for(now))}"
     if status == "expired":
-        return "expired, refreshable" if state.refresh_token else "expired"
+        return "expired, refreshable" if state.has_refresh_token else "expired"
     return {"needs_authorization": "sign-in needed", "error": "error",
             "none": "none"}[status]
 
 
-def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
+def summary_json(account: Account, state: TokenView) -> dict[str, Any]:
     return {
         "label": account.label, "id": account.id, "tenant": tenant_of(account),
         "client_id": account.client_id, "client_type": account.client_type,
@@ -91,13 +97,13 @@ def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def _token_json(state: TokenState) -> dict[str, Any]:
+def _token_json(state: TokenView) -> dict[str, Any]:
     now = time.time()
     return {
         "status": token_status(state, now),
         "expires_at": state.expires_at,
         "expires_in": int(state.valid_for(now)) if state.expires_at is not None else None,
-        "has_refresh_token": bool(state.refresh_token),
+        "has_refresh_token": state.has_refresh_token,
         "last_error": state.last_error or None,
     }
 
@@ -124,12 +130,13 @@ def account_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def print_table(rows: Sequence[tuple[Account, TokenState]]) -> None:
+def print_table(rows: Sequence[tuple[Account, TokenView]]) -> None:
     now = time.time()
     head = ("LABEL", "TENANT", "CLIENT ID", "TYPE", "TOKEN", "AUTO-REFRESH")
     lines = [head] + [
-        (printable(a.label), printable(tenant_of(a)), printable(a.client_id), a.client_type,
-         token_text(s, now), "on" if a.auto_refresh else "off") for a, s in rows]
+        (terminal_safe(a.label), terminal_safe(tenant_of(a)), terminal_safe(a.client_id),
+         a.client_type, token_text(s, now), "on" if a.auto_refresh else "off")
+        for a, s in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
@@ -139,20 +146,20 @@ def print_account(account: Account, state: TokenState) -> None:
     def rows(params: Sequence[Any]) -> str:
         if not params:
             return "(none)"
-        return ("\n" + " " * 17).join(f"{printable(r.name)} = {printable(r.value)}"
+        return ("\n" + " " * 17).join(f"{terminal_safe(r.name)} = {terminal_safe(r.value)}"
                                       for r in params)
 
     fields = [
-        ("label", printable(account.label)),
+        ("label", terminal_safe(account.label)),
         ("id", account.id),
-        ("client id", printable(account.client_id)),
+        ("client id", terminal_safe(account.client_id)),
         ("client type", f"{account.client_type} (secret sent by {account.client_auth})"),
         ("client secret", mask(account.client_secret)),
         ("flow", "app-only (client credentials)" if account.is_app_only
          else "delegated (a person signs in)"),
-        ("authorize url", printable(account.authorize_url)),
-        ("token url", printable(account.token_url)),
-        ("redirect uri", printable(account.redirect_uri)),
+        ("authorize url", terminal_safe(account.authorize_url)),
+        ("token url", terminal_safe(account.token_url)),
+        ("redirect uri", terminal_safe(account.redirect_uri)),
         ("auto-refresh", "on" if account.auto_refresh else "off"),
         ("auth params", rows(account.auth_params)),
         ("token params", rows(account.token_params)),
@@ -162,16 +169,16 @@ def print_account(account: Account, state: TokenState) -> None:
         ("refresh token", mask(state.refresh_token)),
     ]
     if account.proxy_users or account.proxy_password_hash:
-        fields.append(("proxy users", ", ".join(printable(u) for u in account.proxy_users)
+        fields.append(("proxy users", ", ".join(terminal_safe(u) for u in account.proxy_users)
                        or "(none)"))
         fields.append(("proxy password", "set (stored as a hash)"
                        if account.proxy_password_hash else "not set"))
     if state.scope:
-        fields.append(("granted scope", printable(state.scope)))
+        fields.append(("granted scope", terminal_safe(state.scope)))
     if state.last_refresh_at is not None:
         fields.append(("last refresh", when(state.last_refresh_at)))
     if state.last_error:
-        fields.append(("last error", printable(state.last_error)))
+        fields.append(("last error", terminal_safe(state.last_error)))
     for name, value in fields:
         print(f"{name + ':':<16} {value}")
 
@@ -181,10 +188,10 @@ def print_issues(results: Sequence[tuple[Account, Sequence[Issue]]]) -> None:
         errors = sum(1 for i in issues if i.is_error)
         warnings = len(issues) - errors
         if not issues:
-            print(f"{printable(account.label)}: ok")
+            print(f"{terminal_safe(account.label)}: ok")
             continue
         counts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
         counts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
-        print(f"{printable(account.label)}: {', '.join(counts)}")
+        print(f"{terminal_safe(account.label)}: {', '.join(counts)}")
         for issue in sorted(issues, key=lambda i: not i.is_error):
             print(f"  {issue.severity:<8}{issue.field}: {issue.message}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .model import DEFAULT_MARGIN_S, TokenState
+from .model import DEFAULT_MARGIN_S, TokenView
 
 DAY = 86400.0
 # Microsoft drops a refresh token unused for 90 days.
@@ -41,7 +41,7 @@ class Health:
         return not self.problem
 
 
-def refresh_token_last_used(state: TokenState) -> float | None:
+def refresh_token_last_used(state: TokenView) -> float | None:
     """When the refresh token was last obtained or redeemed (either resets Microsoft's clock)."""
     stamps = [t for t in (state.last_refresh_at, state.obtained_at) if t]
     return max(stamps) if stamps else None
@@ -59,7 +59,7 @@ def human_duration(seconds: float) -> str:
 
 
 def assess(
-    state: TokenState, *, now: float | None = None, auto_refresh: bool = False,
+    state: TokenView, *, now: float | None = None, auto_refresh: bool = False,
     margin: float = DEFAULT_MARGIN_S, window_days: float = ATTENTION_WINDOW_DAYS,
     app_only: bool = False,
 ) -> Health:
@@ -68,7 +68,7 @@ def assess(
     now = time.time() if now is None else now
     expires_in = state.expires_at - now if state.expires_at is not None else None
     used = refresh_token_last_used(state)
-    idle = (now - used) / DAY if used and state.refresh_token else None
+    idle = (now - used) / DAY if used and state.has_refresh_token else None
 
     def health(kind: str, problem: str) -> Health:
         return Health(kind, expires_in=expires_in, last_refresh_at=state.last_refresh_at,
@@ -78,7 +78,7 @@ def assess(
     if state.needs_authorization:
         return health(NEEDS_AUTHORIZATION, "the refresh token was refused; run "
                       "`exo-oauth authorize LABEL` to sign in again")
-    if not state.access_token and not state.refresh_token:
+    if not state.has_access_token and not state.has_refresh_token:
         problem = "never authorized; run `exo-oauth authorize LABEL`"
         return health(ERROR if state.last_error else NOT_AUTHORIZED, problem)
     if idle is not None:
@@ -95,7 +95,7 @@ def assess(
     ):
         return health(ERROR, f"last refresh failed: {state.last_error}")
     tstate = _token_state(expires_in, margin)
-    if tstate == EXPIRED and not state.refresh_token and not app_only:
+    if tstate == EXPIRED and not state.has_refresh_token and not app_only:
         return health(EXPIRED, "the access token expired and there is no refresh "
                       "token; run `exo-oauth authorize LABEL`")
     return health(tstate, "")

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Protocol
 
 from .tenant import default_urls
+
+# A token counts as valid only if it stays valid at least this long (defined apart, for
+# the token fast path, which cannot import this module).
+from .validity import DEFAULT_MARGIN_S as DEFAULT_MARGIN_S
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 GRAPH_SCOPES = (
     "offline_access User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
@@ -23,11 +32,12 @@ CLIENT_AUTHS = ("post", "basic")
 # app: the application signs in as itself (client credentials), no person, no refresh token.
 FLOWS = ("delegated", "app")
 APP_SCOPE = "https://outlook.office365.com/.default"
-# A token counts as valid only if it stays valid at least this long.
-DEFAULT_MARGIN_S = 300
+# The longest an access token may be said to last: Microsoft's longest are about 28 hours
+# (continuous access evaluation); a day more is margin. A longer expires_in is a bad reply.
+MAX_TOKEN_LIFETIME_S = 2 * 86400
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParamRow:
     """One extra name=value parameter sent to an endpoint."""
 
@@ -48,10 +58,26 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def hidden(value: object) -> str:
+    """How a secret appears in a repr: whether there is one and how long, never a character."""
+    return f"<hidden, {len(value)} chars>" if isinstance(value, str) and value else repr(value)
+
+
+def masked_repr(obj: DataclassInstance, secrets: Collection[str]) -> str:
+    """The usual dataclass repr with the ``secrets`` fields hidden: what a debugger, a log
+    line or a crash report shows of an object that holds a secret."""
+    shown = []
+    for f in fields(obj):
+        if f.repr:
+            value = getattr(obj, f.name)
+            shown.append(f"{f.name}={hidden(value) if f.name in secrets else repr(value)}")
+    return f"{type(obj).__name__}({', '.join(shown)})"
+
+
 _AUTH_DEFAULT, _TOKEN_DEFAULT = default_urls()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     """Every field of the account form; the three issued ones come from the token state."""
 
@@ -90,6 +116,15 @@ class Account:
         """Same configuration, ignoring the issued tokens."""
         return without_tokens(self) == without_tokens(other)
 
+    def __repr__(self) -> str:
+        return masked_repr(self, ACCOUNT_SECRETS)
+
+
+# Fields of an Account that no repr, log or screen shows (the proxy password hash is not
+# the password, but it is what a guessing attack starts from).
+ACCOUNT_SECRETS = ("client_secret", "access_token", "refresh_token", "proxy_password_hash")
+TOKEN_SECRETS = ("access_token", "refresh_token")
+
 
 def without_tokens(account: Account) -> Account:
     return replace(account, access_token="", refresh_token="", access_token_expires_at=None)
@@ -104,7 +139,7 @@ def param(rows: tuple[ParamRow, ...], name: str) -> str | None:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenState:
     """What the identity provider issued for one account, kept apart from the config.
 
@@ -126,20 +161,113 @@ class TokenState:
     last_error_id: str = ""  # catalog entry id of last_error, when known
     last_error_at: float | None = None
 
+    @property
+    def has_access_token(self) -> bool:
+        return bool(self.access_token)
+
+    @property
+    def has_refresh_token(self) -> bool:
+        return bool(self.refresh_token)
+
     def valid_for(self, now: float | None = None) -> float:
         """Seconds the access token stays valid (negative once expired; 0 if none)."""
-        if not self.access_token or self.expires_at is None:
-            return 0.0
-        return self.expires_at - (time.time() if now is None else now)
+        return _valid_for(self, now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return bool(self.access_token) and self.valid_for(now) >= margin
+        """An access token known to stay valid ``margin`` more seconds (an unknown expiry
+        is not known to be valid: such a token is refreshed before it is handed out)."""
+        return _is_valid(self, margin, now)
 
     @property
     def status(self) -> str:
         """One of: none, needs_authorization, error, token (judge expiry with is_valid)."""
-        if self.needs_authorization:
-            return "needs_authorization"
-        if not self.access_token and not self.refresh_token:
-            return "error" if self.last_error else "none"
-        return "token"
+        return _status(self)
+
+    def __repr__(self) -> str:
+        return masked_repr(self, TOKEN_SECRETS)
+
+    def summary(self) -> TokenSummary:
+        """The same state with the tokens left out (only whether there are any)."""
+        values = {name: getattr(self, name) for name in SUMMARY_FIELDS}
+        return TokenSummary(**values, has_access_token=self.has_access_token,
+                            has_refresh_token=self.has_refresh_token)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSummary:
+    """What lists, status and monitoring show about an account's tokens: no token itself,
+    only whether one exists. Read from a token file without opening any sealed value."""
+
+    account_id: str
+    label: str
+    has_access_token: bool = False
+    has_refresh_token: bool = False
+    expires_at: float | None = None
+    obtained_at: float | None = None
+    scope: str = ""
+    token_type: str = "Bearer"
+    needs_authorization: bool = False
+    last_refresh_at: float | None = None
+    last_error: str = ""
+    last_error_id: str = ""
+    last_error_at: float | None = None
+
+    def valid_for(self, now: float | None = None) -> float:
+        return _valid_for(self, now)
+
+    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        return _is_valid(self, margin, now)
+
+    @property
+    def status(self) -> str:
+        return _status(self)
+
+
+class TokenView(Protocol):
+    """What TokenState and TokenSummary both answer: enough to judge a token's health."""
+
+    @property
+    def has_access_token(self) -> bool: ...
+    @property
+    def has_refresh_token(self) -> bool: ...
+    @property
+    def expires_at(self) -> float | None: ...
+    @property
+    def obtained_at(self) -> float | None: ...
+    @property
+    def needs_authorization(self) -> bool: ...
+    @property
+    def last_refresh_at(self) -> float | None: ...
+    @property
+    def last_error(self) -> str: ...
+    @property
+    def last_error_id(self) -> str: ...
+    @property
+    def last_error_at(self) -> float | None: ...
+
+    def valid_for(self, now: float | None = None) -> float: ...
+    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
+
+
+# TokenState's fields that a summary keeps as they are.
+SUMMARY_FIELDS = tuple(f.name for f in fields(TokenSummary)
+                       if f.name not in ("has_access_token", "has_refresh_token"))
+
+
+def _valid_for(state: TokenView, now: float | None) -> float:
+    if not state.has_access_token or state.expires_at is None:
+        return 0.0
+    return state.expires_at - (time.time() if now is None else now)
+
+
+def _is_valid(state: TokenView, margin: float, now: float | None) -> bool:
+    return (state.has_access_token and state.expires_at is not None
+            and _valid_for(state, now) >= margin)
+
+
+def _status(state: TokenView) -> str:
+    if state.needs_authorization:
+        return "needs_authorization"
+    if not state.has_access_token and not state.has_refresh_token:
+        return "error" if state.last_error else "none"
+    return "token"

@@ -155,3 +155,28 @@ async def test_filter_input_is_the_only_text_field(app, seeded) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert len(app.screen.query(Input)) == 1
+
+
+async def test_a_filter_on_status_follows_the_statuses(app, seeded, clock: MovableClock
+                                                       ) -> None:
+    from tests.app.helpers import ACCESS, REFRESH
+    from tui.core.model import TokenState
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"valid", "enter")
+        await pilot.pause()
+        assert labels(app) == ["shared-mailbox"]
+        app.screen.update_statuses()  # time moves on: nothing to add or drop, no error
+        await pilot.pause()
+        assert labels(app) == ["shared-mailbox"]
+        archive = next(a for a in seeded if a.label == "archive-imap")
+        app.publish_token_state(TokenState(archive.id, archive.label, ACCESS, REFRESH,
+                                           clock.now + 3600))  # refreshed: valid now
+        await pilot.pause()
+        assert labels(app) == ["shared-mailbox", "archive-imap"]
+        clock.advance(53 * 60)  # shared-mailbox's token expires
+        app.screen.update_statuses()
+        await pilot.pause()
+        assert labels(app) == ["archive-imap"]
+        assert str(app.screen.query_one("#filter-count", Static).render()) == "1 of 4"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.helpers import SIZES, build, seed, settle, wait_until
+from tests.app.helpers import SIZES, build, palette_entries, seed, settle
 from tui.core.model import Account
 from tui.core.store.account_store import AccountStore
 from tui.core.tenant import endpoint_urls
@@ -82,12 +82,7 @@ def test_command_palette(snap_compare, home_config: Path, size) -> None:
     seed(AccountStore(home_config))
 
     async def run_before(pilot) -> None:
-        from textual.command import CommandPalette
-
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), "it")
-        await pilot.pause(0.3)  # the hits arrive in the background
-        await settle(pilot)
+        await palette_entries(pilot)  # open, and wait until its list stops changing
 
     assert snap_compare(build(home_config), terminal_size=size, run_before=run_before)

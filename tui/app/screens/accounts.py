@@ -13,7 +13,7 @@ an account added or changed with the command line shows up on its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -32,14 +32,14 @@ from tui.app import formatting
 from tui.app.host import AppHost, host_of
 from tui.app.list_rows import (
     COLUMNS,
-    Loaded,
-    cell,
+    Rows,
     matches,
-    read_all,
+    read_rows,
     row_cells,
     small_file,
     stamp_of,
     status_want,
+    styled_cell,
     wants_of,
     widths_for,
 )
@@ -47,8 +47,8 @@ from tui.app.messages import StatusNoteChanged, TokenStateChanged
 from tui.app.palette import PaletteCommand, action_command
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
-from tui.core.model import Account, TokenState
-from tui.core.printable import printable
+from tui.core.model import Account, TokenView
+from tui.core.terminal_text import terminal_safe
 
 # From this width the footer has room for Enter (Edit) and q (Quit) as well as /.
 WIDE_FOOTER = 96
@@ -136,7 +136,8 @@ class AccountsScreen(Screen[None]):
         super().__init__()
         self.accounts: list[Account] = []
         self.shown: list[Account] = []  # the rows on screen: the accounts the filter keeps
-        self.states: dict[str, TokenState] = {}
+        # What the rows show; no token and no client secret is kept here (see _whole).
+        self.states: dict[str, TokenView] = {}
         self.loaded = False
         self.load_error = ""
         self._stamp: tuple[int, int, int] | None = None
@@ -215,16 +216,16 @@ class AccountsScreen(Screen[None]):
         if not get_current_worker().is_cancelled:
             self._from_thread(self._finish_load, result, select_id)
 
-    def _read_safely(self) -> Loaded | str:
+    def _read_safely(self) -> Rows | str:
         """The accounts, or the one-line reason they cannot be read."""
         try:
-            return read_all(self.xapp.store)
+            return read_rows(self.xapp.store)
         except ExoError as exc:
             return str(exc)
         except OSError as exc:
             return f"{exc.strerror or exc}: {exc.filename}"
 
-    def _finish_load(self, result: Loaded | str, select_id: str | None) -> None:
+    def _finish_load(self, result: Rows | str, select_id: str | None) -> None:
         if isinstance(result, str):
             self._show_error(result)
         else:
@@ -243,7 +244,7 @@ class AccountsScreen(Screen[None]):
         self._fill()
         self.notify(message, title="Cannot read the accounts", severity="error", timeout=10)
 
-    def _apply(self, loaded: Loaded, select_id: str | None) -> None:
+    def _apply(self, loaded: Rows, select_id: str | None) -> None:
         self.loaded = True
         self.load_error = ""
         self.accounts = list(loaded.accounts)
@@ -269,16 +270,16 @@ class AccountsScreen(Screen[None]):
         if stamp_of(store.path) != self._stamp:  # the account file itself changed
             self._from_thread(self.reload)
             return
-        states = {}
+        states: dict[str, TokenView] = {}
         for account in list(self.accounts):
             try:
-                states[account.id] = store.token_state(account)
+                states[account.id] = store.token_summary(account)
             except (ExoError, OSError):
                 continue  # one unreadable token file must not stop the others
         if not get_current_worker().is_cancelled:
             self._from_thread(self._merge_states, states)
 
-    def _merge_states(self, states: dict[str, TokenState]) -> None:
+    def _merge_states(self, states: dict[str, TokenView]) -> None:
         self.states.update(states)
         self.update_statuses()
 
@@ -288,41 +289,50 @@ class AccountsScreen(Screen[None]):
         return self._look(account, self.xapp.now())[0]
 
     def _look(self, account: Account, now: float) -> tuple[str, str]:
-        """(status words, style name: ok, warn, bad or none) of a row."""
+        """(status words, style name: ok, warn, bad or none) of a row, from one look at
+        its state."""
         note = self.notes.get(account.id)
         if note:
             return note, "bad"
-        state = self.states.get(account.id)
-        return (formatting.status_text(state, account, now),
-                formatting.status_style(state, account, now))
+        return formatting.status(self.states.get(account.id), account, now)
 
-    def _looks(self) -> dict[str, tuple[str, str]]:
+    def _looks(self, accounts: list[Account] | None = None) -> dict[str, tuple[str, str]]:
+        """The look of every row shown (or of ``accounts``), judged once."""
         now = self.xapp.now()
-        return {a.id: self._look(a, now) for a in self.shown}
+        return {a.id: self._look(a, now) for a in (self.shown if accounts is None
+                                                    else accounts)}
 
-    def _status_cell(self, look: tuple[str, str]) -> Text:
+    def _status_cell(self, look: tuple[str, str], styles: dict[str, str] | None = None
+                     ) -> Text:
         words, style = look
-        theme = self.app.current_theme
-        color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(style)
-        return cell(words, self._widths["status"], f"bold {color}" if color else "")
+        return styled_cell(words, self._widths["status"],
+                           (styles or self._styles()).get(style, ""))
 
-    def _filtered(self) -> list[Account]:
+    def _styles(self) -> dict[str, str]:
+        """Status style names to Rich styles, from the current theme (once per fill)."""
+        theme = self.app.current_theme
+        return {name: f"bold {color}" for name, color in (
+            ("ok", theme.success), ("warn", theme.warning), ("bad", theme.error)) if color}
+
+    def _filtered(self, looks: dict[str, tuple[str, str]]) -> list[Account]:
+        """The accounts the filter keeps (``looks``: every account's)."""
         if not self.query_text.strip():
             return list(self.accounts)
-        return [a for a in self.accounts if matches(self.query_text, a, self.status_of(a))]
+        return [a for a in self.accounts if matches(self.query_text, a, looks[a.id][0])]
 
     def _fill(self, select_id: str | None = None) -> None:
         table = self.query_one(AccountsTable)
         select_id = select_id or self.selected_id()
-        self.shown = self._filtered()
-        looks = self._looks()
-        self._wants = wants_of(self.shown, (words for words, _ in looks.values()))
+        looks = self._looks(self.accounts)
+        self.shown = self._filtered(looks)
+        self._wants = wants_of(self.shown, (looks[a.id][0] for a in self.shown))
         widths = self._widths_now()
         if widths != self._widths:
             self._set_columns(widths)
         table.clear()
+        styles = self._styles()
         for account in self.shown:
-            table.add_row(*row_cells(account, self._status_cell(looks[account.id]),
+            table.add_row(*row_cells(account, self._status_cell(looks[account.id], styles),
                                      self._widths), key=account.id)
         self._show_count()
         empty = self.query_one("#empty", Static)
@@ -370,16 +380,20 @@ class AccountsScreen(Screen[None]):
 
     def update_statuses(self) -> None:
         """Redraw the status cells (time moves on); the cursor stays where it is."""
-        if self.query_text.strip() and self._filtered() != self.shown:
-            self._fill()  # a status the filter looks at changed
-            return
-        looks = self._looks()
+        filtering = bool(self.query_text.strip())
+        looks = self._looks(self.accounts if filtering else None)
+        if filtering:
+            if self._filtered(looks) != self.shown:
+                self._fill()  # a status the filter looks at changed
+                return
+            looks = {a.id: looks[a.id] for a in self.shown}
         if self._widths_now(status_want(w for w, _ in looks.values())) != self._widths:
             self._fill()  # a status no longer fits, or the long one is gone
             return
         table = self.query_one(AccountsTable)
+        styles = self._styles()
         for account_id, look in looks.items():
-            table.update_cell(account_id, "status", self._status_cell(look))
+            table.update_cell(account_id, "status", self._status_cell(look, styles))
         self._show_details()
 
     def _redraw_status(self, account_id: str) -> None:
@@ -399,11 +413,12 @@ class AccountsScreen(Screen[None]):
 
     def on_token_state_changed(self, message: TokenStateChanged) -> None:
         """One account's tokens changed (a job finished, or they were read again)."""
-        state = message.state
-        if state.access_token and state != self.states.get(state.account_id):
-            self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
-        self.states[state.account_id] = state
-        self._redraw_status(state.account_id)
+        summary = message.state.summary()  # the list keeps no token
+        account_id = message.state.account_id
+        if summary.has_access_token and summary != self.states.get(account_id):
+            self.notes.pop(account_id, None)  # new tokens: an old failure note is over
+        self.states[account_id] = summary
+        self._redraw_status(account_id)
         self.refresh_bindings()  # refresh / test may apply now
 
     def on_status_note_changed(self, message: StatusNoteChanged) -> None:
@@ -424,18 +439,18 @@ class AccountsScreen(Screen[None]):
         now = self.xapp.now()
         state = self.states.get(account.id)
         status = self.status_of(account)
-        if state is not None and state.access_token and state.expires_at:
+        if state is not None and state.has_access_token and state.expires_at:
             status += f" ({formatting.local_time(state.expires_at, now)} local time)"
         if state is not None and state.last_error:
-            status += f" · last error: {printable(state.last_error)}"
-        tenant = printable(formatting.tenant_text(account))
+            status += f" · last error: {terminal_safe(state.last_error)}"
+        tenant = terminal_safe(formatting.tenant_text(account))
         host = urlsplit(account.token_url).hostname or formatting.DASH
         details.update(Content.assemble(
-            (printable(account.label), "bold"),
+            (terminal_safe(account.label), "bold"),
             f"  {account.client_type} client, auto-refresh "
             f"{'on' if account.auto_refresh else 'off'}\n",
-            ("Client ID  ", "dim"), printable(account.client_id) or formatting.DASH, "\n",
-            ("Tenant     ", "dim"), tenant, (f"  on {printable(host)}", "dim"), "\n",
+            ("Client ID  ", "dim"), terminal_safe(account.client_id) or formatting.DASH, "\n",
+            ("Tenant     ", "dim"), tenant, (f"  on {terminal_safe(host)}", "dim"), "\n",
             ("Status     ", "dim"), status,
         ))
 
@@ -498,11 +513,11 @@ class AccountsScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------
     def can_refresh(self, account: Account) -> bool:
         state = self.states.get(account.id)
-        return account.is_app_only or (state is not None and bool(state.refresh_token))
+        return account.is_app_only or (state is not None and state.has_refresh_token)
 
     def can_test(self, account: Account) -> bool:
         state = self.states.get(account.id)
-        has_token = state is not None and bool(state.access_token or state.refresh_token)
+        has_token = state is not None and (state.has_access_token or state.has_refresh_token)
         return has_token or account.is_app_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -529,10 +544,24 @@ class AccountsScreen(Screen[None]):
     async def action_quit(self, _where: str = "") -> None:
         await self.app.run_action("app.quit")
 
+    def _whole(self, account: Account | None) -> Account | None:
+        """The account with its secret and tokens, read now: the list holds neither."""
+        if account is None:
+            return None
+        try:
+            return self.xapp.store.get_by_id(account.id)
+        except (ExoError, OSError) as exc:
+            self.notify(str(exc), title="Cannot read the account", severity="error")
+            return None
+
+    def _act(self, account: Account | None, act: Callable[[Account], object]) -> None:
+        """``act`` on the whole of ``account`` (read now; nothing if it is gone)."""
+        whole = self._whole(account)
+        if whole is not None:
+            act(whole)
+
     def action_edit(self, _where: str = "") -> None:
-        account = self.selected()
-        if account is not None:
-            self._open_form(account)
+        self._act(self.selected(), self._open_form)
 
     def _open_form(self, account: Account | None) -> None:
         from .form import AccountFormScreen
@@ -567,19 +596,13 @@ class AccountsScreen(Screen[None]):
         self.app.push_screen(ConfirmDelete(account.label), answered)
 
     def action_authorize(self) -> None:
-        account = self.selected()
-        if account is not None:
-            self.xapp.start_authorize(account)
+        self._act(self.selected(), self.xapp.start_authorize)
 
     def action_refresh(self) -> None:
-        account = self.selected()
-        if account is not None:
-            self.xapp.start_refresh(account)
+        self._act(self.selected(), self.xapp.start_refresh)
 
     def action_test_connection(self) -> None:
-        account = self.selected()
-        if account is not None:
-            self.xapp.test_connection(account)
+        self._act(self.selected(), self.xapp.test_connection)
 
     def action_troubleshoot(self) -> None:
         """The selected account's failure (this run's, else the one on disk), if any."""
@@ -608,17 +631,17 @@ class AccountsScreen(Screen[None]):
             yield from self._account_commands(account, listed=account is selected)
 
     def _account_commands(self, account: Account, *, listed: bool) -> Iterator[PaletteCommand]:
-        label = printable(account.label)
+        label = terminal_safe(account.label)
         xapp = self.xapp
-        yield PaletteCommand(f"Edit {label}", "Open its settings", lambda: self._open_form(
-            account), listed)
+        yield PaletteCommand(f"Edit {label}", "Open its settings",
+                             lambda: self._act(account, self._open_form), listed)
         yield PaletteCommand(f"Authorize {label}", "Sign in and store its tokens",
-                             lambda: xapp.start_authorize(account), listed)
+                             lambda: self._act(account, xapp.start_authorize), listed)
         if self.can_refresh(account):
             yield PaletteCommand(f"Refresh {label}", "Get a new access token now",
-                                 lambda: xapp.start_refresh(account), listed)
+                                 lambda: self._act(account, xapp.start_refresh), listed)
         if self.can_test(account):
             yield PaletteCommand(f"Test {label}", "Call Graph /me with its token",
-                                 lambda: xapp.test_connection(account), listed)
+                                 lambda: self._act(account, xapp.test_connection), listed)
         yield PaletteCommand(f"Delete {label}", "Asks first", lambda: self._delete(account),
                              listed)

@@ -137,10 +137,10 @@ class AccountFormScreen(Screen[str | None]):
     def action_save(self) -> None:
         self.save()
 
-    def save(self, *, then_close: bool = False, overwrite: bool = False) -> None:
+    def save(self, *, then_close: bool = False, overwrite: bool = False) -> bool:
         """Validate, then write through the store; on success maybe leave the screen.
-        Errors that only stop a sign-in (validate.Issue.stops_save) do not stop the save:
-        the toast names them as errors, as `exo-oauth validate` does."""
+        True when it was saved. Errors that only stop a sign-in (validate.Issue.stops_save)
+        do not stop the save: the toast names them as errors, as `exo-oauth validate` does."""
         form = self.form
         issues = form.refresh_issues(show_all=True)
         errors = [i for i in issues if i.stops_save]
@@ -151,7 +151,7 @@ class AccountFormScreen(Screen[str | None]):
             self.notify(f"{refusal_text(first)}{more}",
                         title="Not saved", severity="error", timeout=8)
             form.focus_field(first.field)
-            return
+            return False
         account = form.to_model()
         store = self.xapp.store
         try:
@@ -161,22 +161,23 @@ class AccountFormScreen(Screen[str | None]):
                 saved = store.update(account, expected=None if overwrite else self.original)
         except ConflictError:
             self._ask_conflict(then_close)
-            return
+            return False
         except NoSuchAccount:
             self.is_new = True
             self.notify("This account was deleted from the account file meanwhile. "
                         "Press ctrl+s again to add it back.", title="Not saved",
                         severity="warning", timeout=8)
-            return
+            return False
         except (ExoError, OSError) as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=10)
-            return
+            return False
         self._saved(saved, account)
         self.notify(saved_text(saved, issues, display_path(store.path)), title="Saved",
                     severity="warning" if any(i.is_error for i in issues) else "information",
                     timeout=8 if issues else 5)
         if then_close:
             self.dismiss(self.saved_id)
+        return True
 
     def _saved(self, saved: Account, typed: Account) -> None:
         self.is_new = False
@@ -234,6 +235,19 @@ class AccountFormScreen(Screen[str | None]):
                 self.save(then_close=True)
             elif answer == "discard":
                 self.dismiss(self.saved_id)
+
+        self.app.push_screen(UnsavedChanges(self.form.to_model().label), answered)
+
+    def quit_asking(self) -> None:
+        """Quitting the app (ctrl+q, the palette's Quit) with unsaved changes: the same
+        question as esc, then quit unless the person keeps editing or the save failed."""
+        if not self.dirty:
+            self.app.exit()
+            return
+
+        def answered(answer: UnsavedAnswer | None) -> None:
+            if answer == "discard" or (answer == "save" and self.save()):
+                self.app.exit()
 
         self.app.push_screen(UnsavedChanges(self.form.to_model().label), answered)
 

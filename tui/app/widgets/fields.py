@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.expand_tabs import expand_tabs_inline
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from tui.app.formatting import mask
-from tui.core.printable import printable
+from tui.core.terminal_text import is_terminal_safe, terminal_safe
 from tui.core.validate import Issue
 
 
@@ -54,10 +57,28 @@ class IssueLine(Static):
         self.update(Content(issue_markup(issue, extra)) if issue else "")
 
 
+def shown_in_place(value: str) -> str:
+    """``value`` with each character a terminal would act on (as terminal_safe judges)
+    drawn as one visible stand-in: ␛ for ESC and the other control pictures, � for the
+    rest. One character for one, so an input's cursor and selection stay where they are
+    while a hand-edited value is edited (its escaped spelling shows in the field's note)."""
+    if is_terminal_safe(value):
+        return value
+    return "".join(ch if is_terminal_safe(ch) else _stand_in(ch) for ch in value)
+
+
+def _stand_in(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␀ ... ␛ ... ␟
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
 class FieldInput(Input):
     """A one-line input that follows the app's cursor-blink setting; up/down move between
     fields. Left alone, a value too long for it shows its start and "…" (the whole value is
-    shown under it while it has the focus: ``too_long``)."""
+    shown under it while it has the focus: ``too_long``). A value from the file with
+    control or bidi characters shows them as stand-ins (``shown_in_place``), never raw."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "app.focus_next", "Next field", show=False, id="form.next_field"),
@@ -74,6 +95,28 @@ class FieldInput(Input):
 
     def on_mount(self) -> None:
         self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+    # Input draws ``_value`` and places the cursor by ``_position_to_cell`` and mouse
+    # clicks by ``_cell_offset_to_index``: all three see the stand-ins.
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return Text("•" * len(self.value), no_wrap=True, overflow="ignore", end="")
+        return Text(shown_in_place(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(expand_tabs_inline(shown_in_place(self.value[:position]), 4))
+
+    def _cell_offset_to_index(self, offset: int) -> int:
+        shown = shown_in_place(self.value)
+        offset += self.scroll_offset.x
+        cells = 0
+        for index, char in enumerate(shown):
+            width = cell_len(char)
+            if cells <= offset < cells + width:
+                return index
+            cells += width
+        return max(0, min(offset, len(shown)))
 
     @property
     def too_long(self) -> bool:
@@ -194,7 +237,7 @@ class FieldNote(Static):
         self._shown = shown
         parts: list[str | tuple[str, str]] = []
         if self.full:
-            parts += [(printable(self.full), "$text"), "\n"]
+            parts += [(terminal_safe(self.full), "$text"), "\n"]
         parts.append(self.hint)
         if self.issue is not None:
             colour = "$text-error" if self.issue.is_error else "$text-warning"

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from tui.core.model import ParamRow, default_rows
-from tui.core.printable import printable
+from tui.core.terminal_text import terminal_safe
 from tui.core.validate import Issue
 
 from .fields import FieldInput, IssueLine, ShowsWholeValue
@@ -96,7 +96,7 @@ class RowEditor(ShowsWholeValue, Vertical):
                      if c.has_focus and c.too_long), None)
         self.full.display = cell is not None
         if cell is not None:
-            self.full.update(Content(printable(cell.value)))
+            self.full.update(Content(terminal_safe(cell.value)))
 
     def to_row(self) -> ParamRow:
         return ParamRow(self.name_input.value, self.value_input.value)
