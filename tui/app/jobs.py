@@ -355,7 +355,7 @@ class Runtime(App[None]):
         # Planned from what a list reads (no secret opened, nothing parsed again when
         # nothing changed); only the accounts it picks are read whole.
         rows = await asyncio.to_thread(self.store.load_summaries)
-        check = await self.schedule.run(self.store, rows, service=self.oauth(),
+        check = await self.schedule.run(self.store, rows, service_of=self.oauth,
                                         concurrency=AUTO_CONCURRENCY, clock=self.core_clock,
                                         whole=self._whole_accounts)
         stuck = []

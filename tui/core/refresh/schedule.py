@@ -136,28 +136,42 @@ class RefreshSchedule:
             self.failed(outcome.account.id, now,
                         needs_sign_in=isinstance(outcome.error, NeedsAuthorization))
 
-    async def run(self, store: Store, rows: Iterable[Row], *, service: OAuthService,
-                  concurrency: int, clock: Clock | None = None,
-                  whole: Callable[[list[Account]], list[Account]] | None = None) -> Check:
+    async def run(self, store: Store, rows: Iterable[Row], *,
+                  service: OAuthService | None = None, concurrency: int,
+                  clock: Clock | None = None,
+                  whole: Callable[[list[Account]], list[Account]] | None = None,
+                  service_of: Callable[[], OAuthService] | None = None) -> Check:
         """One check: plan it at the clock's time, refresh what is due (only while it
         still needs it: another process may have done it), then redeem idle refresh
         tokens; every outcome is recorded as it arrives.
 
         ``whole``: the rows' accounts came without their secrets (a list's summaries);
         it reads the chosen ones whole (blocking: it runs in a thread) and drops any
-        deleted meanwhile."""
+        deleted meanwhile. ``service_of`` (with ``clock``) instead of ``service``: the
+        service is made only when there is something to refresh (it loads the HTTP
+        side, which a check with nothing due never needs)."""
         import asyncio
 
-        from .batch import refresh_many  # httpx and the OAuth service: on the first check
-
-        clock = clock or service.clock
-        plan = self.plan(rows, clock.time())
+        if clock is None:
+            if service is None:
+                raise TypeError("RefreshSchedule.run needs a clock or a service")
+            clock = service.clock
+        now = clock
+        plan = self.plan(rows, now.time())
         due, idle = list(plan.due), [a for a, _ in plan.keep_alive]
-        if whole is not None and (due or idle):
+        if not due and not idle:
+            return Check(plan)
+        if whole is not None:
             due, idle = await asyncio.to_thread(lambda: (whole(due), whole(idle)))
+        if service is None:
+            if service_of is None:
+                raise TypeError("RefreshSchedule.run needs a service or service_of")
+            service = service_of()
+
+        from .batch import refresh_many  # httpx and the OAuth service: when first needed
 
         def record(outcome: RefreshOutcome) -> None:
-            self.record(outcome, clock.time())
+            self.record(outcome, now.time())
 
         refreshed = await refresh_many(store, due, concurrency, service=service,
                                        force=False, min_valid=self.margin, on_result=record)

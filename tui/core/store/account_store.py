@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -85,6 +86,9 @@ class AccountStore(TokenFiles):
         self._sealer_quick: tuple[dict[str, Any], tuple[str | None, ...]] | None = None
         self._cache: tuple[bytes, AccountFile] | None = None
         self._header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+        # The last load_summaries: (digest of the file's bytes, what it listed).
+        self._listed: tuple[bytes, list[list_cache.Entry]] | None = None
+        self._listing = threading.Lock()
 
     # -- reading ------------------------------------------------------------------
     @property
@@ -333,12 +337,23 @@ class AccountStore(TokenFiles):
         for lists and status. The accounts' client secrets are left out (empty); get an
         account with ``get``/``get_by_id`` before using it to sign in or refresh.
 
-        What the last list saw is reused (list_cache): the accounts for the same file
-        bytes, each summary while its token file is unchanged."""
+        What the last list saw is reused (list_cache; in memory when this store made
+        it): the accounts for the same file bytes, each summary while its token file is
+        unchanged. Two threads listing at once (the UI's list and its first auto-refresh
+        check) take turns, so the second finds the first one's work in memory."""
+        with self._listing:
+            return self._load_summaries()
+
+    def _load_summaries(self) -> list[tuple[Account, TokenSummary]]:
         digest = self._digest_now()
         if digest is None:
             return []
-        entries = list_cache.load(self._list_file, self._resolved, digest) if digest else None
+        kept = self._listed
+        if kept is not None and digest and kept[0] == digest:
+            entries: list[list_cache.Entry] | None = list(kept[1])  # (others may hold it)
+        else:
+            entries = list_cache.load(self._list_file, self._resolved, digest) \
+                if digest else None
         if entries is not None:
             if list_cache.refreshed(entries, self._tokens_dir, self._list_entry):
                 list_cache.save(self._list_file, self._resolved, digest, entries)
@@ -347,6 +362,7 @@ class AccountStore(TokenFiles):
             entries = [self._list_entry(account) for account in accounts]
             if digest:
                 list_cache.save(self._list_file, self._resolved, digest, entries)
+        self._listed = (digest, entries) if digest else None
         return [(entry.account, entry.summary) for entry in entries]
 
     def _digest_now(self) -> bytes | None:

@@ -70,7 +70,7 @@ def kept_stamp(st: os.stat_result | None, seen_at_ns: int) -> Stamp | bool:
     return stamp_of(st) if label_index.is_settled(st, seen_at_ns) else False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Entry:
     """One account as listed: its settings, its token file's summary and that file's stamp
     (``stamp`` False: not to be reused, the next list reads the token file again)."""
@@ -132,28 +132,30 @@ def _field_tables(texts: list[str], rowsets: list[Any]) -> list[Sequence[Any]]:
 
 
 def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
-    """The entries kept for exactly these account file bytes, or None."""
+    """The entries kept for exactly these account file bytes, or None. Read a line (an
+    account) at a time: a list of thousands is never held twice, as JSON and as entries."""
     try:
         with open(path, "rb") as fh:
-            data = json.load(fh)
-        if not isinstance(data, dict) or data.get("version") != VERSION \
-                or data.get("config") != resolved_config or data.get("sha256") != digest.hex() \
-                or data.get("account_fields") != list(ACCOUNT_FIELDS) \
-                or data.get("summary_fields") != list(SUMMARY_FIELDS):
-            return None
-        texts = data["texts"]
-        if not all(isinstance(t, str) for t in texts):
-            return None
-        tables = _field_tables(texts, data["rowsets"])
-        names = ACCOUNT_FIELDS
-
-        def account_of(indexes: list[int]) -> Account:
-            values: dict[str, Any] = dict(zip(names, map(getitem, tables, indexes),
-                                              strict=True))
-            return Account(**values)
-
-        return [Entry(account_of(account), TokenSummary(*summary), file_name, stamp)
-                for account, summary, file_name, stamp in data["accounts"]]
+            head = json.loads(fh.readline())
+            if not isinstance(head, dict) or head.get("version") != VERSION \
+                    or head.get("config") != resolved_config \
+                    or head.get("sha256") != digest.hex() \
+                    or head.get("account_fields") != list(ACCOUNT_FIELDS) \
+                    or head.get("summary_fields") != list(SUMMARY_FIELDS):
+                return None
+            texts = head["texts"]
+            if not all(isinstance(t, str) for t in texts):
+                return None
+            tables = _field_tables(texts, head["rowsets"])
+            names = ACCOUNT_FIELDS
+            entries = []
+            for line in fh:
+                account, summary, file_name, stamp = json.loads(line)
+                values: dict[str, Any] = dict(zip(names, map(getitem, tables, account),
+                                                  strict=True))
+                entries.append(Entry(Account(**values), TokenSummary(*summary),
+                                     str(file_name), stamp))
+        return entries if len(entries) == head["count"] else None
     except (OSError, ValueError, TypeError, KeyError, IndexError):
         return None
 
@@ -161,15 +163,18 @@ def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
 def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entry]) -> None:
     """Keep these entries for the account file bytes with this digest (best effort)."""
     tables = _Tables()
-    accounts = [[[tables.index(name, getattr(e.account, name)) for name in ACCOUNT_FIELDS],
-                 [getattr(e.summary, name) for name in SUMMARY_FIELDS],
-                 e.file_name, e.stamp if e.stamp is not False else [-1]]
-                for e in entries]
-    body = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
+    lines = [json.dumps([[tables.index(name, getattr(e.account, name))
+                          for name in ACCOUNT_FIELDS],
+                         [getattr(e.summary, name) for name in SUMMARY_FIELDS],
+                         e.file_name, e.stamp if e.stamp is not False else [-1]],
+                        ensure_ascii=False, allow_nan=True, separators=(",", ":"))
+             for e in entries]
+    head = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
             "account_fields": ACCOUNT_FIELDS, "summary_fields": SUMMARY_FIELDS,
-            "texts": tables.texts, "rowsets": tables.rowsets, "accounts": accounts}
+            "count": len(lines), "texts": tables.texts, "rowsets": tables.rowsets}
     try:
-        text = json.dumps(body, ensure_ascii=False, allow_nan=True, separators=(",", ":"))
+        text = "\n".join([json.dumps(head, ensure_ascii=False, separators=(",", ":")),
+                          *lines, ""])
         fileio.atomic_write(path, text.encode("utf-8", "surrogatepass"), durable=False)
     except (TypeError, ValueError, OSError, StoreError):
         return
