@@ -60,12 +60,6 @@ def state_dir() -> Path:
     return Path(state_folder())
 
 
-def data_dir() -> Path:
-    from pathlib import Path
-
-    return Path(_xdg("XDG_DATA_HOME", ".local/share")) / APP
-
-
 def key_file() -> Path:
     from pathlib import Path
 

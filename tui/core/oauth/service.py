@@ -25,6 +25,7 @@ from tui.core.tenant import is_microsoft_host
 
 from .endpoints import devicecode_url, discovery_candidates
 from .http import RetryPolicy, bad_response, make_timeout, request_json
+from .lifetimes import MAX_DEVICE_CODE_S, MAX_POLL_INTERVAL_S, checked_seconds
 from .pkce import Pkce, new_state
 
 USER_AGENT = "exo-oauth"
@@ -73,11 +74,7 @@ class TokenResult:
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise bad_response(what, status, "application/json", "no access_token in it")
-        expires_in: int | None = None
-        try:
-            expires_in = int(float(data["expires_in"]))
-        except (KeyError, TypeError, ValueError):
-            expires_in = None
+        expires_in = checked_seconds(data, "expires_in", what=what, status=status)
         refresh = data.get("refresh_token")
         return cls(
             access_token=token,
@@ -297,8 +294,10 @@ class OAuthService:
                                "no device_code, user_code or verification_uri in it")
         return DeviceCode(
             device_code=device_code, user_code=user_code, verification_uri=str(uri),
-            expires_in=_number(data.get("expires_in"), 900.0),
-            interval=_number(data.get("interval"), DEFAULT_INTERVAL_S),
+            expires_in=checked_seconds(data, "expires_in", what=what,
+                                       ceiling=MAX_DEVICE_CODE_S) or 900.0,
+            interval=checked_seconds(data, "interval", what=what,
+                                     ceiling=MAX_POLL_INTERVAL_S) or DEFAULT_INTERVAL_S,
             message=str(data.get("message") or ""),
             verification_uri_complete=str(data.get("verification_uri_complete") or ""),
         )
@@ -370,10 +369,3 @@ def device_expired() -> OAuthError:
     return OAuthError("The device code expired before the sign-in was finished; "
                       "run authorize again for a new code.", kind=OAUTH, error="expired_token")
 
-
-def _number(value: Any, default: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number > 0 else default
