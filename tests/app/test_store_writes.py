@@ -85,11 +85,12 @@ async def test_delete_during_a_slow_refresh_waits_for_it(config: Path,
             async with ticks(pilot) as fired:
                 await pilot.press("d", "y")
                 await serves_a_key_meanwhile(pilot, "delete", lambda: running(app, "refresh"))
+                # a slow write says it is under way (while it waits: the note goes away)
+                await wait_until(pilot, lambda: said(app, "Deleting 'work'…"), "the note")
                 await wait_until(pilot, lambda: said(app, ": Deleted") or said(app, "Not del"),
                                  "the delete", timeout=40)
             assert not said(app, "Not deleted"), messages(app)
             assert fired[0] >= 10, f"the screen froze ({fired[0]} ticks)"
-            assert said(app, "Deleting 'work'…")  # a slow write says it is under way
             assert said(app, "Refreshed: 'work' refreshed")  # the refresh ended first
             await wait_until(pilot, lambda: not app.screen.accounts, "the empty list")
         assert store.labels() == []
