@@ -9,8 +9,8 @@ from tui.app.list_rows import (
     COLUMNS,
     STATUS_ROOM,
     cell,
+    fit,
     matches,
-    styled_cell,
     wants_of,
     widths_for,
 )
@@ -77,7 +77,8 @@ def test_cells_are_safe_and_cut_at_the_end() -> None:
     assert shown("📦📦📦📦📦", 7) == "📦📦📦…"
     assert shown("x\x1b]52;c;Zm9v\x07", 30) == "x\\x1b]52;c;Zm9v\\x07"
     assert shown("[bold]x[/]", 20) == "[bold]x[/]"  # never read as markup
-    assert styled_cell("Valid, expires in 52 min", 10, "bold").plain == "Valid, ex…"
+    assert fit("Valid, expires in 52 min", 10) == "Valid, ex…"
+    assert fit("[b]\x1b", 20) == "[b]\\x1b"  # for a Text: safe, not escaped as markup
 
 
 def test_filter_matches_label_tenant_or_status_words() -> None:

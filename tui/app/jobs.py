@@ -12,6 +12,9 @@ The base class of ``ExoApp``, so the App class itself stays small. Rules it keep
   refresh, asked for or not, fires the account's hooks as the command line does;
 - every failure of that work reaches ``report_failure``: a toast, the list's
   status, and (for what the person asked for) the troubleshooting panel;
+- store writes the screens ask for (save, delete) run in a thread, after any refresh
+  of that account in flight (``start_write``); their results and failures go back to
+  the screen's own callbacks, and a slow one says so;
 - screens learn about new token states and status notes from messages (messages.py)
   sent to every screen; the ones that show accounts handle them.
 """
@@ -29,7 +32,7 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from tui.core.errors import ExoError, NeedsAuthorization, OAuthError
+from tui.core.errors import ExoError, NeedsAuthorization, NoSuchAccount, OAuthError
 from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
 from tui.core.refresh.schedule import CHECK_EVERY_S, RefreshSchedule, idle_days
 
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
 ServiceFactory = Callable[["Clock"], "OAuthService"]
 T = TypeVar("T")
 
+# Up to this many accounts due at once are read one by one, more in one pass over the file.
+WHOLE_ONE_BY_ONE = 16
 AUTO_CONCURRENCY = 8  # auto-refreshes in flight at once (a file with hundreds of accounts)
 TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
           "test": "Connection test failed", "auto": "Auto-refresh failed",
@@ -54,6 +59,8 @@ TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
 
 # Seconds after start-up before the first auto-refresh check.
 FIRST_CHECK_DELAY_S = 1.0
+# A store write still running after this many seconds says it is under way.
+BUSY_AFTER_S = 0.4
 
 
 class AppClock:
@@ -128,8 +135,10 @@ class Runtime(App[None]):
         self.core_clock = AppClock(lambda: self.clock())
         self._service_factory = service_factory or default_service
         self._service: OAuthService | None = None
-        # worker -> (action, account, what to do with its result)
-        self._jobs: dict[Worker[Any], tuple[str, Account | None, Callable[[Any], None]]] = {}
+        # worker -> (action, account, what to do with its result, with its failure:
+        # None sends it to report_failure)
+        self._jobs: dict[Worker[Any], tuple[str, Account | None, Callable[[Any], None],
+                                            Callable[[BaseException], None] | None]] = {}
         self.failures: dict[str, BaseException] = {}  # account id -> last failure this run
         self._hook_lines: set[str] = set()
         self._auto_problem = ""
@@ -175,15 +184,38 @@ class Runtime(App[None]):
     # -- jobs -------------------------------------------------------------------------------
     def running(self, action: str, account: Account) -> bool:
         """True while ``account`` has an ``action`` job in flight."""
-        return any(a == action and acc is not None and acc.id == account.id
-                   for a, acc, _ in self._jobs.values())
+        return any(job[0] == action and job[1] is not None and job[1].id == account.id
+                   for job in self._jobs.values())
 
     def _start_job(self, action: str, account: Account | None, job: Coroutine[Any, Any, T],
                    done: Callable[[T], None]) -> None:
         key = account.id if account is not None else "all"
         worker = self.run_worker(job, name=f"{action}:{key}", group=f"{action}:{key}",
                                  exclusive=True, exit_on_error=False)
-        self._jobs[worker] = (action, account, done)
+        self._jobs[worker] = (action, account, done, None)
+
+    def start_write(self, action: str, account: Account, write: Callable[[], T],
+                    done: Callable[[T], None], failed: Callable[[BaseException], None], *,
+                    busy: str) -> None:
+        """Run a blocking store write for ``account`` off the event loop.
+
+        It waits for a refresh of that account in flight (tui.core.refresh.single_flight
+        .after_refresh), so it neither deadlocks on nor overwrites what the refresh
+        stores. Never cancelled halfway (not exclusive): the screen keeps a second one
+        from starting. ``busy`` is shown if it takes a moment.
+        """
+        from tui.core.refresh.single_flight import after_refresh
+
+        worker = self.run_worker(after_refresh(self.store, account, write),
+                                 name=f"{action}:{account.id}", group="store-writes",
+                                 exit_on_error=False)
+        self._jobs[worker] = (action, account, done, failed)
+
+        def still_busy() -> None:
+            if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+                self.notify(busy, timeout=3)
+
+        self.set_timer(BUSY_AFTER_S, still_busy)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place app-level network work ends: its ``done`` or report_failure."""
@@ -191,10 +223,13 @@ class Runtime(App[None]):
         if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
         del self._jobs[event.worker]
-        action, account, done = job
+        action, account, done, failed = job
         if event.state == WorkerState.SUCCESS:
             done(event.worker.result)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
+            if failed is not None:
+                failed(event.worker.error)
+                return
             if account is None:  # the auto-refresh check itself (e.g. the file is unreadable)
                 line = failure_line(event.worker.error)
                 if line != self._auto_problem:  # said once, not every 30 s
@@ -364,14 +399,17 @@ class Runtime(App[None]):
     # -- auto-refresh and keep-alive ----------------------------------------------------------
     def check_auto_refresh(self) -> None:
         """Refresh what the schedule says is due (one check at a time)."""
-        if any(action == "auto" for action, _, _ in self._jobs.values()):
+        if any(job[0] == "auto" for job in self._jobs.values()):
             return
         self._start_job("auto", None, self._auto_check(), self._after_auto_check)
 
     async def _auto_check(self) -> AutoCheck:
-        rows = await asyncio.to_thread(self.store.load_all)
-        check = await self.schedule.run(self.store, rows, service=self.oauth(),
-                                        concurrency=AUTO_CONCURRENCY, clock=self.core_clock)
+        # Planned from what a list reads (no secret opened, nothing parsed again when
+        # nothing changed); only the accounts it picks are read whole.
+        rows = await asyncio.to_thread(self.store.load_summaries)
+        check = await self.schedule.run(self.store, rows, service_of=self.oauth,
+                                        concurrency=AUTO_CONCURRENCY, clock=self.core_clock,
+                                        whole=self._whole_accounts)
         stuck = []
         for account, state in check.plan.needs_sign_in:
             if state.status == "none":  # never signed in: not a failure, nothing to say
@@ -381,6 +419,17 @@ class Runtime(App[None]):
                 f"needs a sign-in before auto-refresh can keep it fresh{why}; press a to "
                 "authorize it.")))
         return AutoCheck(check, tuple(stuck))
+
+    def _whole_accounts(self, accounts: list[Account]) -> list[Account]:
+        """These accounts read whole (secrets opened), deleted ones left out (blocks)."""
+        if len(accounts) > WHOLE_ONE_BY_ONE:  # many: one pass over the file
+            wanted = {a.id for a in accounts}
+            return [a for a in self.store.load(with_tokens=False) if a.id in wanted]
+        out = []
+        for account in accounts:
+            with contextlib.suppress(NoSuchAccount):
+                out.append(self.store.get_by_id(account.id))
+        return out
 
     def _after_auto_check(self, result: AutoCheck) -> None:
         self._auto_problem = ""

@@ -70,13 +70,13 @@ def cell(text: str, width: int) -> str:
     """One cell: terminal-safe, cut at its end with "…" when wider than the column, its
     markup escaped (the table reads a string cell as markup). A string, not a Text: five
     thousand rows of Text objects cost memory the list does not need."""
-    shown = ellipsize(terminal_safe(text), width)
+    shown = fit(text, width)
     return escape(shown) if "[" in shown else shown
 
 
-def styled_cell(text: str, width: int, style: str) -> Text:
-    """A cell in a style of its own (the status)."""
-    return Text(ellipsize(terminal_safe(text), width), style=style, no_wrap=True, end="")
+def fit(text: str, width: int) -> str:
+    """``text`` terminal-safe and cut to ``width`` cells, for a cell the screen styles."""
+    return ellipsize(terminal_safe(text), width)
 
 
 def type_text(account: Account, width: int) -> str:
@@ -85,10 +85,10 @@ def type_text(account: Account, width: int) -> str:
     return "conf."
 
 
-def row_cells(account: Account, status: Text, widths: Mapping[str, int]
+def row_cells(account: Account, status: Text, auto: Text, widths: Mapping[str, int]
               ) -> list[str | Text]:
-    """The cells of one row, status already drawn (the screen knows its colours)."""
-    auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
+    """The cells of one row, status and auto-refresh already drawn (the screen knows the
+    colours, and shares one Text among the cells that look alike)."""
     return [
         cell(account.label, widths["label"]),
         cell(tenant_text(account), widths["tenant"]),

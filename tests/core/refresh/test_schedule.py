@@ -108,6 +108,25 @@ def test_outcomes_are_recorded() -> None:
     assert schedule.retry_at == {} and schedule.failures == {}
 
 
+def test_summaries_plan_as_the_states_do() -> None:
+    """The TUI plans from the list's summaries (no token opened): the same plan."""
+    month = 31 * DAY_S
+    accounts = [Account(label="on", auto_refresh=True), Account(label="stuck", auto_refresh=True),
+                Account(label="idle"), Account(label="fresh"),
+                Account(label="app", auto_refresh=True, flow="app")]
+    states = [state(accounts[0], 100), state(accounts[1], -10, refresh_token=""),
+              state(accounts[2], 3600, obtained_at=NOW - month), state(accounts[3], 3600),
+              state(accounts[4], 10, refresh_token="")]
+    full = RefreshSchedule(margin=300).plan(list(zip(accounts, states, strict=True)), NOW)
+    short = RefreshSchedule(margin=300).plan(
+        [(a, s.summary()) for a, s in zip(accounts, states, strict=True)], NOW)
+    assert labels(full.due) == labels(short.due) == ["on", "app"]
+    assert [a.label for a, _ in full.keep_alive] == [a.label for a, _ in short.keep_alive] \
+        == ["idle"]
+    assert [a.label for a, _ in full.needs_sign_in] \
+        == [a.label for a, _ in short.needs_sign_in] == ["stuck"]
+
+
 def test_a_retry_after_longer_than_the_back_off_is_kept() -> None:
     from tui.core.errors import OAuthError
 

@@ -33,13 +33,13 @@ from tui.app.host import AppHost, host_of
 from tui.app.list_rows import (
     COLUMNS,
     Rows,
+    fit,
     matches,
     read_rows,
     row_cells,
     small_file,
     stamp_of,
     status_want,
-    styled_cell,
     wants_of,
     widths_for,
 )
@@ -49,6 +49,7 @@ from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenView
 from tui.core.terminal_text import terminal_safe
+from tui.core.troubleshoot.crash import shown_error
 
 # From this width the footer has room for Enter (Edit) and q (Quit) as well as /.
 WIDE_FOOTER = 96
@@ -145,6 +146,7 @@ class AccountsScreen(Screen[None]):
         self._wants: dict[str, int] = {}  # the widest cell of each column, as last filled
         self.notes: dict[str, str] = {}  # account id -> status shown until new tokens arrive
         self.query_text = ""
+        self._texts: dict[tuple[str, str], Text] = {}  # see _text
 
     @property
     def xapp(self) -> AppHost:
@@ -305,8 +307,18 @@ class AccountsScreen(Screen[None]):
     def _status_cell(self, look: tuple[str, str], styles: dict[str, str] | None = None
                      ) -> Text:
         words, style = look
-        return styled_cell(words, self._widths["status"],
-                           (styles or self._styles()).get(style, ""))
+        return self._text(fit(words, self._widths["status"]),
+                          (styles or self._styles()).get(style, ""))
+
+    def _text(self, words: str, style: str) -> Text:
+        """One Text for all the cells that show the same words in the same style: a list of
+        thousands repeats a few statuses (the table never changes a cell's Text). Made
+        afresh for each fill and status update, so old ones do not pile up."""
+        text = self._texts.get((words, style))
+        if text is None:
+            text = self._texts[(words, style)] = Text(words, style=style, no_wrap=True,
+                                                      end="")
+        return text
 
     def _styles(self) -> dict[str, str]:
         """Status style names to Rich styles, from the current theme (once per fill)."""
@@ -330,10 +342,12 @@ class AccountsScreen(Screen[None]):
         if widths != self._widths:
             self._set_columns(widths)
         table.clear()
-        styles = self._styles()
+        styles, self._texts = self._styles(), {}
+        on, off = self._text("on", "bold"), self._text("off", "dim")
         for account in self.shown:
             table.add_row(*row_cells(account, self._status_cell(looks[account.id], styles),
-                                     self._widths), key=account.id)
+                                     on if account.auto_refresh else off, self._widths),
+                          key=account.id)
         self._show_count()
         empty = self.query_one("#empty", Static)
         has_rows = bool(self.shown)
@@ -391,7 +405,7 @@ class AccountsScreen(Screen[None]):
             self._fill()  # a status no longer fits, or the long one is gone
             return
         table = self.query_one(AccountsTable)
-        styles = self._styles()
+        styles, self._texts = self._styles(), {}
         for account_id, look in looks.items():
             table.update_cell(account_id, "status", self._status_cell(look, styles))
         self._show_details()
@@ -585,15 +599,19 @@ class AccountsScreen(Screen[None]):
             if not yes:
                 self.notify(f"Kept {account.label!r}.", timeout=2)
                 return
-            try:
-                self.xapp.store.delete(account.id)
-            except (ExoError, OSError) as exc:
-                self.notify(str(exc), title="Not deleted", severity="error")
-                return
-            self.notify(f"Deleted {account.label!r}.")
-            self.reload()
+            self.xapp.start_write("delete", account,
+                                  lambda: self.xapp.store.delete(account.id),
+                                  lambda _: self._deleted(account), self._not_deleted,
+                                  busy=f"Deleting {account.label!r}…")
 
         self.app.push_screen(ConfirmDelete(account.label), answered)
+
+    def _deleted(self, account: Account) -> None:
+        self.notify(f"Deleted {account.label!r}.")
+        self.reload()
+
+    def _not_deleted(self, exc: BaseException) -> None:
+        self.notify(shown_error(exc), title="Not deleted", severity="error")
 
     def action_authorize(self) -> None:
         self._act(self.selected(), self.xapp.start_authorize)
