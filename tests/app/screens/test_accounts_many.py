@@ -180,3 +180,17 @@ async def test_a_filter_on_status_follows_the_statuses(app, seeded, clock: Movab
         await pilot.pause()
         assert labels(app) == ["archive-imap"]
         assert str(app.screen.query_one("#filter-count", Static).render()) == "1 of 4"
+
+
+async def test_with_many_accounts_the_filter_waits_for_a_pause(app, seeded,
+                                                               monkeypatch) -> None:
+    import tui.app.screens.accounts as accounts_screen
+
+    monkeypatch.setattr(accounts_screen, "FILTER_AT_ONCE", 2)  # four accounts are many
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"robot")
+        assert len(labels(app)) == 4  # typing on: not yet
+        await wait_until(pilot, lambda: labels(app) == ["reports-robot"], "the pause")
+        await pilot.press(*["backspace"] * 5, *"helpdesk", "enter")  # Enter applies it now
+        assert labels(app) == ["helpdesk"] and isinstance(app.focused, DataTable)

@@ -25,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
@@ -53,6 +54,10 @@ from tui.core.troubleshoot.crash import shown_error
 
 # From this width the footer has room for Enter (Edit) and q (Quit) as well as /.
 WIDE_FOOTER = 96
+# Up to this many accounts the filter applies at every key; above, once typing pauses
+# this long (refilling 5,000 rows takes about a second).
+FILTER_AT_ONCE = 500
+FILTER_PAUSE_S = 0.25
 
 
 class AccountsTable(DataTable[Any]):
@@ -147,6 +152,7 @@ class AccountsScreen(Screen[None]):
         self.notes: dict[str, str] = {}  # account id -> status shown until new tokens arrive
         self.query_text = ""
         self._texts: dict[tuple[str, str], Text] = {}  # see _text
+        self._filter_timer: Timer | None = None
 
     @property
     def xapp(self) -> AppHost:
@@ -332,10 +338,13 @@ class AccountsScreen(Screen[None]):
             return list(self.accounts)
         return [a for a in self.accounts if matches(self.query_text, a, looks[a.id][0])]
 
-    def _fill(self, select_id: str | None = None) -> None:
+    def _fill(self, select_id: str | None = None, *,
+              looks: dict[str, tuple[str, str]] | None = None) -> None:
+        """Fill the table with the accounts the filter keeps (``looks``: every account's,
+        when the caller has them already)."""
         table = self.query_one(AccountsTable)
         select_id = select_id or self.selected_id()
-        looks = self._looks(self.accounts)
+        looks = looks if looks is not None else self._looks(self.accounts)
         self.shown = self._filtered(looks)
         self._wants = wants_of(self.shown, (looks[a.id][0] for a in self.shown))
         widths = self._widths_now()
@@ -477,11 +486,27 @@ class AccountsScreen(Screen[None]):
         if event.input.id == "list-filter":
             event.stop()
             self.query_text = event.value
-            self._fill()
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+            if len(self.accounts) <= FILTER_AT_ONCE:
+                self._apply_filter()
+            else:  # refilling thousands of rows takes a while: once typing pauses
+                self._filter_timer = self.set_timer(FILTER_PAUSE_S, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        self._filter_timer = None
+        looks = self._looks(self.accounts)
+        if self._filtered(looks) == self.shown:
+            self._show_count()  # the same rows: nothing to redraw
+        else:
+            self._fill(looks=looks)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "list-filter":
             event.stop()
+            if self._filter_timer is not None:  # Enter does not wait for the pause
+                self._filter_timer.stop()
+                self._apply_filter()
             self.action_focus_rows()
 
     def action_focus_filter(self, _on: str = "") -> None:
@@ -497,6 +522,9 @@ class AccountsScreen(Screen[None]):
         self._show_count()
 
     def action_clear_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
         self.query_text = ""
         with self.query_one(ListFilter).prevent(Input.Changed):
             self.query_one(ListFilter).value = ""
