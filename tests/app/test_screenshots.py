@@ -24,9 +24,11 @@ EXPECTED = {
                      "(1,413 characters)", "15:05:20 local time (in 52 min)"],
     "row-editor": ["Token endpoint config", "login_hint", "helpdesk@contoso.com",
                    "IMAP.AccessAsUser.All"],
+    # 30 rows: the failure is folded, its ids cut to their start (f3/f4/f5 copy them)
     "troubleshoot": ["opened from a failure", "Wrong client secret", "AADSTS7000215",
-                     screenshots.TRACE, screenshots.CORRELATION, "2026-09-21 14:13:20Z",
-                     "Best match for this failure"],
+                     f"f3 trace {screenshots.TRACE[:8]}",
+                     f"f4 correlation {screenshots.CORRELATION[:8]}",
+                     "f5 time 2026-09-21 14:13:20Z", "Best match for this failure"],
     "troubleshoot-browse": ["every problem exo-oauth knows", "redirect", "AADSTS50011"],
     "help": ["Help: Accounts", "Troubleshoot"],
     "authorize-device": ["Sign in: reports-robot", "https://microsoft.com/devicelogin",

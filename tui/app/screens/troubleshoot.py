@@ -38,7 +38,10 @@ if TYPE_CHECKING:
     from tui.core.troubleshoot.catalog import Match
 
 CODE_WIDTH = 16
+SHORT_BELOW = 32  # rows: below this the failure is folded
 IDS = Binding.Group("Copy IDs")
+COPY_KEYS = {"trace": "f3", "correlation": "f4", "timestamp": "f5"}
+SHORT_NAMES = {"trace": "trace", "correlation": "correlation", "timestamp": "time"}
 _TICK_RE = re.compile(r"`([^`]*)`")
 
 
@@ -79,6 +82,9 @@ class TroubleshootScreen(Screen[None]):
         "already highlighted, and the ids Microsoft support asks for are one key away."
     )
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # Short: the failure folds to three lines (its error cut to one, the ids to one) and
+    # the error in full moves to the end of the advice, which gets the room and scrolls.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT_BELOW, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="troubleshoot.close"),
         Binding("slash", "focus_filter", "Filter", id="troubleshoot.filter"),
@@ -103,7 +109,7 @@ class TroubleshootScreen(Screen[None]):
         self._source = source
         self._label = label
         self._shown_rows: tuple[int, list[tuple[str, bool]]] | None = None
-        self._shown_detail: tuple[object, Failure | None] | None = None
+        self._shown_detail: tuple[object, Failure | None, bool] | None = None
         self._link_shown = False
 
     @property
@@ -117,6 +123,7 @@ class TroubleshootScreen(Screen[None]):
             yield Static(id="ts-failure-title")
             yield Static(id="ts-raw")
             yield Static(id="ts-ids")
+            yield Static(id="ts-ids-line")
         with Horizontal(id="ts-filter-row"):
             yield FilterInput(placeholder="Filter: a code (7000215, AADSTS50011) or words",
                               compact=True, id="ts-filter")
@@ -140,7 +147,14 @@ class TroubleshootScreen(Screen[None]):
         table_width = width // 2 if width >= 100 else width
         return max(12, table_width - CODE_WIDTH - 6)
 
+    @property
+    def short(self) -> bool:
+        """True when the failure is folded (a terminal under SHORT_BELOW rows)."""
+        return (self.size.height or self.app.size.height) < SHORT_BELOW
+
     def on_resize(self) -> None:
+        if self._shown_detail is not None and self._shown_detail[2] != self.short:
+            self._show_detail()  # the error in full comes into the advice, or leaves it
         table = self.query_one(CatalogTable)
         column = table.columns.get(ColumnKey("title"))
         if column is not None and column.width != self._title_width():
@@ -169,16 +183,19 @@ class TroubleshootScreen(Screen[None]):
         self.query_one("#ts-failure-title", Static).update(
             Content.assemble((failure.heading, "bold"), self._failure_hint(failure)))
         self.query_one("#ts-raw", Static).update(Content(failure.raw or "(no message)"))
-        ids = self.query_one("#ts-ids", Static)
-        ids.display = bool(failure.support_ids())
+        self.query_one("#ts-failure").set_class(bool(failure.support_ids()), "-ids")
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(no_wrap=True, overflow="ellipsis")
         grid.add_column(style="dim", no_wrap=True)
-        keys = {"trace": "f3", "correlation": "f4", "timestamp": "f5"}
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
         for key, name, value in failure.support_ids():
-            grid.add_row(name, value, f"{keys[key]} copies")
-        ids.update(grid)
+            grid.add_row(name, value, f"{COPY_KEYS[key]} copies")
+            short = value if key == "timestamp" else ellipsize(value, 9)
+            line.append_text(Text.assemble((COPY_KEYS[key], "bold"), f" {SHORT_NAMES[key]} ",
+                                           short, "  "))
+        self.query_one("#ts-ids", Static).update(grid)
+        self.query_one("#ts-ids-line", Static).update(line)
 
     @staticmethod
     def _failure_hint(failure: Failure) -> str:
@@ -267,9 +284,9 @@ class TroubleshootScreen(Screen[None]):
         row = self.highlighted()
         query = self.query_one(FilterInput).value.strip()
         key = (row.entry.id, row.link, row.matched) if row else query
-        if (key, self.failure) == self._shown_detail:
+        if (key, self.failure, self.short) == self._shown_detail:
             return  # repainting the same advice costs a frame for nothing
-        self._shown_detail = (key, self.failure)
+        self._shown_detail = (key, self.failure, self.short)
         if row is None:
             text.update(Content.assemble(
                 ("Nothing in the catalog matches ", ""), (repr(query), "bold"), ".\n\n",
@@ -310,6 +327,10 @@ class TroubleshootScreen(Screen[None]):
             parts += [Text(""), Text.assemble(
                 ("Microsoft's page: ", "bold"),
                 (row.link, Style(link=row.link, underline=True)), ("  (f2 copies)", "dim"))]
+        if failure is not None and self.short:  # folded above: here in full
+            parts += [Text(""), Text("What failed, in full", style="bold"),
+                      Text(failure.raw or "(no message)")]
+            parts += [Text(f"{name}: {value}") for _, name, value in failure.support_ids()]
         return RichGroup(*parts)
 
     def _match_line(self, match: Match) -> Text:
