@@ -11,6 +11,7 @@ from textual.widgets import Button
 from textual.widgets._toast import Toast
 
 from tests.app.helpers import footer_keys, settle, wait_until
+from tui.app.screens.help import HelpScreen
 from tui.app.screens.modals import ConfirmDelete, ConflictQuestion, PresetMenu, UnsavedChanges
 from tui.app.widgets.rows import PRESETS
 
@@ -27,6 +28,15 @@ def dialogs() -> list[tuple[Any, set[str]]]:
         (PresetMenu(PRESETS, here="Token endpoint config", other="Auth endpoint config"),
          {"Cancel", "Both tables on/off"}),
     ]
+
+
+async def test_help_shows_its_own_keys(app, seeded) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await pilot.pause()
+        assert shown_keys(app) == {"Close help", "Troubleshoot"}
 
 
 def shown_keys(app: Any) -> set[str]:

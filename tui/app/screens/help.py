@@ -11,6 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.app.widgets.footer import KeysFooter
+
 # (section title, binding owner classes) are given by each screen's HELP_KEYS.
 GENERAL = (
     "Everything works from the keyboard. Tab and Shift+Tab move between fields; "
@@ -41,8 +43,8 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close help", id="help.close"),
-        Binding("t,ctrl+t", "troubleshoot", "Close help and open troubleshooting",
-                id="help.troubleshoot"),
+        Binding("t,ctrl+t", "troubleshoot", "Troubleshoot", id="help.troubleshoot",
+                tooltip="Close help and open troubleshooting"),
     ]
 
     def __init__(self, under: Screen[object]) -> None:
@@ -72,6 +74,8 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(GENERAL, classes="help-purpose")
             yield Static("Escape closes this help; t opens the troubleshooting panel.",
                          classes="hint")
+        # its own keys, not those of the screen underneath
+        yield KeysFooter(show_command_palette=False, compact=True)
 
     def action_close(self) -> None:
         self.dismiss(None)
