@@ -13,7 +13,8 @@ from textual.widgets import DataTable, Input, Static
 from tests.app.helpers import build, footer_keys, messages, settle, wait_until
 from tests.app.screens.test_accounts import cell
 from tests.helpers import GUID, MovableClock, run
-from tui.app.screens.accounts import AccountsScreen, ListFilter
+from tui.app.screens.accounts import AccountsScreen
+from tui.app.widgets.account_list import ListFilter
 from tui.core.store.account_store import AccountStore
 
 
