@@ -66,6 +66,21 @@ async def test_a_public_client_needs_no_secret(app) -> None:
 LONG_SCOPE = "https://outlook.office.com/SMTP.Send offline_access"
 
 
+async def test_a_value_that_fits_is_shown_once(app, seeded) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_account(pilot, 0)  # the label has the focus from the start
+        await settle(pilot)
+        assert app.focused.id == "f-label"
+        note = screen.query_one("#field-label", Field).note
+        assert note.full == "" and "shared-mailbox" not in str(note.render())
+        await pilot.resize_terminal(40, 30)  # narrower than the URLs: now they are cut
+        await pilot.pause()
+        screen.query_one("#f-authorize_url", FieldInput).focus()
+        await pilot.pause()
+        url_note = screen.query_one("#field-authorize_url", Field).note
+        assert url_note.full.startswith("https://login.microsoftonline.com/")
+
+
 async def test_long_values_show_their_start_and_whole_where_focused(app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -121,7 +121,8 @@ class FieldInput(Input):
     @property
     def too_long(self) -> bool:
         """True when the value is wider than the room it has."""
-        return self._value.cell_len > self.scrollable_content_region.width
+        width = self.scrollable_content_region.width
+        return width > 0 and self._value.cell_len > width  # (0: not laid out yet)
 
     def _show_start(self) -> None:
         if not self.has_focus:
@@ -263,6 +264,9 @@ class ShowsWholeValue:
         self.follow_value()
 
     def on_input_changed(self) -> None:
+        self.follow_value()
+
+    def on_resize(self) -> None:  # laid out (or the terminal resized): measure again
         self.follow_value()
 
 
