@@ -21,7 +21,9 @@ async def test_a_valid_token_passes(idp: FakeIdP, store: AccountStore) -> None:
     await add_signed_in(idp, store)
     check, state = await run_check(store)
     assert check.status == PASS and state is not None
-    assert "valid for 60 min more; a refresh token is stored" in check.detail
+    left = round(state.valid_for() / 60)  # Microsoft's lifetimes vary: 60-90 min
+    assert f"valid for {left} min more; a refresh token is stored" in check.detail
+    assert 59 <= left <= 90
     assert idp.stats()["grant_types"].get("refresh_token", 0) == 0
 
 

@@ -127,6 +127,7 @@ SAMPLES: list[tuple[str, object]] = [
     ("aadsts.50057", oauth(50057, "invalid_grant")),
     ("aadsts.50076", body(50076, "invalid_grant", suberror="basic_action")),
     ("aadsts.50079", oauth(50079, "interaction_required")),
+    ("aadsts.50078", body(50078, "invalid_grant", suberror="basic_action")),
     ("aadsts.50158", "AADSTS50158"),
     ("aadsts.53003", body(53003, "invalid_grant")),
     ("aadsts.65001", body(65001, "invalid_grant", suberror="consent_required")),
@@ -156,6 +157,7 @@ SAMPLES: list[tuple[str, object]] = [
         "error_uri": "https://login.microsoftonline.com/error?code=70011"})),
     ("aadsts.28000", body(28000, "invalid_scope")),
     ("aadsts.28000", "AADSTS700022"),
+    ("aadsts.28003", body(28003, "invalid_scope")),
     ("aadsts.90014", "http://localhost:8400/?error=invalid_request&error_description=AADSTS900144"
                      "%3a+The+request+body+must+contain+the+following+parameter%3a+%27response_"
                      "type%27.%0d%0aTrace+ID%3a+" + TRACE + "%0d%0aCorrelation+ID%3a+" + CORR +
@@ -174,6 +176,7 @@ SAMPLES: list[tuple[str, object]] = [
     ("device.bad_code", body(70000, "bad_verification_code")),
     ("device.expired", body(70019, "expired_token")),
     ("device.expired", "expired_token"),
+    ("device.expired", body(70020, "expired_token")),
     # Generic OAuth errors
     ("oauth.invalid_client", OAuthError("Token request failed (HTTP 401): invalid_client.",
                                         status=401, error="invalid_client")),

@@ -196,11 +196,8 @@ class OAuthService:
             ("code", code),
             ("redirect_uri", request.redirect_uri),
             ("code_verifier", request.code_verifier),
+            *_fallback_scope(account),
         ]
-        if param(account.token_params, "scope") is None:
-            scope = param(account.auth_params, "scope")
-            if scope:
-                grant.append(("scope", scope))
         return await self._token(account, grant, "Redeeming the sign-in code",
                                  (code, request.code_verifier))
 
@@ -212,6 +209,7 @@ class OAuthService:
             ("client_id", account.client_id),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
+            *_fallback_scope(account),  # Microsoft refuses a refresh without one (900144)
         ]
         return await self._token(account, grant, f"Refreshing the token of {account.label!r}",
                                  (refresh_token,))
@@ -364,6 +362,15 @@ class OAuthService:
                                                          f"{access_token}"},
             secrets=(access_token,),
         )
+
+
+def _fallback_scope(account: Account) -> list[tuple[str, str]]:
+    """The Auth endpoint's scope for a token request whose own rows name none (the token
+    rows, added to every request, win when they do)."""
+    if param(account.token_params, "scope") is not None:
+        return []
+    scope = param(account.auth_params, "scope")
+    return [("scope", scope)] if scope else []
 
 
 def device_expired() -> OAuthError:
