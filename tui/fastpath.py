@@ -131,7 +131,7 @@ def try_token(argv: Sequence[str]) -> int | None:
         sealer = seal.load_sealer(config_path, create=False)
         state = token_format.read_token_state(token_file, sealer)
         now = time.time()
-        if state is None or state.label != label or not state.is_valid(min_valid, now):
+        if state is None or state.label != label or not state.is_fresh(min_valid, now):
             return None
         text = format_token(state, fmt, user, now)
     except Exception:

@@ -19,14 +19,16 @@ def status_text(state: TokenState | None, account: Account, now: float) -> str:
     """The status column: 'Not authorized', 'Valid, expires in 52 min', 'Expired', ..."""
     if state is None:
         return "…"
-    return health.describe(health.assess(state, now=now, auto_refresh=account.auto_refresh))
+    return health.describe(health.assess(state, now=now, auto_refresh=account.auto_refresh,
+                                         app_only=account.is_app_only), now)
 
 
 def status_style(state: TokenState | None, account: Account, now: float) -> str:
     """A style class name for the status text: ok, warn, bad or none."""
     if state is None:
         return "none"
-    h = health.assess(state, now=now, auto_refresh=account.auto_refresh)
+    h = health.assess(state, now=now, auto_refresh=account.auto_refresh,
+                      app_only=account.is_app_only)
     if h.state in (health.VALID,):
         return "warn" if h.problem else "ok"
     if h.state == health.EXPIRING:

@@ -25,6 +25,9 @@ FLOWS = ("delegated", "app")
 APP_SCOPE = "https://outlook.office365.com/.default"
 # A token counts as valid only if it stays valid at least this long.
 DEFAULT_MARGIN_S = 300
+# After a refresh the identity provider advised (refresh_in) failed, wait this long before
+# the next try; the token stays in use meanwhile.
+REFRESH_DUE_RETRY_S = 300
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class TokenState:
 
     Times are absolute UTC epoch seconds. ``needs_authorization`` is set when the
     refresh token was refused; ``last_error`` is a redacted one-line summary.
+    ``refresh_due_at`` is when the identity provider advised a refresh (its ``refresh_in``),
+    well before expiry; None when it gave no advice.
     """
 
     account_id: str
@@ -125,6 +130,7 @@ class TokenState:
     last_error: str = ""
     last_error_id: str = ""  # catalog entry id of last_error, when known
     last_error_at: float | None = None
+    refresh_due_at: float | None = None
 
     def valid_for(self, now: float | None = None) -> float:
         """Seconds the access token stays valid (negative once expired; 0 if none)."""
@@ -134,6 +140,22 @@ class TokenState:
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
         return bool(self.access_token) and self.valid_for(now) >= margin
+
+    def refresh_due(self, now: float | None = None) -> bool:
+        """The advised refresh time has come (and no try failed in the last few minutes);
+        never while a person must sign in first."""
+        if self.refresh_due_at is None or self.needs_authorization:
+            return False
+        now = time.time() if now is None else now
+        if now < self.refresh_due_at:
+            return False
+        failed = self.last_error_at
+        return failed is None or failed < self.refresh_due_at or \
+            now - failed >= REFRESH_DUE_RETRY_S
+
+    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        """Valid for ``margin`` more seconds and not yet due for the advised refresh."""
+        return self.is_valid(margin, now) and not self.refresh_due(now)
 
     @property
     def status(self) -> str:

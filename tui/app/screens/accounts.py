@@ -311,9 +311,9 @@ class AccountsScreen(Screen[None]):
         state = self.states.get(account.id)
         status = self.notes.get(account.id) or formatting.status_text(state, account, now)
         if state is not None and state.access_token and state.expires_at:
-            status += f" ({formatting.local_time(state.expires_at, now)} local time)"
-        if state is not None and state.last_error:
-            status += f" · last error: {state.last_error}"
+            # labelled, so the expiry is never read as the time of a failure
+            status += (f" · token expires at {formatting.local_time(state.expires_at, now)} "
+                       "local time")
         tenant = formatting.tenant_text(account)
         host = urlsplit(account.token_url).hostname or formatting.DASH
         details.update(Content.assemble(

@@ -66,6 +66,7 @@ class TokenResult:
     refresh_token: str = field(default="", repr=False)
     scope: str = ""
     id_token: str = field(default="", repr=False)
+    refresh_due_at: float | None = None  # from refresh_in: when a refresh is advised
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, sent_at: float, what: str,
@@ -73,11 +74,10 @@ class TokenResult:
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise bad_response(what, status, "application/json", "no access_token in it")
-        expires_in: int | None = None
-        try:
-            expires_in = int(float(data["expires_in"]))
-        except (KeyError, TypeError, ValueError):
-            expires_in = None
+        expires_in = _seconds(data.get("expires_in"))  # Microsoft's vary; some come as text
+        refresh_in = _seconds(data.get("refresh_in"))
+        if refresh_in is not None and expires_in is not None and refresh_in >= expires_in:
+            refresh_in = None  # advice past the expiry is no advice
         refresh = data.get("refresh_token")
         return cls(
             access_token=token,
@@ -89,6 +89,7 @@ class TokenResult:
             refresh_token=refresh if isinstance(refresh, str) else "",
             scope=str(data.get("scope") or ""),
             id_token=str(data.get("id_token") or ""),
+            refresh_due_at=None if refresh_in is None else sent_at + refresh_in,
         )
 
     def apply_to(self, state: TokenState, *, keep_refresh_token: bool = True) -> TokenState:
@@ -103,6 +104,7 @@ class TokenResult:
             scope=self.scope or state.scope,
             token_type=self.token_type,
             needs_authorization=False,
+            refresh_due_at=self.refresh_due_at,
             last_refresh_at=self.obtained_at,
             last_error="",
             last_error_id="",
@@ -362,6 +364,16 @@ class OAuthService:
                                                          f"{access_token}"},
             secrets=(access_token,),
         )
+
+
+def _seconds(value: Any) -> int | None:
+    """A lifetime in whole seconds from a number or a numeric string; None if absent or
+    not a positive number."""
+    try:
+        seconds = int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return seconds if seconds > 0 else None
 
 
 def _fallback_scope(account: Account) -> list[tuple[str, str]]:

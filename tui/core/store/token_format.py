@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SCHEMA = 1
 SEALED_FIELDS = ("access_token", "refresh_token")
 _FIELDS = {f.name: f for f in dataclasses.fields(TokenState)}
-_FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at")
+_FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at", "refresh_due_at")
 _BOOLS = ("needs_authorization",)
 _HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
          "# Tokens are sealed; the account's settings live in the account file.\n")
