@@ -22,6 +22,8 @@ CLIENT_AUTHS = ("post", "basic")
 # delegated: a person signs in (code or device flow) and a refresh token keeps it alive;
 # app: the application signs in as itself (client credentials), no person, no refresh token.
 FLOWS = ("delegated", "app")
+# How a person signs in (the account remembers the last one that worked).
+SIGN_IN_METHODS = ("device", "paste", "loopback")
 APP_SCOPE = "https://outlook.office365.com/.default"
 # A token counts as valid only if it stays valid at least this long.
 DEFAULT_MARGIN_S = 300
@@ -75,6 +77,7 @@ class Account:
     client_auth: str = "post"
     redirect_uri: str = DEFAULT_REDIRECT_URI
     flow: str = "delegated"  # one of FLOWS
+    sign_in_method: str = ""  # the SIGN_IN_METHODS one that last worked ("" none yet)
     # the local mail proxy: addresses (or *@domain) that may log in with this account's
     # token, and the scrypt hash of the local password they use (never the password)
     proxy_users: tuple[str, ...] = ()
@@ -90,8 +93,10 @@ class Account:
         return self.flow == "app"
 
     def config_equal(self, other: Account) -> bool:
-        """Same configuration, ignoring the issued tokens."""
-        return without_tokens(self) == without_tokens(other)
+        """Same configuration, ignoring the issued tokens and the remembered sign-in method
+        (bookkeeping that a sign-in writes, not a setting a person makes)."""
+        return replace(without_tokens(self), sign_in_method="") == \
+            replace(without_tokens(other), sign_in_method="")
 
 
 def without_tokens(account: Account) -> Account:

@@ -365,6 +365,9 @@ class AccountStore(TokenFiles):
                 return _UNOPENED
 
         current = self._from_raw(raw, index + 1, lenient)
+        if expected is not None and account.sign_in_method == expected.sign_in_method:
+            # a form saving other changes keeps what a sign-in remembered meanwhile
+            account = replace(account, sign_in_method=current.sign_in_method)
         if expected is not None:
             shown = current if current.client_secret != _UNOPENED else replace(
                 current, client_secret="")
@@ -389,6 +392,13 @@ class AccountStore(TokenFiles):
         else:
             self._write(editor)
         return self._merge(account, self._state(account, editor.header))
+
+    def remember_sign_in(self, account: Account, method: str) -> None:
+        """Note the sign-in method that just worked, so the next sign-in offers it first.
+        Written only when it changes: the account file is a person's, not a log."""
+        current = self.get_by_id(account.id)
+        if current.sign_in_method != method:
+            self.update(replace(current, sign_in_method=method), expected=current)
 
     def delete(self, account_id: str) -> None:
         """Remove an account and its token file."""
