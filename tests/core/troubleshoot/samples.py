@@ -316,6 +316,15 @@ SAMPLES: list[tuple[str, object]] = [
     ("proxy.local_tls", UsageError("Listening on 0.0.0.0 needs --local-cert and --local-key: "
                                    "clients would send their passwords unencrypted.")),
     # The seed's troubleshooting table
+    ("mail.app_not_connected", "* BAD User is authenticated but not connected."),
+    ("mail.app_not_connected", "A1 NO User is authenticated but not connected."),
+    ("mail.smtp_535", "535 5.7.3 Authentication unsuccessful [SN4PR0601CA0001.namprd06.prod]"),
+    ("mail.smtp_auth_disabled", "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication"
+                                " is disabled for the Mailbox."),
+    ("mail.smtp_basic_ending", "535 5.7.139 Authentication unsuccessful, basic authentication "
+                               "is disabled."),
+    ("config.ews_retiring", Issue("token_params[0].value", WARNING, "x", "config.ews_scope")),
+    ("config.ews_retiring", "scope=https://outlook.office365.com/EWS.AccessAsUser.All"),
     ("seed.authentication_failed", "Authentication failed."),
     ("seed.authentication_failed", "A1 NO AUTHENTICATE failed."),
     ("seed.invalid_client_id", "Invalid client_id parameter"),
