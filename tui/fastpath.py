@@ -1,38 +1,51 @@
-"""`exo-oauth token LABEL` while the token is still valid: read one small file, print, exit.
+"""`exo-oauth token LABEL` while the token is still valid: read two small files, print, exit.
 
 Mail clients call this on every connection, so it must cost little more than
-starting Python: it imports only the standard library, tui.core.paths, seal,
-tokens and model (never httpx, tomlkit or textual), and reads the account's token
-file without parsing the account file. Whenever anything is unusual (an option it
-does not know, no token, an expiring token, any error) it returns None and the
-full command, which can refresh and explain failures, takes over.
+starting Python and loading AES-GCM: it imports the cheapest stdlib modules, our
+stdlib-only helpers and cryptography's public AESGCM, nothing else (no argparse,
+dataclasses, pathlib, tomllib, hashlib, re or typing). It never parses the account
+file. The label index (written with the account file, see
+tui.core.store.label_index) says which account id the label names; it is used
+only while the account file's identity and timestamps are exactly those it
+records. The token file must say it belongs to that id, and its tokens are sealed
+to that id and field, so another account's token file (a restored backup, a copy)
+never passes. Whenever anything is unusual (an option it does not know, an index
+out of date, an ambiguous label, an expiring token, one past the refresh the
+identity provider advised, any error) it returns None and the full command, which
+can refresh and explain failures, takes over.
 """
 
 from __future__ import annotations
 
+import base64
 import os
-import re
 import sys
 import time
-from collections.abc import Sequence
 
-from tui.core.model import DEFAULT_MARGIN_S, TokenState
+from tui import token_options
+from tui.core import paths
+from tui.core.store import label_index, sealed_text
 
-FORMATS = ("raw", "header", "json", "xoauth2")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+FORMATS = token_options.FORMATS
+_NEEDED = ("account_id", "access_token", "expires_at", "token_type", "scope", "refresh_due_at")
+_NUMBERS = ("expires_at", "refresh_due_at")
 
 
 def iso_utc(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def format_token(state: TokenState, fmt: str, user: str | None = None,
-                 now: float | None = None) -> str:
-    """The text `exo-oauth token` prints for one token state."""
-    token = state.access_token
+def format_token(token: str, fmt: str, *, token_type: str = "", expires_at: float | None = None,
+                 scope: str = "", user: str | None = None, now: float | None = None) -> str:
+    """The text `exo-oauth token` prints for one access token."""
     if fmt == "raw":
         return token
     if fmt == "header":
-        return f"Authorization: {state.token_type or 'Bearer'} {token}"
+        return f"Authorization: {token_type or 'Bearer'} {token}"
     if fmt == "xoauth2":
         if not user:
             raise ValueError("--format xoauth2 needs --user EMAIL")
@@ -43,97 +56,113 @@ def format_token(state: TokenState, fmt: str, user: str | None = None,
         import json
 
         now = time.time() if now is None else now
-        expires_at = state.expires_at
         return json.dumps({
             "access_token": token,
-            "token_type": state.token_type or "Bearer",
+            "token_type": token_type or "Bearer",
             "expires_at": iso_utc(expires_at) if expires_at else None,
             "expires_in": max(0, int(expires_at - now)) if expires_at else None,
-            "scope": state.scope,
+            "scope": scope,
         })
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _parse(argv: Sequence[str]) -> tuple[str | None, str, str, str | None, float] | None:
-    """(config, label, format, user, min_valid) for the shapes we handle, else None."""
-    args = list(argv)
-    config: str | None = None
-    while args and args[0] != "token":
-        head = args.pop(0)
-        if head == "--config" and args:
-            config = args.pop(0)
-        elif head.startswith("--config="):
-            config = head.split("=", 1)[1]
+def _read(path: str, limit: int = 1 << 16) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def token_fields(text: str) -> dict[str, str | float] | None:
+    """The fields the fast path needs from a token file (written by token_format.dumps_state:
+    literal strings and plain numbers); None if one of them is written any other way."""
+    out: dict[str, str | float] = {}
+    for line in text.split("\n"):
+        key, sep, value = line.partition(" = ")
+        if not sep or key not in _NEEDED:
+            continue
+        if key in out:
+            return None
+        if len(value) >= 2 and value[0] == "'" and value[-1] == "'":
+            out[key] = value[1:-1]
+        elif key in _NUMBERS:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                return None
         else:
             return None
-    if not args:
-        return None
-    args.pop(0)
-    opts = {"--format": "raw", "--user": None, "--min-valid": str(DEFAULT_MARGIN_S)}
-    labels: list[str] = []
-    while args:
-        item = args.pop(0)
-        name, eq, value = item.partition("=")
-        if name in opts and item.startswith("--"):
-            if not eq:
-                if not args:
-                    return None
-                value = args.pop(0)
-            opts[name] = value
-        elif item.startswith("-") or item == "":
-            return None
-        else:
-            labels.append(item)
-    fmt, user = opts["--format"], opts["--user"]
-    if len(labels) != 1 or fmt not in FORMATS or (fmt == "xoauth2" and not user):
-        return None
-    try:
-        min_valid = float(opts["--min-valid"] or "")
-    except ValueError:
-        return None
-    if min_valid < 0:
-        return None
-    return config, labels[0], str(fmt), user, min_valid
+    return out
 
 
-def _still_configured(config_path: os.PathLike[str], token_file: os.PathLike[str],
-                      label: str) -> bool:
-    """Is the account still in the account file (a person may have removed it by hand)?
+def _key(sealing: str) -> bytes | None:
+    passphrase = os.environ.get("EXO_OAUTH_PASSPHRASE", "")
+    if sealing == "keyfile" and not passphrase:
+        key = _read(paths.key_file_name(), 64)
+        return key if len(key) == 32 else None
+    kind, *params = sealing.split("\t")
+    if kind != "passphrase" or not passphrase or len(params) != 4:
+        return None
+    import hashlib  # only here: a passphrase costs an scrypt anyway
 
-    A token file is written only while its account is in the file, so if the file
-    has not changed since, the answer is yes without reading it: O(1) however many
-    accounts there are. After an edit, until the account's next refresh, look.
-    """
-    try:
-        if os.stat(config_path).st_mtime_ns <= os.stat(token_file).st_mtime_ns:
-            return True
-        with open(config_path, "rb") as fh:
-            pattern = rb"""(?m)^\s*label\s*=\s*["']""" + re.escape(label.encode()) + rb"""["']"""
-            return re.search(pattern, fh.read()) is not None
-    except OSError:
-        return False
+    salt = base64.b64decode(params[0], validate=True)
+    n, r, p = (int(x) for x in params[1:])
+    return hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                          maxmem=256 * r * n + (1 << 20), dklen=32)
+
+
+def lookup(config: str, label: str) -> tuple[str, str, str] | None:
+    """(account id, token file, sealing) for ``label`` from a current, settled index."""
+    st = os.stat(config)
+    resolved = os.path.realpath(os.path.abspath(config))
+    state = paths.state_folder()
+    data = label_index.read(label_index.index_path(state, resolved))
+    if data is None:
+        return None
+    head = label_index.header_of(data)
+    if (head.get("config") != resolved or head.get("settled") != "1"
+            or head.get("sig") != label_index.signature(st)):
+        return None
+    hit = label_index.lookup(data, label)
+    if hit is None or hit[2] != "1":  # absent, or two accounts share the label
+        return None
+    return hit[0], os.path.join(state, "tokens", hit[1] + ".toml"), head.get("sealing", "")
 
 
 def try_token(argv: Sequence[str]) -> int | None:
     """Print the token and return 0, or None to let the full command handle it."""
-    parsed = _parse(argv)
-    if parsed is None:
+    request = token_options.parse(argv)
+    if request is None:
         return None
-    config, label, fmt, user, min_valid = parsed
     try:
-        from tui.core import paths
-        from tui.core.store import seal, token_format
-
-        config_path = paths.config_path(config)
-        token_file = token_format.token_path(paths.state_dir(), config_path, label)
-        if not _still_configured(config_path, token_file, label):
+        found = lookup(paths.config_file(request.config), request.label)
+        if found is None:
             return None
-        sealer = seal.load_sealer(config_path, create=False)
-        state = token_format.read_token_state(token_file, sealer)
+        account_id, token_file, sealing = found
+        fields = token_fields(_read(token_file).decode("utf-8"))
         now = time.time()
-        if state is None or state.label != label or not state.is_fresh(min_valid, now):
+        if fields is None or fields.get("account_id") != account_id:
             return None
-        text = format_token(state, fmt, user, now)
+        expires_at, sealed = fields.get("expires_at"), fields.get("access_token")
+        if not isinstance(expires_at, float) or not isinstance(sealed, str) or not sealed \
+                or not expires_at - now >= request.min_valid:
+            return None
+        due = fields.get("refresh_due_at")  # the identity provider's refresh_in
+        if isinstance(due, float) and due <= now:
+            return None  # the full command refreshes, or serves on after a failed try
+        parts = sealed_text.split(sealed)
+        key = _key(sealing)
+        if parts is None or key is None:
+            return None
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        token = AESGCM(key).decrypt(parts[0], parts[1], sealed_text.associated_data(
+            account_id, "access_token")).decode("utf-8")
+        token_type, scope = fields.get("token_type", ""), fields.get("scope", "")
+        text = format_token(token, request.format, token_type=str(token_type),
+                            expires_at=expires_at, scope=str(scope), user=request.user,
+                            now=now)
     except Exception:
         return None
     try:

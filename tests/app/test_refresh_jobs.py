@@ -35,6 +35,19 @@ def event_of(run: dict[str, Any]) -> tuple[str, str]:
     return run["env"]["EXO_OAUTH_LABEL"], run["env"]["EXO_OAUTH_EVENT"]
 
 
+def count_checks(app: Any) -> list[object]:
+    """A list that grows by one each time an auto-refresh check finishes from now on."""
+    done: list[object] = []
+    after = app._after_auto_check
+
+    def counted(result: object) -> None:
+        after(result)
+        done.append(result)
+
+    app._after_auto_check = counted
+    return done
+
+
 async def list_loaded(pilot: Any) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen) and app.screen.loaded,
@@ -89,9 +102,9 @@ async def test_auto_refresh_keeps_an_idle_sign_in_alive_once(
             await wait_until(pilot, lambda: status_of(app, "idle") == "Valid, expires in 60 min",
                              "the row's new status")
             await wait_until(pilot, lambda: len(hook_runs(out)) == 1, "the hook")
-            for _ in range(4):  # more checks: it is no longer idle
-                await pilot.pause(0.06)
-            assert refreshes(idp) == 1
+            checks = count_checks(app)
+            await wait_until(pilot, lambda: len(checks) >= 4, "four more checks")
+            assert refreshes(idp) == 1  # it is no longer idle
             assert status_of(app, "fresh") == "Valid, expires in 60 min"
     toast = next(m for m in messages(app) if m.startswith("Kept alive:"))
     assert "'idle' had not been refreshed for 31 days" in toast

@@ -6,7 +6,7 @@ import argparse
 import platform
 import sys
 
-from .bench import Figure, run
+from .bench import Curve, Figure, run
 
 
 def fmt(value: float, unit: str) -> str:
@@ -33,18 +33,34 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines + (["", *notes] if notes else []))
 
 
+def curve_table(found: list[Curve]) -> str:
+    lines = []
+    for c in found:
+        cells = [f"{n:,}: {m * 1000:.1f} ms ({r:.2f}x)"
+                 for n, m, r in zip(c.sizes, c.medians, c.ratios, strict=True)]
+        lines.append(f"| {c.name} | " + " | ".join(cells) + " |")
+    head = "| growth (median, ratio to the smallest size) | " + " | ".join(
+        f"size {i + 1}" for i in range(max(len(c.sizes) for c in found))) + " |"
+    sep = "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"
+    return "\n".join([head, sep, *lines])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__)
     parser.add_argument("--quick", action="store_true",
                         help="reduced sizes and runs (well under a minute); numbers are "
                              "not judged")
-    parser.add_argument("--only", help="comma-separated: token,tui,store,refresh,proxy")
+    parser.add_argument("--only",
+                        help="comma-separated: token,list,tui,store,refresh,proxy,curves")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    figures = run(args.quick, only, out=lambda m: print(m, file=sys.stderr))
+    figures, found = run(args.quick, only, out=lambda m: print(m, file=sys.stderr))
     print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}" + (" (quick mode)" if args.quick else ""))
     print(table(figures))
+    if found:
+        print()
+        print(curve_table(found))
     failed = [f for f in figures if f.passed is False]
     return 1 if failed and not args.quick else 0
 

@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from tui.core.model import GRAPH_SCOPES, Account, TokenState
-from tui.core.store import token_format
+from tui.core.store import label_index, token_format
 from tui.core.store.account_store import AccountStore
 from tui.core.tenant import endpoint_urls
 
@@ -76,8 +76,12 @@ def build(config: Path, count: int, *, token_url: str | None = None,
                                access_token=f"bench-access-token-{i:05d}",
                                refresh_token=refresh_token, expires_at=now + expires_in,
                                obtained_at=now, last_refresh_at=now, scope=GRAPH_SCOPES)
-            path = token_format.token_path(store.state_dir, config, account.label)
+            path = token_format.token_path(store.state_dir, config, account.id)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             path.write_text(token_format.dumps_state(state, sealer), encoding="utf-8")
             os.chmod(path, 0o600)
+    # A first full read writes the label index, as any command would after a hand edit;
+    # waiting out the timestamp tick first lets it be marked settled.
+    time.sleep(2 * label_index.SETTLE_NS / 1e9)
+    AccountStore(config).labels()
     return accounts

@@ -5,30 +5,37 @@ No Textual here, so these are easy to test and reuse (the screenshot script too)
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
 from tui.core import health
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenView
 from tui.core.tenant import TENANT_PLACEHOLDER, is_guid, tenant_from_url
 
 DASH = "—"
 
 
-def status_text(state: TokenState | None, account: Account, now: float) -> str:
+def status_text(state: TokenView | None, account: Account, now: float) -> str:
     """The status column: 'Not authorized', 'Valid, expires in 52 min', 'Expired', ..."""
-    if state is None:
-        return "…"
-    return health.describe(health.assess(state, now=now, auto_refresh=account.auto_refresh,
-                                         app_only=account.is_app_only), now)
+    return status(state, account, now)[0]
 
 
-def status_style(state: TokenState | None, account: Account, now: float) -> str:
+def status_style(state: TokenView | None, account: Account, now: float) -> str:
     """A style class name for the status text: ok, warn, bad or none."""
+    return status(state, account, now)[1]
+
+
+def status(state: TokenView | None, account: Account, now: float) -> tuple[str, str]:
+    """(status_text, status_style) from one look at the state (a list of thousands)."""
     if state is None:
-        return "none"
+        return "…", "none"
     h = health.assess(state, now=now, auto_refresh=account.auto_refresh,
                       app_only=account.is_app_only)
+    return health.describe(h, now), _style(h)
+
+
+def _style(h: health.Health) -> str:
     if h.state in (health.VALID,):
         return "warn" if h.problem else "ok"
     if h.state == health.EXPIRING:
@@ -71,7 +78,12 @@ def short_id(client_id: str, keep: int = 8) -> str:
 
 def tenant_text(account: Account, *, short: bool = False) -> str:
     """The tenant named by the URLs; ``short`` cuts a GUID down like a client ID."""
-    tenant = tenant_from_url(account.authorize_url) or tenant_from_url(account.token_url)
+    return _tenant_text(account.authorize_url, account.token_url, short)
+
+
+@functools.lru_cache(maxsize=1024)  # thousands of accounts share a few tenants
+def _tenant_text(authorize_url: str, token_url: str, short: bool) -> str:
+    tenant = tenant_from_url(authorize_url) or tenant_from_url(token_url)
     if not tenant:
         return DASH
     if tenant == TENANT_PLACEHOLDER:

@@ -1,6 +1,6 @@
 """What the accounts list shows, apart from the widgets: loading and column widths.
 
-``read_all`` touches only ``tui.core`` (it runs in a worker thread for big files).
+``read_rows`` touches only ``tui.core`` (it runs in a worker thread for big files).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenView
 
 if TYPE_CHECKING:
     from tui.core.store.account_store import AccountStore
@@ -19,9 +19,11 @@ COLUMNS = (("label", "Label"), ("tenant", "Tenant"), ("client", "Client ID"),
 
 
 @dataclass(frozen=True)
-class Loaded:
+class Rows:
+    """What the list shows: accounts without secrets, token summaries."""
+
     accounts: tuple[Account, ...]
-    states: dict[str, TokenState]
+    states: dict[str, TokenView]
     mtime: float | None
 
 
@@ -61,8 +63,11 @@ def small_file(path: os.PathLike[str] | str) -> bool:
         return True  # missing: nothing to read; unreadable: the error shows at once
 
 
-def read_all(store: AccountStore) -> Loaded:
-    """Accounts (config order) and their token states (blocks: file reads, decryption)."""
+def read_rows(store: AccountStore) -> Rows:
+    """What the list shows (blocks: file reads). Opens no sealed value: the accounts come
+    without their client secrets and the states are summaries; a screen that acts on an
+    account asks the store for the whole of it first."""
     mtime = mtime_of(store.path)
-    pairs = store.load_all()
-    return Loaded(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
+    pairs = store.load_summaries()
+    return Rows(tuple(a for a, _ in pairs), {a.id: s for a, s in pairs}, mtime)
+

@@ -283,7 +283,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     store = open_store(args)
-    rows = store.load_all()
+    rows = store.load_summaries()  # what a list shows needs no secret opened
     if args.json:
         print(json.dumps([summary_json(a, s) for a, s in rows], indent=2, ensure_ascii=False))
         return 0

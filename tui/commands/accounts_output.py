@@ -6,12 +6,13 @@ values) and its length.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui.core.model import Account, TokenState
+    from tui.core.model import Account, TokenState, TokenView
     from tui.core.validate import Issue
 
 # Shorter secrets show no characters at all, only their length.
@@ -28,18 +29,25 @@ def mask(secret: str) -> str:
 
 def printable(text: str) -> str:
     """Control characters shown as escapes, so a label cannot disturb the terminal."""
+    if text.isprintable():
+        return text
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
                    for ch in text)
 
 
 def tenant_of(account: Account) -> str:
+    return _tenant_of_url(account.authorize_url)
+
+
+@functools.lru_cache(maxsize=256)  # a long list mostly repeats a few tenants
+def _tenant_of_url(url: str) -> str:
     from urllib.parse import urlsplit
 
     from tui.core.tenant import cloud_of_url, tenant_from_url
 
-    if cloud_of_url(account.authorize_url):
-        return tenant_from_url(account.authorize_url) or "?"
-    return urlsplit(account.authorize_url).hostname or "?"
+    if cloud_of_url(url):
+        return tenant_from_url(url) or "?"
+    return urlsplit(url).hostname or "?"
 
 
 def _span(seconds: float) -> str:
@@ -65,18 +73,18 @@ def when(ts: float | None, now: float | None = None) -> str:
     return f"{local} ({rel})"
 
 
-def token_status(state: TokenState, now: float | None = None) -> str:
+def token_status(state: TokenView, now: float | None = None) -> str:
     """valid, expired, none, needs_authorization or error."""
     if state.needs_authorization:
         return "needs_authorization"
-    if state.access_token and state.valid_for(now) > 0:
+    if state.has_access_token and state.valid_for(now) > 0:
         return "valid"
-    if state.access_token or state.refresh_token:
+    if state.has_access_token or state.has_refresh_token:
         return "expired"
     return "error" if state.last_error else "none"
 
 
-def token_text(state: TokenState, now: float | None = None, *, failure: bool = True) -> str:
+def token_text(state: TokenView, now: float | None = None, *, failure: bool = True) -> str:
     """'valid 52 min', 'expired, refreshable', 'needs sign-in', ...; with ``failure``, a
     refresh that failed since the last one that worked is named once: '; last refresh
     failed (AADSTS50076) at 12:34'."""
@@ -90,14 +98,14 @@ def token_text(state: TokenState, now: float | None = None, *, failure: bool = T
     elif status == "valid":
         text = f"valid {_span(left)}"
     elif status == "expired":
-        text = "expired, refreshable" if state.refresh_token else "expired"
+        text = "expired, refreshable" if state.has_refresh_token else "expired"
     else:
         text = {"error": "error", "none": "none"}[status]
     note = failure_note(state.last_error, refresh_failed_at(state), now) if failure else ""
     return f"{text}; {note}" if note else text
 
 
-def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
+def summary_json(account: Account, state: TokenView) -> dict[str, Any]:
     return {
         "label": account.label, "id": account.id, "tenant": tenant_of(account),
         "client_id": account.client_id, "client_type": account.client_type,
@@ -106,13 +114,13 @@ def summary_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def _token_json(state: TokenState) -> dict[str, Any]:
+def _token_json(state: TokenView) -> dict[str, Any]:
     now = time.time()
     return {
         "status": token_status(state, now),
         "expires_at": state.expires_at,
         "expires_in": int(state.valid_for(now)) if state.expires_at is not None else None,
-        "has_refresh_token": bool(state.refresh_token),
+        "has_refresh_token": state.has_refresh_token,
         "last_error": state.last_error or None,
     }
 
@@ -139,7 +147,7 @@ def account_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def print_table(rows: Sequence[tuple[Account, TokenState]]) -> None:
+def print_table(rows: Sequence[tuple[Account, TokenView]]) -> None:
     now = time.time()
     head = ("LABEL", "TENANT", "CLIENT ID", "TYPE", "TOKEN", "AUTO-REFRESH")
     lines = [head] + [

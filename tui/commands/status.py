@@ -62,19 +62,18 @@ def run_status(args: argparse.Namespace) -> int:
     from tui.core.health import assess, describe, human_duration
 
     store = open_store(args)
-    accounts = store.load()
+    summaries = store.load_summaries()  # status needs no secret opened
     if args.labels:
-        by_label = {a.label: a for a in accounts}
+        by_label = {a.label: (a, s) for a, s in summaries}
         missing = [label for label in args.labels if label not in by_label]
         if missing:
             from tui.core.errors import NoSuchAccount
 
             raise NoSuchAccount(missing[0])
-        accounts = [by_label[label] for label in args.labels]
+        summaries = [by_label[label] for label in args.labels]
     now = CLOCK.time()
     rows = []
-    for account in accounts:
-        state = store.token_state(account)
+    for account, state in summaries:
         h = assess(state, now=now, auto_refresh=account.auto_refresh, window_days=args.days,
                    app_only=account.is_app_only)
         rows.append((account, h))

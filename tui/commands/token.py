@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from tui import token_options
 from tui.core.errors import UsageError
 
 from . import common
@@ -19,19 +20,15 @@ if TYPE_CHECKING:
     from tui.core.store.account_store import AccountStore
 
 
-FORMATS = ("raw", "header", "json", "xoauth2")
-
-
 def register(sub: Any) -> None:
     p = sub.add_parser("token", help="print a valid access token (refreshing if needed)",
                        description="Print an access token valid for at least --min-valid "
                        "seconds, refreshing it first when needed.")
     p.add_argument("label")
-    p.add_argument("--format", choices=FORMATS, default="raw",
-                   help="raw token, 'Authorization: Bearer' header, JSON, or SASL XOAUTH2")
-    p.add_argument("--user", metavar="EMAIL", help="mailbox address (needed for xoauth2)")
-    p.add_argument("--min-valid", type=float, default=300.0, metavar="S",
-                   help="refresh unless the token stays valid this long (default 300)")
+    for option in token_options.OPTIONS:  # the table the fast path reads too
+        p.add_argument(option.flag, dest=option.dest, default=option.default,
+                       choices=option.choices, metavar=option.metavar, help=option.help,
+                       type=float if option.number else str)
     p.set_defaults(func=cmd_token)
 
 
@@ -40,14 +37,14 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     from tui.fastpath import format_token
 
-    if args.format == "xoauth2" and not args.user:
-        raise UsageError("--format xoauth2 needs --user EMAIL (the mailbox to sign in to).")
-    if args.min_valid < 0:
-        raise UsageError("--min-valid must be 0 or more seconds.")
+    problem = token_options.problem(args.format, args.user, args.min_valid)
+    if problem:
+        raise UsageError(problem)
     store = open_store(args)
     account = store.get(args.label)
     state = asyncio.run(_get(store, account, args.min_valid))
-    print(format_token(state, args.format, args.user))
+    print(format_token(state.access_token, args.format, token_type=state.token_type,
+                       expires_at=state.expires_at, scope=state.scope, user=args.user))
     return 0
 
 

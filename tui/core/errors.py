@@ -50,6 +50,19 @@ class NoSuchAccount(ExoError):
         self.label = label
 
 
+class AmbiguousLabel(UsageError):
+    """More than one account has this label (the file was edited by hand)."""
+
+    def __init__(self, label: str, ids: list[str], path: str) -> None:
+        super().__init__(
+            f"{len(ids)} accounts in {path} are labelled {label!r} (ids {', '.join(ids)}); "
+            "nothing was done. Give each its own label: edit the file by hand, or rename one "
+            "in the UI (exo-oauth with no command), where both are listed."
+        )
+        self.label = label
+        self.ids = ids
+
+
 class NeedsAuthorization(ExoError):
     """No usable token and no refresh token that still works.
 

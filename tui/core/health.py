@@ -10,7 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from .model import DEFAULT_MARGIN_S, TokenState
+from .model import DEFAULT_MARGIN_S, TokenView
 
 DAY = 86400.0
 # Microsoft drops a refresh token unused for 90 days.
@@ -44,13 +44,13 @@ class Health:
         return not self.problem
 
 
-def refresh_token_last_used(state: TokenState) -> float | None:
+def refresh_token_last_used(state: TokenView) -> float | None:
     """When the refresh token was last obtained or redeemed (either resets Microsoft's clock)."""
     stamps = [t for t in (state.last_refresh_at, state.obtained_at) if t]
     return max(stamps) if stamps else None
 
 
-def refresh_failed_at(state: TokenState) -> float | None:
+def refresh_failed_at(state: TokenView) -> float | None:
     """When a refresh last failed, if no refresh (or sign-in) worked since; else None."""
     failed = state.last_error_at
     if not state.last_error or failed is None:
@@ -90,7 +90,7 @@ def human_duration(seconds: float) -> str:
 
 
 def assess(
-    state: TokenState, *, now: float | None = None, auto_refresh: bool = False,
+    state: TokenView, *, now: float | None = None, auto_refresh: bool = False,
     margin: float = DEFAULT_MARGIN_S, window_days: float = ATTENTION_WINDOW_DAYS,
     app_only: bool = False,
 ) -> Health:
@@ -99,7 +99,7 @@ def assess(
     now = time.time() if now is None else now
     expires_in = state.expires_at - now if state.expires_at is not None else None
     used = refresh_token_last_used(state)
-    idle = (now - used) / DAY if used and state.refresh_token else None
+    idle = (now - used) / DAY if used and state.has_refresh_token else None
 
     failed = refresh_failed_at(state)
 
@@ -112,7 +112,7 @@ def assess(
     if state.needs_authorization:
         return health(NEEDS_AUTHORIZATION, "the refresh token was refused and a person must "
                       "sign in again: run `exo-oauth authorize LABEL`")
-    if not state.access_token and not state.refresh_token:
+    if not state.has_access_token and not state.has_refresh_token:
         problem = "never authorized; run `exo-oauth authorize LABEL`"
         return health(ERROR if state.last_error else NOT_AUTHORIZED, problem)
     if idle is not None:
@@ -129,7 +129,7 @@ def assess(
         return health(ERROR if tstate == EXPIRED else tstate,
                       "the last refresh failed; it is tried again when a token is next "
                       "needed, or run `exo-oauth refresh LABEL`")
-    if tstate == EXPIRED and not state.refresh_token and not app_only:
+    if tstate == EXPIRED and not state.has_refresh_token and not app_only:
         return health(EXPIRED, "the access token expired and there is no refresh "
                       "token; run `exo-oauth authorize LABEL`")
     return health(tstate, "")

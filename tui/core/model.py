@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Protocol
 
 from .tenant import default_urls
+
+# A token counts as valid only if it stays valid at least this long (defined apart, for
+# the token fast path, which cannot import this module).
+from .validity import DEFAULT_MARGIN_S as DEFAULT_MARGIN_S
 
 GRAPH_SCOPES = (
     "offline_access User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
@@ -25,14 +30,12 @@ FLOWS = ("delegated", "app")
 # How a person signs in (the account remembers the last one that worked).
 SIGN_IN_METHODS = ("device", "paste", "loopback")
 APP_SCOPE = "https://outlook.office365.com/.default"
-# A token counts as valid only if it stays valid at least this long.
-DEFAULT_MARGIN_S = 300
 # After a refresh the identity provider advised (refresh_in) failed, wait this long before
 # the next try; the token stays in use meanwhile.
 REFRESH_DUE_RETRY_S = 300
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParamRow:
     """One extra name=value parameter sent to an endpoint."""
 
@@ -56,7 +59,7 @@ def _new_id() -> str:
 _AUTH_DEFAULT, _TOKEN_DEFAULT = default_urls()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     """Every field of the account form; the three issued ones come from the token state."""
 
@@ -112,7 +115,7 @@ def param(rows: tuple[ParamRow, ...], name: str) -> str | None:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenState:
     """What the identity provider issued for one account, kept apart from the config.
 
@@ -137,14 +140,20 @@ class TokenState:
     last_error_at: float | None = None
     refresh_due_at: float | None = None
 
+    @property
+    def has_access_token(self) -> bool:
+        return bool(self.access_token)
+
+    @property
+    def has_refresh_token(self) -> bool:
+        return bool(self.refresh_token)
+
     def valid_for(self, now: float | None = None) -> float:
         """Seconds the access token stays valid (negative once expired; 0 if none)."""
-        if not self.access_token or self.expires_at is None:
-            return 0.0
-        return self.expires_at - (time.time() if now is None else now)
+        return _valid_for(self, now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return bool(self.access_token) and self.valid_for(now) >= margin
+        return self.has_access_token and self.valid_for(now) >= margin
 
     def refresh_due(self, now: float | None = None) -> bool:
         """The advised refresh time has come (and no try failed in the last few minutes);
@@ -165,8 +174,85 @@ class TokenState:
     @property
     def status(self) -> str:
         """One of: none, needs_authorization, error, token (judge expiry with is_valid)."""
-        if self.needs_authorization:
-            return "needs_authorization"
-        if not self.access_token and not self.refresh_token:
-            return "error" if self.last_error else "none"
-        return "token"
+        return _status(self)
+
+    def summary(self) -> TokenSummary:
+        """The same state with the tokens left out (only whether there are any)."""
+        values = {name: getattr(self, name) for name in SUMMARY_FIELDS}
+        return TokenSummary(**values, has_access_token=self.has_access_token,
+                            has_refresh_token=self.has_refresh_token)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSummary:
+    """What lists, status and monitoring show about an account's tokens: no token itself,
+    only whether one exists. Read from a token file without opening any sealed value."""
+
+    account_id: str
+    label: str
+    has_access_token: bool = False
+    has_refresh_token: bool = False
+    expires_at: float | None = None
+    obtained_at: float | None = None
+    scope: str = ""
+    token_type: str = "Bearer"
+    needs_authorization: bool = False
+    last_refresh_at: float | None = None
+    last_error: str = ""
+    last_error_id: str = ""
+    last_error_at: float | None = None
+
+    def valid_for(self, now: float | None = None) -> float:
+        return _valid_for(self, now)
+
+    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        return self.has_access_token and self.valid_for(now) >= margin
+
+    @property
+    def status(self) -> str:
+        return _status(self)
+
+
+class TokenView(Protocol):
+    """What TokenState and TokenSummary both answer: enough to judge a token's health."""
+
+    @property
+    def has_access_token(self) -> bool: ...
+    @property
+    def has_refresh_token(self) -> bool: ...
+    @property
+    def expires_at(self) -> float | None: ...
+    @property
+    def obtained_at(self) -> float | None: ...
+    @property
+    def needs_authorization(self) -> bool: ...
+    @property
+    def last_refresh_at(self) -> float | None: ...
+    @property
+    def last_error(self) -> str: ...
+    @property
+    def last_error_id(self) -> str: ...
+    @property
+    def last_error_at(self) -> float | None: ...
+
+    def valid_for(self, now: float | None = None) -> float: ...
+    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
+
+
+# TokenState's fields that a summary keeps as they are.
+SUMMARY_FIELDS = tuple(f.name for f in fields(TokenSummary)
+                       if f.name not in ("has_access_token", "has_refresh_token"))
+
+
+def _valid_for(state: TokenView, now: float | None) -> float:
+    if not state.has_access_token or state.expires_at is None:
+        return 0.0
+    return state.expires_at - (time.time() if now is None else now)
+
+
+def _status(state: TokenView) -> str:
+    if state.needs_authorization:
+        return "needs_authorization"
+    if not state.has_access_token and not state.has_refresh_token:
+        return "error" if state.last_error else "none"
+    return "token"

@@ -257,7 +257,7 @@ async def test_big_file_loads_in_a_worker(app, seeded, monkeypatch) -> None:
     import tui.app.screens.accounts as accounts_screen
 
     release = threading.Event()
-    real_read = accounts_screen.read_all
+    real_read = accounts_screen.read_rows
 
     def slow_read(store: object) -> object:  # the worker waits until the test has looked
         assert threading.current_thread() is not threading.main_thread()
@@ -265,7 +265,7 @@ async def test_big_file_loads_in_a_worker(app, seeded, monkeypatch) -> None:
         return real_read(store)
 
     monkeypatch.setattr(accounts_screen, "small_file", lambda _path: False)
-    monkeypatch.setattr(accounts_screen, "read_all", slow_read)
+    monkeypatch.setattr(accounts_screen, "read_rows", slow_read)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert not app.screen.loaded  # the screen is up and responsive before the accounts

@@ -99,14 +99,14 @@ def test_missing_key_file_fails(store: AccountStore) -> None:
 
 def test_files_made_by_exo_oauth_pass(store: AccountStore) -> None:
     acct = store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
-    assert token_path(store.state_dir, store.path, "work").exists()
+    assert token_path(store.state_dir, store.path, acct.id).exists()
     check = check_permissions(store, acct)
     assert check.status == PASS, check.detail
 
 
 def test_readable_files_and_folders_fail_with_the_chmod(store: AccountStore) -> None:
     acct = store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
-    token_file = token_path(store.state_dir, store.path, "work")
+    token_file = token_path(store.state_dir, store.path, acct.id)
     store.path.chmod(0o644)
     token_file.parent.chmod(0o750)
     paths.key_file().chmod(0o640)
@@ -133,8 +133,8 @@ def test_a_shared_folder_holding_the_account_file_is_only_checked_for_writers(
 
 
 def test_a_damaged_token_file_fails_the_secrets_check(store: AccountStore) -> None:
-    store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
-    token_path(store.state_dir, store.path, "work").write_text("schema = 99\n")
+    added = store.add(make_account(access_token=make_jwt(), access_token_expires_at=2e9))
+    token_path(store.state_dir, store.path, added.id).write_text("schema = 99\n")
     acct, opened, check = open_account(AccountStore(store.path), "work")
     assert not opened and check.status == FAIL and "has schema 99" in check.detail
     assert check.entry and acct.label == "work"

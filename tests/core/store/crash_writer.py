@@ -41,11 +41,12 @@ def writer(cfg: str, round_no: int, notify: int, pause: str | None, pause_at: in
         while True:
             time.sleep(60)
 
-    def announced(path: object, data: bytes, mode: int = 0o600) -> None:
+    def announced(path: object, data: bytes, mode: int = 0o600, **kw: bool) -> None:
         nonlocal saves
-        saves += 1
-        os.write(notify, b"w")
-        real_write(path, data, mode)  # type: ignore[arg-type]
+        if kw.get("durable", True):  # not the disposable caches and index
+            saves += 1
+            os.write(notify, b"w")
+        real_write(path, data, mode, **kw)  # type: ignore[arg-type]
 
     def fsync(fd: int) -> None:
         real_fsync(fd)
@@ -70,7 +71,7 @@ def writer(cfg: str, round_no: int, notify: int, pause: str | None, pause_at: in
         choice = i % 4
         if choice == 0:
             store.update(replace(acct, client_id=f"c-{round_no}-{i}"))
-        elif choice == 1:  # rename back and forth (moves the token file)
+        elif choice == 1:  # rename back and forth (the token file stays, named by id)
             new = f"base-{k}" if label.endswith("-r") else f"base-{k}-r"
             store.update(replace(acct, label=new))
         elif choice == 2:

@@ -204,7 +204,7 @@ def test_secrets_swapped_between_accounts_fail(store: AccountStore) -> None:
 def test_token_swapped_into_client_secret_fails(store: AccountStore) -> None:
     a = store.add(make_account("a"))
     store.save_token_state(TokenState(a.id, "a", "AT", "RT-value", 1.0))
-    token_text = token_format.token_path(store.state_dir, store.path, "a").read_text()
+    token_text = token_format.token_path(store.state_dir, store.path, a.id).read_text()
     sealed_rt = tomllib.loads(token_text)["refresh_token"]
     text = store.path.read_text()
     old = tomllib.loads(text)["account"][0]["client_secret"]

@@ -19,18 +19,17 @@ from tui.core.store import seal, token_format
 from tui.core.store.account_store import AccountStore
 
 
-def test_update_and_rename_moves_tokens(store: AccountStore) -> None:
+def test_update_and_rename_keeps_tokens(store: AccountStore) -> None:
     a = store.add(make_account("work"))
     state = TokenState(a.id, "work", "AT-1", "RT-1", time.time() + 3600)
     store.save_token_state(state)
-    old_token_file = token_format.token_path(store.state_dir, store.path, "work")
-    assert old_token_file.exists()
+    token_file = token_format.token_path(store.state_dir, store.path, a.id)
+    assert token_file.exists()
     b = replace(a, label="work2", client_id="11111111-2222-3333-4444-555555555555",
                 token_params=(ParamRow("scope", "x y"), ParamRow("a=b", "c=d")))
     saved = store.update(b, expected=a)
     assert saved.access_token == "AT-1" and saved.label == "work2"
-    assert not old_token_file.exists()
-    assert token_format.token_path(store.state_dir, store.path, "work2").exists()
+    assert token_file.exists()  # named by the id: a new label moves nothing
     got = store.get("work2")
     assert got.config_equal(b) and got.refresh_token == "RT-1"
     with pytest.raises(NoSuchAccount):
@@ -49,7 +48,7 @@ def test_delete_removes_the_token_file(store: AccountStore) -> None:
     a = store.add(make_account("work", access_token="AT", refresh_token="RT",
                                access_token_expires_at=123.0))
     b = store.add(make_account("keep"))
-    path = token_format.token_path(store.state_dir, store.path, "work")
+    path = token_format.token_path(store.state_dir, store.path, a.id)
     assert path.exists()
     store.delete(a.id)
     assert not path.exists()
@@ -96,19 +95,18 @@ def test_token_state_for_a_hand_written_file_records_the_key(store: AccountStore
     assert AccountStore(store.path).get("hand").access_token == "AT"
 
 
-def test_stale_token_file_under_a_reused_label_is_removed(store: AccountStore) -> None:
-    """A writer killed mid-delete can leave a token file; a new owner of the label drops it."""
+def test_a_token_file_left_by_a_killed_delete_never_serves_a_new_account(
+        store: AccountStore) -> None:
+    """A writer killed mid-delete can leave a token file; it is named by the gone account's
+    id, so a new account with the same label (a new id) never reads it."""
     gone = store.add(make_account("old"))
-    stale = token_format.token_path(store.state_dir, store.path, "old")
+    stale = token_format.token_path(store.state_dir, store.path, gone.id)
     store.save_token_state(TokenState(gone.id, "old", "AT-of-gone", "RT", 2e9))
     saved = stale.read_bytes()
     store.delete(gone.id)
     stale.write_bytes(saved)  # as if the delete had been killed before removing it
-    store.add(make_account("old"))
-    assert not stale.exists()
+    new = store.add(make_account("old"))
+    assert store.get("old").access_token == "" and store.token_state(new).refresh_token == ""
     other = store.add(make_account("other"))
-    stale.write_bytes(saved)
-    store.delete(store.get("old").id)
-    stale.write_bytes(saved)
-    store.update(replace(other, label="old"))  # renamed onto the label, with no tokens
-    assert not stale.exists()
+    store.update(replace(other, label="other2"))
+    assert store.get("other2").access_token == ""

@@ -24,11 +24,11 @@ from textual.worker import get_current_worker
 
 from tui.app import formatting
 from tui.app.host import AppHost, host_of
-from tui.app.list_rows import COLUMNS, Loaded, mtime_of, read_all, small_file, widths_for
+from tui.app.list_rows import COLUMNS, Rows, mtime_of, read_rows, small_file, widths_for
 from tui.app.messages import StatusNoteChanged, TokenStateChanged
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenView
 
 
 class AccountsTable(DataTable[Any]):
@@ -72,7 +72,8 @@ class AccountsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.accounts: list[Account] = []
-        self.states: dict[str, TokenState] = {}
+        # What the rows show; no token and no client secret is kept here (see _whole).
+        self.states: dict[str, TokenView] = {}
         self.loaded = False
         self.load_error = ""
         self._mtime: float | None = None
@@ -141,16 +142,16 @@ class AccountsScreen(Screen[None]):
         if not get_current_worker().is_cancelled:
             self._from_thread(self._finish_load, result, select_id)
 
-    def _read_safely(self) -> Loaded | str:
+    def _read_safely(self) -> Rows | str:
         """The accounts, or the one-line reason they cannot be read."""
         try:
-            return read_all(self.xapp.store)
+            return read_rows(self.xapp.store)
         except ExoError as exc:
             return str(exc)
         except OSError as exc:
             return f"{exc.strerror or exc}: {exc.filename}"
 
-    def _finish_load(self, result: Loaded | str, select_id: str | None) -> None:
+    def _finish_load(self, result: Rows | str, select_id: str | None) -> None:
         if isinstance(result, str):
             self._show_error(result)
         else:
@@ -168,7 +169,7 @@ class AccountsScreen(Screen[None]):
         self._fill()
         self.notify(message, title="Cannot read the accounts", severity="error", timeout=10)
 
-    def _apply(self, loaded: Loaded, select_id: str | None) -> None:
+    def _apply(self, loaded: Rows, select_id: str | None) -> None:
         self.loaded = True
         self.load_error = ""
         self.accounts = list(loaded.accounts)
@@ -187,24 +188,23 @@ class AccountsScreen(Screen[None]):
         if mtime_of(store.path) != self._mtime:  # the account file itself changed
             self._from_thread(self.reload)
             return
-        states = {}
+        states: dict[str, TokenView] = {}
         for account in list(self.accounts):
             try:
-                states[account.id] = store.token_state(account)
+                states[account.id] = store.token_summary(account)
             except (ExoError, OSError):
                 continue  # one unreadable token file must not stop the others
         if not get_current_worker().is_cancelled:
             self._from_thread(self._merge_states, states)
 
-    def _merge_states(self, states: dict[str, TokenState]) -> None:
+    def _merge_states(self, states: dict[str, TokenView]) -> None:
         self.states.update(states)
         self.update_statuses()
 
     # -- drawing --------------------------------------------------------------------------
-    def _cells(self, account: Account) -> list[Any]:
+    def _cells(self, account: Account, now: float, styles: dict[str, str]) -> list[Any]:
         w = self._widths
         state = self.states.get(account.id)
-        now = self.xapp.now()
         auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
         ctype = account.client_type if w["type"] >= 12 else (
             "conf." if account.client_type == "confidential" else account.client_type)
@@ -213,18 +213,22 @@ class AccountsScreen(Screen[None]):
             formatting.ellipsize(formatting.tenant_text(account, short=True), w["tenant"]),
             formatting.short_id(account.client_id),
             ctype,
-            self._status_cell(account, state, now),
+            self._status_cell(account, state, now, styles),
             auto,
         ]
 
-    def _status_cell(self, account: Account, state: TokenState | None, now: float) -> Text:
+    def _status_cell(self, account: Account, state: TokenView | None, now: float,
+                     styles: dict[str, str] | None = None) -> Text:
         note = self.notes.get(account.id)
-        words = note or formatting.status_text(state, account, now)
+        words, style = (note, "bad") if note else formatting.status(state, account, now)
         label = formatting.ellipsize(words, self._widths["status"])
+        return Text(label, style=(styles or self._styles()).get(style, ""))
+
+    def _styles(self) -> dict[str, str]:
+        """Status style names to Rich styles, from the current theme (once per fill)."""
         theme = self.app.current_theme
-        color = {"ok": theme.success, "warn": theme.warning, "bad": theme.error}.get(
-            "bad" if note else formatting.status_style(state, account, now))
-        return Text(label, style=f"bold {color}" if color else "")
+        return {name: f"bold {color}" for name, color in (
+            ("ok", theme.success), ("warn", theme.warning), ("bad", theme.error)) if color}
 
     def _fill(self, select_id: str | None = None) -> None:
         table = self.query_one(AccountsTable)
@@ -232,8 +236,9 @@ class AccountsScreen(Screen[None]):
         if self._widths_now() != self._widths:
             self._set_columns()
         table.clear()
+        now, styles = self.xapp.now(), self._styles()
         for account in self.accounts:
-            table.add_row(*self._cells(account), key=account.id)
+            table.add_row(*self._cells(account, now, styles), key=account.id)
         empty = self.query_one("#empty", Static)
         has_rows = bool(self.accounts)
         table.display = has_rows
@@ -267,23 +272,25 @@ class AccountsScreen(Screen[None]):
     def update_statuses(self) -> None:
         """Redraw the status cells (time moves on); the cursor stays where it is."""
         table = self.query_one(AccountsTable)
-        now = self.xapp.now()
+        now, styles = self.xapp.now(), self._styles()
         for account in self.accounts:
             table.update_cell(account.id, "status",
-                              self._status_cell(account, self.states.get(account.id), now))
+                              self._status_cell(account, self.states.get(account.id), now,
+                                                styles))
         self._show_details()
 
     def on_token_state_changed(self, message: TokenStateChanged) -> None:
         """One account's tokens changed (a job finished, or they were read again)."""
-        state = message.state
-        if state.access_token and state != self.states.get(state.account_id):
-            self.notes.pop(state.account_id, None)  # new tokens: an old failure note is over
-        self.states[state.account_id] = state
-        account = self.account_by_id(state.account_id)
+        summary = message.state.summary()  # the list keeps no token
+        account_id = message.state.account_id
+        if summary.has_access_token and summary != self.states.get(account_id):
+            self.notes.pop(account_id, None)  # new tokens: an old failure note is over
+        self.states[account_id] = summary
+        account = self.account_by_id(account_id)
         if account is None:
             return
         self.query_one(AccountsTable).update_cell(
-            account.id, "status", self._status_cell(account, state, self.xapp.now()))
+            account.id, "status", self._status_cell(account, summary, self.xapp.now()))
         self._show_details()
         self.refresh_bindings()  # refresh / test may apply now
 
@@ -310,7 +317,7 @@ class AccountsScreen(Screen[None]):
         now = self.xapp.now()
         state = self.states.get(account.id)
         status = self.notes.get(account.id) or formatting.status_text(state, account, now)
-        if state is not None and state.access_token and state.expires_at:
+        if state is not None and state.has_access_token and state.expires_at:
             # labelled, so the expiry is never read as the time of a failure
             status += (f" · token expires at {formatting.local_time(state.expires_at, now)} "
                        "local time")
@@ -355,22 +362,33 @@ class AccountsScreen(Screen[None]):
             if account is None:
                 return False
             state = self.states.get(account.id)
-            can = account.is_app_only or (state is not None and bool(state.refresh_token))
+            can = account.is_app_only or (state is not None and state.has_refresh_token)
             return True if can else None
         if action == "test_connection":
             account = self.selected()
             if account is None:
                 return False
             state = self.states.get(account.id)
-            has_token = state is not None and bool(state.access_token or state.refresh_token)
+            has_token = state is not None and (state.has_access_token
+                                               or state.has_refresh_token)
             return True if has_token or account.is_app_only else None  # greyed: no token
         return True
 
     def action_new(self) -> None:
         self._open_form(None)
 
+    def _whole(self, account: Account | None) -> Account | None:
+        """The account with its secret and tokens, read now: the list holds neither."""
+        if account is None:
+            return None
+        try:
+            return self.xapp.store.get_by_id(account.id)
+        except (ExoError, OSError) as exc:
+            self.notify(str(exc), title="Cannot read the account", severity="error")
+            return None
+
     def action_edit(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self._open_form(account)
 
@@ -406,17 +424,17 @@ class AccountsScreen(Screen[None]):
         self.app.push_screen(ConfirmDelete(account.label), answered)
 
     def action_authorize(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self.xapp.start_authorize(account)
 
     def action_refresh(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self.xapp.start_refresh(account)
 
     def action_test_connection(self) -> None:
-        account = self.selected()
+        account = self._whole(self.selected())
         if account is not None:
             self.xapp.test_connection(account)
 

@@ -103,7 +103,7 @@ def check_permissions(store: AccountStore, account: Account) -> Check:
     """Account file, token file and key file 0600; exo-oauth's folders 0700."""
     from tui.core.store.token_format import token_path
 
-    token_file = token_path(store.state_dir, store.path, account.label)
+    token_file = token_path(store.state_dir, store.path, account.id)
     items: list[tuple[Path, bool]] = [(store.path, True), (token_file, True),
                                       (store.path.parent, _ours(store.path.parent)),
                                       (store.state_dir, _ours(store.state_dir)),

@@ -101,10 +101,6 @@ class Gate:
         self._accounts = (signature, found)
         return found
 
-    def missing_labels(self) -> list[str]:
-        known = {a.label for a in self.store.load(with_tokens=False)}
-        return [label for label in self.labels if label not in known]
-
     # -- the local check ----------------------------------------------------------------------
     async def check(self, address: str, password: str, host: str, slog: SessionLog) -> Account:
         """The account ``address`` may use with ``password``; Refused (after the slow-down

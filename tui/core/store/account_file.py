@@ -42,6 +42,8 @@ _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_aut
          "authorize_url", "token_url", "redirect_uri", "flow", "sign_in_method",
          "proxy_password_hash")
 _ROWS = ("auth_params", "token_params")
+# values no two accounts share: not worth looking up
+_UNIQUE = ("id", "label", "proxy_password_hash")
 # written only when set: most accounts never use the mail proxy
 _OMIT_EMPTY = ("sign_in_method", "proxy_users", "proxy_password_hash")
 # tomllib scans basic strings ("...") character by character but literal strings
@@ -68,6 +70,19 @@ class AccountFile:
             self._segments = _segment(self.text, self.header, len(self.accounts))
             self._segmented = True
         return self._segments
+
+    def chunk_offsets(self) -> list[tuple[int, int]] | None:
+        """Byte range of each account's chunk in the file (see _segment), or None."""
+        pieces = self.segments()
+        if pieces is None:
+            return None
+        out, pos = [], 0
+        for kind, text in pieces:
+            size = len(text) if text.isascii() else len(text.encode("utf-8"))
+            if kind == "account":
+                out.append((pos, pos + size))
+            pos += size
+        return out
 
     def edit(self) -> Editor:
         return Editor(self)
@@ -207,6 +222,28 @@ def account_from_raw(raw: dict[str, Any], number: int, path: str,
     return Account(**values)
 
 
+def account_from_checked(raw: dict[str, Any], rows: dict[tuple[str, str], ParamRow],
+                         texts: dict[str, str]) -> Account:
+    """An Account from a table that already passed account_from_raw's checks (a parse of
+    the whole file checks every account), client secret left out. ``rows`` and ``texts``
+    share equal parameter rows and values between accounts: a list of thousands repeats
+    the same few URLs, types and scopes."""
+    values: dict[str, Any] = {
+        key: raw[key] if key in _UNIQUE else texts.setdefault(raw[key], raw[key])
+        for key in _TEXT if key in raw and key != "client_secret"}
+    if "auto_refresh" in raw:
+        values["auto_refresh"] = raw["auto_refresh"]
+    for key in _ROWS:
+        if key in raw:
+            values[key] = tuple(rows.setdefault((r.get("name", ""), r.get("value", "")),
+                                                ParamRow(r.get("name", ""), r.get("value", "")))
+                                for r in raw[key])
+    if "proxy_users" in raw:
+        values["proxy_users"] = tuple(raw["proxy_users"])
+    values["id"] = values.get("id") or derived_id(values.get("label", ""))
+    return Account(**values)
+
+
 def _item(value: Any) -> Any:
     """A tomlkit item; text goes out as a literal string ('...') when it can."""
     import tomlkit
@@ -259,6 +296,24 @@ def render_account(values: dict[str, Any]) -> str:
     aot.append(table)
     doc[ACCOUNTS] = aot
     return doc.as_string()
+
+
+def update_chunk(path: str, text: str, raw: dict[str, Any], changes: dict[str, Any]) -> str:
+    """The text of one ``[[account]]`` chunk with ``changes`` applied (tomlkit keeps the rest
+    as it was), checked to parse to exactly the account meant."""
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    _apply(doc[ACCOUNTS][0], changes)
+    new = doc.as_string()
+    try:
+        ok = tomllib.loads(new) == {ACCOUNTS: [{**raw, **changes}]}
+    except tomllib.TOMLDecodeError:
+        ok = False
+    if not ok:
+        raise StoreError(f"Internal check failed while editing {path}; the file was not "
+                         "changed.", path=path)
+    return new
 
 
 class Editor:

@@ -17,22 +17,30 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tui.core import paths
-from tui.core.errors import ConflictError, NoSuchAccount, SealError, StoreError, UsageError
-from tui.core.model import Account, TokenState
+from tui.core.errors import (
+    AmbiguousLabel,
+    ConflictError,
+    NoSuchAccount,
+    SealError,
+    StoreError,
+    UsageError,
+)
+from tui.core.model import Account, ParamRow, TokenState, TokenSummary
 from tui.core.validate import SAVE, Issue, validate
 
-from . import account_file, fileio, parse_cache, seal, token_format
+from . import account_file, chunks, fileio, label_index, parse_cache, seal, token_format
 from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .tokens import TokenFiles
 
 _DEFAULTS = Account(id="")
-# A rename or delete waits this long for a refresh of that account to finish.
+# A delete waits this long for a refresh of that account to finish.
 RENAME_WAIT_S = 30.0
 # Secret could not be opened (lenient reads only): never equal to a real value.
 _UNOPENED = "\0unopened"
@@ -57,8 +65,9 @@ class AccountStore(TokenFiles):
         self.lock_path = self.path.with_name(f".{self.path.name}.lock")
         resolved = token_format.resolved(self.path)
         self._resolved = resolved
-        self._tokens_dir = self.state_dir / "tokens"
+        self._tokens_dir = os.path.join(self.state_dir, "tokens")
         self._cache_file = parse_cache.cache_path(self.state_dir, resolved)
+        self._index_file = label_index.index_path(str(self.state_dir), resolved)
         self._sealer: seal.Sealer | None = None
         self._sealer_key: tuple[str, bytes, str] | None = None
         # (the header dict, (passphrase, XDG_DATA_HOME, HOME)) when _sealer was last
@@ -77,12 +86,21 @@ class AccountStore(TokenFiles):
 
     def _read(self) -> AccountFile | None:
         try:
-            data = self.path.read_bytes()
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"Cannot read the account file {self.path}: "
                              f"{exc.strerror or exc}.", path=str(self.path)) from exc
+        try:
+            before, seen_ns = os.fstat(fd), time.time_ns()
+            data = fileio.read_all(fd)
+            after = os.fstat(fd)
+        except OSError as exc:
+            raise StoreError(f"Cannot read the account file {self.path}: "
+                             f"{exc.strerror or exc}.", path=str(self.path)) from exc
+        finally:
+            os.close(fd)
         digest = hashlib.sha256(data).digest()
         if self._cache and self._cache[0] == digest:
             return self._cache[1]
@@ -92,23 +110,61 @@ class AccountStore(TokenFiles):
             parsed = AccountFile(str(self.path), data.decode("utf-8"),
                                  {account_file.HEADER: header, account_file.ACCOUNTS: accounts},
                                  header, accounts)
-            self._cache = (digest, parsed)
-            return parsed
-        parsed = account_file.parse(data, str(self.path))
-        seen: dict[str, int] = {}
-        for n, raw in enumerate(parsed.accounts, 1):
-            # Every account must be usable, not only the one at hand: check the types.
-            account_id = account_file.account_from_raw(raw, n, str(self.path),
-                                                     lambda _i, _l, text: text).id
-            if account_id in seen:
-                raise StoreError(f"{self.path}: accounts {seen[account_id]} and {n} share the "
-                                 f"id {account_id!r}; give one a new id or remove its id line "
-                                 "(its sealed secret must then be set again).",
-                                 path=str(self.path))
-            seen[str(account_id)] = n
+        else:
+            parsed = account_file.parse(data, str(self.path))
+            seen: dict[str, int] = {}
+            for n, raw in enumerate(parsed.accounts, 1):
+                # Every account must be usable, not only the one at hand: check the types.
+                account_id = account_file.account_from_raw(raw, n, str(self.path),
+                                                           lambda _i, _l, text: text).id
+                if account_id in seen:
+                    raise StoreError(f"{self.path}: accounts {seen[account_id]} and {n} share "
+                                     f"the id {account_id!r}; give one a new id or remove its "
+                                     "id line (its sealed secret must then be set again).",
+                                     path=str(self.path))
+                seen[str(account_id)] = n
+            parse_cache.save(self._cache_file, digest, parsed.header, parsed.accounts)
         self._cache = (digest, parsed)
-        parse_cache.save(self._cache_file, digest, parsed.header, parsed.accounts)
+        same = label_index.signature(before) == label_index.signature(after)
+        self._update_index(parsed, digest.hex(), after if same else None,
+                           same and label_index.is_settled(after, seen_ns))
         return parsed
+
+    def _update_index(self, parsed: AccountFile, sha256: str, st: os.stat_result | None,
+                      settled: bool) -> None:
+        """Write the label index for these bytes, unless it already says all it can.
+        ``st``: the file's stat while those bytes were read (None if it moved meanwhile)."""
+        if st is None:
+            return
+        sig = label_index.signature(st)
+        current = label_index.read(self._index_file)
+        if current is not None:
+            head = label_index.header_of(current)
+            if head.get("sig") == sig and head.get("sha256") == sha256 and (
+                    head.get("settled") == "1" or not settled):
+                return
+        offsets = parsed.chunk_offsets() or [(-1, -1)] * len(parsed.accounts)
+        entries = []
+        for raw, (start, end) in zip(parsed.accounts, offsets, strict=True):
+            label = str(raw.get("label", ""))
+            account_id = str(raw.get("id") or derived_id(label))
+            entries.append((label, account_id, token_format.token_stem(self._resolved,
+                                                                        account_id), start, end))
+        self._write_index(st, settled, sha256, parsed.header, entries)
+
+    def _write_index(self, st: os.stat_result, settled: bool, sha256: str,
+                     header: dict[str, Any],
+                     entries: list[tuple[str, str, str, int, int]] | None = None, *,
+                     lines: list[bytes] | None = None) -> None:
+        text = label_index.render(self._resolved, label_index.signature(st), settled, sha256,
+                                  header, entries, lines=lines)
+        try:
+            if text is None:
+                fileio.remove(self._index_file)
+            else:
+                fileio.atomic_write(self._index_file, text, durable=False)
+        except StoreError:
+            return  # the index only saves time; the token path reads the file without it
 
     def _sealer_for(self, header: dict[str, Any], *, create: bool) -> seal.Sealer:
         # Reuse the last sealer while the header's sealing, the passphrase and the key
@@ -186,27 +242,47 @@ class AccountStore(TokenFiles):
         parsed = self._read()
         return [] if parsed is None else [str(a.get("label", "")) for a in parsed.accounts]
 
+    def _view(self) -> chunks.View | None:
+        return chunks.view(self.path, self._index_file)
+
     def _find(self, pred: Callable[[dict[str, Any]], bool], missing: str, *,
-              lenient: bool = False) -> Account:
+              lenient: bool = False, by: tuple[int, str] | None = None) -> Account:
+        """The one account ``pred`` picks. ``by`` (entry field, value): the same question
+        for the label index, which answers it without parsing the other accounts."""
+        view = self._view() if by is not None else None
+        if view is not None and by is not None:
+            hits = view.find(label=by[1]) if by[0] == 0 else view.find(account_id=by[1])
+            if len(hits) > 1:
+                raise AmbiguousLabel(missing, [entry[1] for _, entry in hits], str(self.path))
+            if not hits:
+                raise NoSuchAccount(missing)
+            raw = view.raw(hits[0][1])
+            if raw is not None:
+                header = seal.read_header(self.path)
+                return self._open_found(raw, hits[0][0] + 1, header, lenient)
         parsed = self._read()
-        hits = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
-                if pred(raw)]
-        if not hits or parsed is None:
+        found = [(n, raw) for n, raw in enumerate(parsed.accounts if parsed else [], 1)
+                 if pred(raw)]
+        if not found or parsed is None:
             raise NoSuchAccount(missing)
-        if len(hits) > 1:
-            raise UsageError(f"{len(hits)} accounts in {self.path} are labelled {missing!r}; "
-                             "give each a different label.")
-        strict = self._strict_opener(parsed.header)
+        if len(found) > 1:
+            raise AmbiguousLabel(missing, [self._id_of_raw(raw) for _, raw in found],
+                                 str(self.path))
+        return self._open_found(found[0][1], found[0][0], parsed.header, lenient)
+
+    def _open_found(self, raw: dict[str, Any], number: int, header: dict[str, Any],
+                    lenient: bool) -> Account:
+        strict = self._strict_opener(header)
 
         def forgiving(account_id: str, label: str, text: str) -> str:
             try:
                 return strict(account_id, label, text)
             except SealError:
-                self._sealer_for(parsed.header, create=False)  # a wrong key still raises
+                self._sealer_for(header, create=False)  # a wrong key still raises
                 return ""
 
-        account = self._from_raw(hits[0][1], hits[0][0], forgiving if lenient else strict)
-        return self._merge(account, self._state(account, parsed.header))
+        account = self._from_raw(raw, number, forgiving if lenient else strict)
+        return self._merge(account, self._state(account, header))
 
     def get(self, label: str, *, lenient: bool = False) -> Account:
         """The account with this label (tokens merged in); NoSuchAccount if none.
@@ -215,19 +291,75 @@ class AccountStore(TokenFiles):
         reads as empty instead of raising, so it can be replaced; a wrong key or
         passphrase still raises.
         """
-        return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient)
+        return self._find(lambda raw: raw.get("label", "") == label, label, lenient=lenient,
+                          by=(0, label))
+
+    @staticmethod
+    def _id_of_raw(raw: dict[str, Any]) -> str:
+        return str(raw.get("id") or derived_id(str(raw.get("label", ""))))
+
+    def ids_for(self, label: str) -> list[str]:
+        """The ids of every account with this label, in file order, without opening any
+        secret: none, one, or (after a hand edit) several."""
+        view = self._view()
+        if view is not None:
+            return [entry[1] for _, entry in view.find(label=label)]
+        parsed = self._read()
+        return [self._id_of_raw(raw) for raw in (parsed.accounts if parsed else [])
+                if raw.get("label", "") == label]
 
     def id_of(self, label: str) -> str:
-        """The id of the account with this label, without opening any secret."""
+        """The id of the account with this label; NoSuchAccount if none, AmbiguousLabel
+        (exit 2) if several accounts have it."""
+        ids = self.ids_for(label)
+        if not ids:
+            raise NoSuchAccount(label)
+        if len(ids) > 1:
+            raise AmbiguousLabel(label, ids, str(self.path))
+        return ids[0]
+
+    def load_summaries(self) -> list[tuple[Account, TokenSummary]]:
+        """Every account with what its token file says about its tokens, opening nothing:
+        for lists and status. The accounts' client secrets are left out (empty); get an
+        account with ``get``/``get_by_id`` before using it to sign in or refresh."""
+        rows: dict[tuple[str, str], ParamRow] = {}
+        texts: dict[str, str] = {}
+        # Every account's types were checked when the file was parsed (the parse cache
+        # holds only checked parses).
+        try:
+            return [(account, self.token_summary(account)) for account in (
+                account_file.account_from_checked(raw, rows, texts)
+                for raw in self._checked_tables())]
+        except ValueError:  # the parse cache broke off: read the file itself
+            self._cache = None
+            parsed = self._read()
+            return [] if parsed is None else [
+                (account, self.token_summary(account)) for account in (
+                    account_file.account_from_checked(raw, rows, texts)
+                    for raw in parsed.accounts)]
+
+    def _checked_tables(self) -> Iterator[dict[str, Any]]:
+        """The account tables, streamed from the parse cache when it holds these very bytes
+        (no list of every table is made), else from a parse of the file."""
+        try:
+            with open(self.path, "rb") as fh:
+                digest = hashlib.sha256(fh.read()).digest()
+        except FileNotFoundError:
+            return iter(())
+        except OSError:
+            digest = b""
+        indexed = label_index.header_of(label_index.read(self._index_file, 4096) or b"")
+        if not (self._cache and self._cache[0] == digest) and digest \
+                and indexed.get("sha256") == digest.hex():  # else _read writes the index
+            streamed = parse_cache.accounts(self._cache_file, digest)
+            if streamed is not None:
+                return streamed
         parsed = self._read()
-        for raw in parsed.accounts if parsed else []:
-            if raw.get("label", "") == label:
-                return str(raw.get("id") or derived_id(label))
-        raise NoSuchAccount(label)
+        return iter(parsed.accounts if parsed is not None else ())
 
     def get_by_id(self, account_id: str) -> Account:
-        return self._find(lambda raw: (raw.get("id") or derived_id(str(raw.get("label", ""))))
-                          == account_id, account_id)
+        return self._find(lambda raw: self._id_of_raw(raw) == account_id, account_id,
+                          by=(1, account_id))
 
     # -- writing ------------------------------------------------------------------
     def _file_lock(self) -> fileio.FileLock:
@@ -238,19 +370,46 @@ class AccountStore(TokenFiles):
         text = editor.render()
         if text == editor.source.text and self.path.exists():
             return  # nothing changed: leave the file (and its mtime) alone
-        folder = self.path.parent
-        with contextlib.suppress(OSError):  # temp files of killed writers (we hold the lock)
-            for entry in os.scandir(folder):
-                if fileio.is_temp_of(Path(entry.path), self.path):
-                    os.unlink(entry.path)
         data = text.encode("utf-8")
-        self._cache = None
-        fileio.atomic_write(self.path, data)
+        st = self._replace_file(data)
         # The next read of these exact bytes needs no parse (the TUI saves, then lists;
         # the next command finds the JSON cache).
         result = editor.result(text)
-        self._cache = (hashlib.sha256(data).digest(), result)
-        parse_cache.save(self._cache_file, self._cache[0], result.header, result.accounts)
+        digest = hashlib.sha256(data).digest()
+        self._cache = (digest, result)
+        parse_cache.save(self._cache_file, digest, result.header, result.accounts)
+        self._update_index(result, digest.hex(), st, self._settle(st, data))
+
+    def _replace_file(self, data: bytes | list[memoryview | bytes]) -> os.stat_result:
+        """Write the account file (atomically; we hold its lock); its stat afterwards."""
+        with contextlib.suppress(OSError):  # temp files of killed writers
+            for entry in os.scandir(self.path.parent):
+                if fileio.is_temp_of(Path(entry.path), self.path):
+                    os.unlink(entry.path)
+        self._cache = None
+        fileio.atomic_write(self.path, data)
+        return os.stat(self.path)
+
+    def _settle(self, st: os.stat_result, data: bytes | list[memoryview | bytes]) -> bool:
+        """Whether the file we just wrote is still exactly ``data`` once the clock has moved
+        past its ctime (see label_index): waits the few ms that takes, not a coarse
+        filesystem's seconds (that index stays unsettled until a later read)."""
+        wait_ns = st.st_ctime_ns + label_index.settle_ns(st) - time.time_ns()
+        if wait_ns > label_index.SETTLE_NS:
+            return False
+        if wait_ns > 0:
+            time.sleep(wait_ns / 1e9 + 0.001)
+        parts = [data] if isinstance(data, bytes) else data
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            try:
+                same = fileio.holds(fd, parts)
+                now = os.fstat(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            return False
+        return same and label_index.signature(now) == label_index.signature(st)
 
     def _prepare(self, parsed: AccountFile, editor: account_file.Editor) -> seal.Sealer:
         """The key for writing (made on first use); header fields it needs go into ``editor``."""
@@ -290,13 +449,13 @@ class AccountStore(TokenFiles):
             secret = sealer.seal(account.id, "client_secret", account.client_secret)
             editor.add_account(to_values(account, secret))
             self._write(editor)
-            token_file = self._token_file(account.label)
+            token_file = self._token_file(account.id)
             if (account.access_token or account.refresh_token
                     or account.access_token_expires_at is not None):
                 token_format.write_token_state(token_file, TokenState(
                     account.id, account.label, account.access_token, account.refresh_token,
                     account.access_token_expires_at), sealer)
-            else:  # left by a writer killed mid-delete/rename: must not serve this label
+            else:  # left by a writer killed mid-delete: must not serve this account
                 fileio.remove(token_file)
         return account
 
@@ -317,33 +476,21 @@ class AccountStore(TokenFiles):
                 changes[key] = new[key]
         return changes
 
-    def _current_label(self, account_id: str) -> str | None:
-        parsed = self._read()
-        for raw in parsed.accounts if parsed else []:
-            if (raw.get("id") or derived_id(str(raw.get("label", "")))) == account_id:
-                return str(raw.get("label", ""))
-        return None
-
     def update(self, account: Account, *, expected: Account | None = None) -> Account:
-        """Save a changed account (matched by id); a new label renames it and its tokens.
+        """Save a changed account (matched by id); a new label renames it (its tokens,
+        kept by id, stay with it).
 
         ``expected``: the account as the caller loaded it; ConflictError if the
         file now holds a different configuration for it. Tokens in ``account``
         are ignored (they change only through save_token_state).
         """
-        for _ in range(3):
-            renaming = self._current_label(account.id) not in (None, account.label)
-            token_lock = (self.token_lock(account, RENAME_WAIT_S) if renaming
-                          else contextlib.nullcontext())
-            with token_lock, self._file_lock():
-                result = self._update_locked(account, expected, holds_token_lock=renaming)
-                if result is not None:
-                    return result
-        raise StoreError(f"{self.path} kept changing while saving {account.label!r}; "
-                         "try again.", path=str(self.path))
+        with self._file_lock():
+            return self._update_locked(account, expected)
 
-    def _update_locked(self, account: Account, expected: Account | None, *,
-                       holds_token_lock: bool) -> Account | None:
+    def _update_locked(self, account: Account, expected: Account | None) -> Account:
+        done = self._update_in_place(account, expected)
+        if done is not None:
+            return done
         parsed = self._read_for_write()
         ids = self._ids(parsed)
         if account.id not in ids:
@@ -353,45 +500,75 @@ class AccountStore(TokenFiles):
             raise NoSuchAccount(account.label)
         index = ids.index(account.id)
         raw = parsed.accounts[index]
-        if raw.get("label", "") != account.label and not holds_token_lock:
-            return None  # renamed meanwhile: retry holding the token lock
         editor = parsed.edit()
         sealer = self._prepare(parsed, editor)
+        current = self._from_raw(raw, index + 1, self._lenient(sealer))
+        account = self._unchanged(account, current, expected)
+        self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
+                              if i != index])
+        editor.update_account(index, self._changes(raw, account, current, sealer))
+        self._write(editor)  # tokens are kept by id: a new label changes nothing there
+        return self._merge(account, self._state(account, editor.header))
 
-        def lenient(account_id: str, label: str, text: str) -> str:
+    @staticmethod
+    def _lenient(sealer: seal.Sealer) -> Callable[[str, str, str], str]:
+        def opener(account_id: str, label: str, text: str) -> str:
             try:
                 return sealer.open(account_id, "client_secret", text)
             except SealError:
                 return _UNOPENED
+        return opener
 
-        current = self._from_raw(raw, index + 1, lenient)
-        if expected is not None and account.sign_in_method == expected.sign_in_method:
+    def _unchanged(self, account: Account, current: Account, expected: Account | None
+                   ) -> Account:
+        """``account`` as it is to be saved, after checking that the file still holds the
+        configuration the caller loaded (``expected``)."""
+        if expected is None:
+            return account
+        shown = current if current.client_secret != _UNOPENED else replace(
+            current, client_secret="")
+        if not shown.config_equal(expected):
+            raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
+                                "after it was loaded; reload it and make the change "
+                                "again. Nothing was saved.")
+        if account.sign_in_method == expected.sign_in_method:
             # a form saving other changes keeps what a sign-in remembered meanwhile
             account = replace(account, sign_in_method=current.sign_in_method)
-        if expected is not None:
-            shown = current if current.client_secret != _UNOPENED else replace(
-                current, client_secret="")
-            if not shown.config_equal(expected):
-                raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
-                                    "after it was loaded; reload it and make the change "
-                                    "again. Nothing was saved.")
-        self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
-                              if i != index])
-        editor.update_account(index, self._changes(raw, account, current, sealer))
-        if current.label != account.label:
-            old_path, new_path = self._token_file(current.label), self._token_file(account.label)
-            state = token_format.read_token_state(old_path, sealer) if old_path.exists() else None
-            if state is not None and state.account_id == account.id:
-                token_format.write_token_state(new_path, replace(state, label=account.label),
-                                               sealer)
-            else:  # a stale file under the new label must not pass for this account's
-                fileio.remove(new_path)
-            self._write(editor)
-            if state is not None and state.account_id == account.id:
-                fileio.remove(old_path)
-        else:
-            self._write(editor)
-        return self._merge(account, self._state(account, editor.header))
+        return account
+
+    def _update_in_place(self, account: Account, expected: Account | None) -> Account | None:
+        """update() for a big file: parse, change and write back one chunk, and the index
+        and parse cache by one line each. None when only the whole file can tell."""
+        view = self._view()
+        if view is None:
+            return None
+        hits = view.find(account_id=account.id)
+        raw = view.raw(hits[0][1]) if len(hits) == 1 else None
+        header = seal.read_header(self.path)
+        if raw is None or "schema" not in header:
+            return None
+        sealer = self._sealer_for(header, create=True)
+        if any(header.get(k) != v for k, v in sealer.header.items()):
+            return None  # the header needs writing too: the whole-file path does that
+        index, entry = hits[0]
+        current = self._from_raw(raw, index + 1, self._lenient(sealer))
+        account = self._unchanged(account, current, expected)
+        self._check(account, view.labels(skip=index))
+        changes = self._changes(raw, account, current, sealer)
+        if changes:
+            chunk = account_file.update_chunk(str(self.path), view.text(entry), raw, changes)
+            parts, lines = view.splice(index, entry, chunk.encode("utf-8"), account.label)
+            digest = hashlib.sha256()
+            for part in parts:
+                digest.update(part)
+            old_digest, new_digest = view.digest, digest.digest()
+            st = self._replace_file(parts)
+            settled = self._settle(st, parts)
+            del view, parts
+            parse_cache.replace_line(self._cache_file, old_digest, new_digest, header, index,
+                                     {**raw, **changes})
+            self._write_index(st, settled, new_digest.hex(), header, lines=lines)
+        return self._merge(account, self._state(account, header))
 
     def remember_sign_in(self, account: Account, method: str) -> None:
         """Note the sign-in method that just worked, so the next sign-in offers it first.
@@ -414,4 +591,5 @@ class AccountStore(TokenFiles):
             editor = parsed.edit()
             editor.delete_account(index)
             self._write(editor)
-            fileio.remove(self._token_file(label))
+            fileio.remove(self._token_file(account_id))
+            self._remove_legacy(account_id, label)

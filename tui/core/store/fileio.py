@@ -17,6 +17,7 @@ import os
 import re
 import time
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -57,6 +58,28 @@ def loads_toml(data: bytes, path: str) -> dict[str, Any]:
             column = len(text) - (text.rfind("\n") + 1) + 1
             detail = msg.replace("(at end of document)", "").strip() + " at the end of the file"
         raise ParseError(path, line, column, detail[:1].lower() + detail[1:]) from None
+
+
+def read_all(fd: int) -> bytes:
+    """Everything left to read from an open descriptor."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def holds(fd: int, parts: Sequence[bytes | memoryview]) -> bool:
+    """Whether the rest of an open file is exactly ``parts``, one after the other (compared
+    a block at a time: no second copy of a big file in memory)."""
+    for part in parts:
+        view, at = memoryview(part), 0
+        while at < len(view):
+            chunk = os.read(fd, min(len(view) - at, 1 << 20))
+            if not chunk or view[at:at + len(chunk)].tobytes() != chunk:  # (bytes compare
+                # in C; memoryview == bytes goes item by item)
+                return False
+            at += len(chunk)
+    return os.read(fd, 1) == b""
 
 
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
@@ -107,11 +130,13 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MODE, *,
-                 durable: bool = True) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes | Sequence[bytes | memoryview],
+                 mode: int = FILE_MODE, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix.
 
-    ``durable=False`` skips the fsyncs (still atomic): for disposable files like caches.
+    ``data`` may be a sequence of buffers written one after the other (a big file with one
+    part changed need not be joined in memory first). ``durable=False`` skips the fsyncs
+    (still atomic): for disposable files like caches.
     """
     target = Path(path)
     folder = ensure_dir(target.parent)
@@ -125,10 +150,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = FILE_MOD
     try:
         try:
             os.fchmod(fd, mode)  # exact mode whatever the umask
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            for part in [data] if isinstance(data, bytes) else data:
+                view = memoryview(part)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
             if durable:
                 os.fsync(fd)
         finally:

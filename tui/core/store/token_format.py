@@ -1,12 +1,14 @@
 """Issued tokens: one small sealed TOML file per account, apart from the configuration.
 
 The file's name comes from a hash of the account file's resolved path and the
-account's label, so ``exo-oauth token LABEL`` finds it without reading the
-account file: the cost is the same with 1 account or 10,000. Hourly refreshes
-rewrite only this file, never the file a person edits.
+account's id (never its label: a rename keeps the tokens, and a label can never
+pick up another account's file). The file records the id it belongs to, and its
+tokens are sealed to that id and field. Hourly refreshes rewrite only this file,
+never the file a person edits. What lists show (expiry, whether there is a refresh
+token, the last error) is read without opening anything (``read_summary``).
 
-Stdlib + cryptography only (via seal): this module is on the token fast path.
-A tiny writer stands in for tomlkit, which the fast path must not import.
+A tiny writer stands in for tomlkit, and a quick reader for tomllib (which reads
+thousands of these slowly); tomllib still decides anything unusual.
 """
 
 from __future__ import annotations
@@ -16,22 +18,21 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.core.errors import SealError, StoreError
-from tui.core.model import TokenState
+from tui.core.model import TokenState, TokenSummary
 
 from .fileio import atomic_write, loads_toml
 from .seal import Sealer
 
-TYPE_CHECKING = False  # typing costs a few ms on the token fast path
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
-
 SCHEMA = 1
 SEALED_FIELDS = ("access_token", "refresh_token")
 _FIELDS = {f.name: f for f in dataclasses.fields(TokenState)}
+_SUMMARY = {f.name for f in dataclasses.fields(TokenSummary)} & set(_FIELDS)
+_KEYS = frozenset({*_FIELDS, "schema"})  # bare keys known to be valid TOML
 _FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at", "refresh_due_at")
 _BOOLS = ("needs_authorization",)
 _HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
@@ -51,13 +52,23 @@ def resolved(config_path: str | os.PathLike[str]) -> str:
 
 
 def token_path(state_dir: str | os.PathLike[str], config_path: str | os.PathLike[str],
-               label: str) -> Path:
-    """Where the token state of account ``label`` of this account file lives."""
-    return Path(state_dir) / "tokens" / token_file_name(resolved(config_path), label)
+               account_id: str) -> Path:
+    """Where the token state of account ``account_id`` of this account file lives."""
+    return Path(state_dir) / "tokens" / token_file_name(resolved(config_path), account_id)
 
 
-def token_file_name(resolved_config: str, label: str) -> str:
-    """The token file's name, given the account file's resolved path (see ``resolved``)."""
+def token_stem(resolved_config: str, account_id: str) -> str:
+    """The token file's name without ".toml", given the account file's resolved path."""
+    return _digest("token file", resolved_config, account_id)
+
+
+def token_file_name(resolved_config: str, account_id: str) -> str:
+    return f"{token_stem(resolved_config, account_id)}.toml"
+
+
+def legacy_file_name(resolved_config: str, label: str) -> str:
+    """Where earlier versions kept an account's tokens: named by its label (migrated on
+    first use; see TokenFiles)."""
     return f"{_digest(resolved_config, label)}.toml"
 
 
@@ -121,46 +132,54 @@ def dumps_state(state: TokenState, sealer: Sealer) -> str:
     return "".join(lines)
 
 
-def _bad(path: Path, detail: str) -> StoreError:
+def _bad(path: str | os.PathLike[str], detail: str) -> StoreError:
     return StoreError(f"The token file {path} {detail}; delete it and sign in again.",
                       path=str(path))
 
 
-_LINE = re.compile(r"([a-z_]+) = (?:'([^'\x00-\x08\x0a-\x1f\x7f]*)'|(true|false)|"
-                   r"([+-]?\d+)|([+-]?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|inf|nan)))")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|inf|nan)")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+# One line as dumps_state writes it: a bare key, then a literal string or a bare value.
+_ENTRY = re.compile(r"^([a-z_]+) = (?:'([^'\n]*)'|([^\s'#\"][^\s#]*))$", re.M)
 
 
 def _quick(text: str) -> dict[str, Any] | None:
-    """Read what dumps_state writes (literal strings, numbers, booleans) without tomllib,
-    which is slow for long strings; None for anything else (tomllib then decides)."""
+    """Read what dumps_state writes (literal strings, numbers, booleans) in one regex pass;
+    None for anything else (tomllib then decides)."""
+    entries = _ENTRY.findall(text)
+    if len(entries) != sum(1 for line in text.split("\n") if line and line[0] != "#"):
+        return None  # a line the pattern did not take whole
     out: dict[str, Any] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = _LINE.fullmatch(line)
-        if m is None or m.group(1) in out:
+    for key, literal, bare in entries:
+        if key in out:
             return None
-        key, literal, boolean, integer, number = m.groups()
-        if literal is not None:
+        if not bare:
+            if not literal.isprintable() and _CONTROL.search(literal):
+                return None
             out[key] = literal
-        elif boolean is not None:
-            out[key] = boolean == "true"
-        elif integer is not None:
-            out[key] = int(integer)
+        elif bare == "true" or bare == "false":
+            out[key] = bare == "true"
+        elif _NUMBER.fullmatch(bare) is None:
+            return None
+        elif bare.lstrip("+-").isdigit():
+            out[key] = int(bare)
         else:
-            out[key] = float(number)
+            out[key] = float(bare)
     return out
 
 
-def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
-                sealer_of: Callable[[], Sealer] | None = None) -> TokenState:
-    """``sealer_of``, when given, is asked for the key only if a sealed token is there."""
+def _raw(data: bytes, path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         raw = _quick(data.decode("utf-8"))
     except UnicodeDecodeError:
         raw = None
-    if raw is None:
-        raw = loads_toml(data, str(path))
+    return raw if raw is not None else loads_toml(data, str(path))
+
+
+def _values(raw: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The token file's known fields, checked; sealed values still sealed."""
     schema = raw.get("schema", SCHEMA)
     if isinstance(schema, bool) or not isinstance(schema, int) or schema > SCHEMA:
         raise StoreError(f"The token file {path} has schema {schema!r}; this exo-oauth "
@@ -182,6 +201,13 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
         values[name] = value
     if "account_id" not in values or "label" not in values:
         raise _bad(path, "does not say which account it belongs to")
+    return values
+
+
+def loads_state(data: bytes, path: str | os.PathLike[str], sealer: Sealer | None, *,
+                sealer_of: Callable[[], Sealer] | None = None) -> TokenState:
+    """``sealer_of``, when given, is asked for the key only if a sealed token is there."""
+    values = _values(_raw(data, path), path)
     for name in SEALED_FIELDS:
         if values.get(name):
             if sealer is None and sealer_of is not None:
@@ -196,19 +222,45 @@ def loads_state(data: bytes, path: Path, sealer: Sealer | None, *,
     return TokenState(**values)
 
 
-def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None, *,
-                     sealer_of: Callable[[], Sealer] | None = None) -> TokenState | None:
-    """The token state at ``path``, tokens opened; None if there is no such file."""
-    p = Path(path)
+def loads_summary(data: bytes, path: str | os.PathLike[str]) -> TokenSummary:
+    """The token file without its tokens: nothing is opened, no key is needed."""
+    values = _values(_raw(data, path), path)
+    kept = {name: values[name] for name in _SUMMARY if name in values}
+    return TokenSummary(**kept, has_access_token=bool(values.get("access_token")),
+                        has_refresh_token=bool(values.get("refresh_token")))
+
+
+def _read(path: str | os.PathLike[str]) -> bytes | None:
     try:
-        with open(p, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"Cannot read the token file {p}: {exc.strerror or exc}.",
-                         path=str(p)) from exc
-    return loads_state(data, p, sealer, sealer_of=sealer_of)
+        raise StoreError(f"Cannot read the token file {path}: {exc.strerror or exc}.",
+                         path=str(path)) from exc
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError as exc:
+        raise StoreError(f"Cannot read the token file {path}: {exc.strerror or exc}.",
+                         path=str(path)) from exc
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def read_summary(path: str | os.PathLike[str]) -> TokenSummary | None:
+    """The token file's summary (see loads_summary); None if there is no such file."""
+    data = _read(path)
+    return None if data is None else loads_summary(data, path)
+
+
+def read_token_state(path: str | os.PathLike[str], sealer: Sealer | None, *,
+                     sealer_of: Callable[[], Sealer] | None = None) -> TokenState | None:
+    """The token state at ``path``, tokens opened; None if there is no such file."""
+    data = _read(path)
+    return None if data is None else loads_state(data, path, sealer, sealer_of=sealer_of)
 
 
 def write_token_state(path: str | os.PathLike[str], state: TokenState, sealer: Sealer) -> None:

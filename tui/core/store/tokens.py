@@ -1,8 +1,10 @@
 """The token side of the account store: one small file per account in the state folder.
 
-A mixin of ``AccountStore`` (store.py), kept apart so each file reads on its own:
-token files are read without any lock (they are replaced atomically), written under
-the account's token lock, and sealed with the account file's key.
+A mixin of ``AccountStore`` (account_store.py), kept apart so each file reads on its
+own: token files are named by the account's id, read without any lock (they are
+replaced atomically), written under the account's token lock, and sealed with the
+account file's key. A file of an earlier version (named by the label) is moved to
+the id's name the first time the account's tokens are looked at.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.core.model import Account, TokenState
+from tui.core.errors import StoreError
+from tui.core.model import Account, TokenState, TokenSummary
 
 from . import fileio, seal, token_format
 
@@ -28,7 +31,7 @@ class TokenFiles:
     path: Path
     state_dir: Path
     _resolved: str
-    _tokens_dir: Path
+    _tokens_dir: str
     _header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None
 
     if TYPE_CHECKING:  # AccountStore's sealing and locked-write helpers
@@ -38,21 +41,67 @@ class TokenFiles:
         def _prepare(self, parsed: AccountFile, editor: Editor) -> seal.Sealer: ...
         def _write(self, editor: Editor) -> None: ...
 
-    def _token_file(self, label: str) -> Path:
-        return self._tokens_dir / token_format.token_file_name(self._resolved, label)
+    def _token_file(self, account_id: str) -> str:
+        return os.path.join(self._tokens_dir, token_format.token_file_name(self._resolved,
+                                                                          account_id))
+
+    def _legacy_file(self, account_id: str, label: str) -> str | None:
+        """The label-named token file of earlier versions, if it holds this account's tokens."""
+        legacy = os.path.join(self._tokens_dir, token_format.legacy_file_name(self._resolved,
+                                                                              label))
+        if legacy == self._token_file(account_id):
+            return None
+        try:
+            found = token_format.read_summary(legacy)
+        except (StoreError, OSError):
+            return None  # damaged: not ours to guess about
+        return legacy if found is not None and found.account_id == account_id else None
+
+    def _remove_legacy(self, account_id: str, label: str) -> None:
+        legacy = self._legacy_file(account_id, label)
+        if legacy is not None:
+            fileio.remove(legacy)
+
+    def _migrate(self, account: Account) -> bool:
+        """Move the account's token file from its label's name (earlier versions) to its id's,
+        if that file is this account's; never over a newer one. True if one was moved."""
+        legacy = self._legacy_file(account.id, account.label)
+        if legacy is None:
+            return False
+        new = self._token_file(account.id)
+        try:
+            os.link(legacy, new)  # fails if the id's file exists: that one is newer
+        except FileExistsError:
+            pass
+        except OSError:
+            return False
+        fileio.remove(legacy)
+        return True
 
     def _state(self, account: Account, header: dict[str, Any] | None = None, *,
                sealer: Callable[[], seal.Sealer] | None = None) -> TokenState:
-        path = self._token_file(account.label)
+        path = self._token_file(account.id)
         if sealer is None:
             def sealer() -> seal.Sealer:
                 return self._sealer_for(self._header() if header is None else header,
                                         create=False)
         # No exists() check first: read_token_state says None for a missing file.
         state = token_format.read_token_state(path, None, sealer_of=sealer)
-        if state is None or state.account_id != account.id:  # left over from another account
+        if state is None and self._migrate(account):
+            state = token_format.read_token_state(path, None, sealer_of=sealer)
+        if state is None or state.account_id != account.id:  # a copy of another account's
             return TokenState(account.id, account.label)
         return state if state.label == account.label else replace(state, label=account.label)
+
+    def token_summary(self, account: Account) -> TokenSummary:
+        """What lists show about the account's tokens; opens nothing, needs no key."""
+        path = self._token_file(account.id)
+        found = token_format.read_summary(path)
+        if found is None and self._migrate(account):
+            found = token_format.read_summary(path)
+        if found is None or found.account_id != account.id:
+            return TokenSummary(account.id, account.label)
+        return found if found.label == account.label else replace(found, label=account.label)
 
     @staticmethod
     def _merge(account: Account, state: TokenState) -> Account:
@@ -62,8 +111,16 @@ class TokenFiles:
 
     def token_stamp(self, account: Account) -> int | None:
         """When the account's token file last changed (ns), or None if there is none."""
+        path = self._token_file(account.id)
         try:
-            return os.stat(self._token_file(account.label)).st_mtime_ns
+            return os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            if not self._migrate(account):
+                return None
+        except OSError:
+            return None
+        try:
+            return os.stat(path).st_mtime_ns
         except OSError:
             return None
 
@@ -111,4 +168,5 @@ class TokenFiles:
 
     def save_token_state(self, state: TokenState) -> None:
         """Write an account's token state (sealed, atomic). Call it under token_lock."""
-        token_format.write_token_state(self._token_file(state.label), state, self._token_sealer())
+        token_format.write_token_state(self._token_file(state.account_id), state,
+                                       self._token_sealer())
