@@ -67,16 +67,3 @@ def test_the_method_that_worked_is_remembered_and_offered(idp: FakeIdP, store: A
     assert "To sign in, open" not in again.stderr  # no device code was asked for
     assert idp.stats()["endpoints"]["devicecode"] == 0
 
-
-def test_a_form_save_keeps_the_remembered_method(idp: FakeIdP, store: AccountStore) -> None:
-    from dataclasses import replace
-
-    loaded = store.add(fake_account(idp))
-    store.remember_sign_in(loaded, "loopback")
-    # a form opened before the sign-in saves another change, with its older copy
-    saved = store.update(replace(loaded, auto_refresh=True), expected=loaded)
-    assert saved.sign_in_method == "loopback" and store.get("work").auto_refresh
-    assert store.get("work").sign_in_method == "loopback"
-    before = config_text = store.path.read_text()
-    store.remember_sign_in(store.get("work"), "loopback")  # unchanged: nothing written
-    assert store.path.read_text() == before == config_text
