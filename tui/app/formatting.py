@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import os
-import time
 
 from tui.core import health
 from tui.core.model import Account, TokenView
@@ -53,12 +52,8 @@ def relative(seconds_from_now: float) -> str:
 
 
 def local_time(epoch: float, now: float) -> str:
-    """Local wall-clock time; the date is added when it is not today."""
-    when = time.localtime(epoch)
-    today = time.localtime(now)
-    if when[:3] == today[:3]:
-        return time.strftime("%H:%M:%S", when)
-    return time.strftime("%Y-%m-%d %H:%M", when)
+    """Local wall-clock time to the second; the date is added when it is not today."""
+    return health.clock_time(epoch, now, seconds=True)
 
 
 def expiry_text(expires_at: float | None, now: float) -> str:

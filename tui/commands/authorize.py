@@ -63,7 +63,10 @@ def cmd_authorize(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds.")
     if args.method is None:
-        remembered = account.sign_in_method if account.sign_in_method in METHODS else ""
+        from tui.core.model import SIGN_IN_METHODS
+
+        remembered = account.sign_in_method if account.sign_in_method in SIGN_IN_METHODS \
+            else ""  # a hand-edited value that names no way of signing in is ignored
         args.method = "client-credentials" if account.is_app_only else (
             remembered or "device")
     if (args.method == "client-credentials") != account.is_app_only:

@@ -61,11 +61,11 @@ def refresh_failed_at(state: TokenView) -> float | None:
     return None
 
 
-def clock_time(epoch: float, now: float) -> str:
-    """Local time as "12:34", with the date when it is not today."""
+def clock_time(epoch: float, now: float, *, seconds: bool = False) -> str:
+    """Local time as "12:34" (or "12:34:56"), with the date when it is not today."""
     when = time.localtime(epoch)
     if when[:3] == time.localtime(now)[:3]:
-        return time.strftime("%H:%M", when)
+        return time.strftime("%H:%M:%S" if seconds else "%H:%M", when)
     return time.strftime("%Y-%m-%d %H:%M", when)
 
 

@@ -32,7 +32,7 @@ from tui.core.errors import (
     StoreError,
     UsageError,
 )
-from tui.core.model import Account, ParamRow, TokenState, TokenSummary
+from tui.core.model import SIGN_IN_METHODS, Account, ParamRow, TokenState, TokenSummary
 from tui.core.validate import SAVE, Issue, validate
 
 from . import account_file, chunks, fileio, label_index, parse_cache, seal, token_format
@@ -573,6 +573,8 @@ class AccountStore(TokenFiles):
     def remember_sign_in(self, account: Account, method: str) -> None:
         """Note the sign-in method that just worked, so the next sign-in offers it first.
         Written only when it changes: the account file is a person's, not a log."""
+        if method not in SIGN_IN_METHODS:
+            raise ValueError(f"not a way a person signs in: {method!r}")
         current = self.get_by_id(account.id)
         if current.sign_in_method != method:
             self.update(replace(current, sign_in_method=method), expected=current)
