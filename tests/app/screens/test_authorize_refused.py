@@ -33,7 +33,8 @@ async def test_a_refused_device_code_opens_the_picker_again(
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_modal(pilot)
             await pilot.press("enter")  # the suggestion over SSH: device code
-            await wait_until(pilot, lambda: screen.values.get("code"), "the user code")
+            await wait_until(pilot, lambda: screen.values.get("code"), "the user code",
+                             timeout=30)  # bounded, with room for a loaded machine
             assert screen.method == DEVICE
             idp.approve_device(screen.values["code"])  # the person signs in; policy decides
             await wait_until(pilot, lambda: screen.method == "", "the picker again",
