@@ -7,14 +7,17 @@ Fixtures are in tests/conftest.py; each folder keeps its own helpers in its help
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from html import unescape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +134,87 @@ def signed_in(idp: FakeIdP, store: AccountStore, label: str = "work", *,
     """``add_signed_in`` for tests that run no event loop of their own."""
     return asyncio.run(add_signed_in(idp, store, label, clock=clock, expired=expired,
                                      lifetime=lifetime, **kw))
+
+
+# -- text from outside ---------------------------------------------------------------------------
+
+# A label a hostile hand edit (or a restored file) may hold: an OSC sequence that retitles
+# the terminal, and a right-to-left override.
+HOSTILE_LABEL = "a2\x1b]0;pwned\x07\u202e"
+# An error reply a hostile identity provider may send: a CSI that clears the screen, an
+# OSC, bidi controls.
+HOSTILE_ERROR = {"error": "invalid_grant\x1b[2J",
+                 "error_description": "AADSTS70000: the grant\x1b]0;x\x07 is \u2066bad\u2069.",
+                 "error_codes": [70000]}
+
+
+def raw_controls(text: str) -> list[str]:
+    """The characters in ``text`` a terminal would act on, or that reorder a line."""
+    import unicodedata
+
+    return [c for c in text if (unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs")
+                                and c not in "\n\t")
+            or unicodedata.bidirectional(c) in ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI",
+                                                "RLI", "FSI", "PDI", "LRM", "RLM", "ALM")]
+
+
+# -- a server that answers as told -------------------------------------------------------------
+
+
+class CannedIdP:
+    """A token endpoint on loopback that answers every request with the reply it was
+    given (``reply``): what a broken or hostile identity provider sends, which the fake
+    never does (it answers as Microsoft would). Use it as a context manager.
+    """
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body: bytes = b"{}"
+        self.headers: dict[str, str] = {"Content-Type": "application/json"}
+        self.requests = 0
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                canned.requests += 1
+                self.send_response(canned.status)
+                for name, value in canned.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(canned.body)))
+                self.end_headers()
+                self.wfile.write(canned.body)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.token_url = f"http://127.0.0.1:{self.server.server_address[1]}/t/oauth2/v2.0/token"
+        self.authorize_url = self.token_url.replace("/token", "/authorize")
+
+    def reply(self, body: dict[str, Any] | str, status: int = 200, **headers: str) -> None:
+        """Answer from now on with ``body`` (a dict is sent as JSON, as it is: NaN too)."""
+        self.body = (json.dumps(body) if isinstance(body, dict) else body).encode()
+        self.status = status
+        self.headers = {"Content-Type": "application/json",
+                        **{k.replace("_", "-"): v for k, v in headers.items()}}
+
+    def __enter__(self) -> CannedIdP:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def canned_account(canned: CannedIdP, label: str = "work", **kw: Any) -> Account:
+    """A confidential account whose endpoints are ``canned``'s."""
+    return make_account(label, authorize_url=canned.authorize_url, token_url=canned.token_url,
+                        **kw)
 
 
 # -- the command line ---------------------------------------------------------------------------

@@ -56,3 +56,30 @@ def test_failing_commands_print_error_then_advice(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err.splitlines()
     assert "line" in err[0] and "column" in err[0]
     assert "The account file is not valid TOML" in err[1]
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_a_crash_inside_a_command_prints_no_secret(debug: bool, config, store, capsys,
+                                                   monkeypatch) -> None:
+    """An unexpected error with the account and its tokens in the failing frames: the
+    report (and --debug's traceback) shows where, never a local variable or a secret."""
+    from tests.helpers import SECRET, make_account, raw_controls, run, set_state
+    from tui.commands import accounts
+
+    account = store.add(make_account("work"))
+    access, refresh = "eyJ0eXAiOiJKV1QifQ." + "a" * 40 + ".sig" + "b" * 30, "0.AAAB" + "r" * 60
+    set_state(store, account, access_token=access, refresh_token=refresh, expires_at=2e9)
+
+    def broken(account, state) -> None:
+        token = state.access_token
+        raise ValueError(f"cannot show Authorization: Bearer {token}\x1b[2J")
+
+    monkeypatch.setattr(accounts, "print_account", broken)
+    args = ("--debug", "show", "work") if debug else ("show", "work")
+    assert run(config, *args) == 1
+    out, err = capsys.readouterr()
+    assert "unexpected failure: ValueError: cannot show Authorization: Bearer [redacted]" in err
+    assert ("Traceback (most recent call last)" in err) == debug
+    for piece in (SECRET, SECRET[:12], access[:20], refresh[:12]):
+        assert piece not in out + err
+    assert raw_controls(out + err) == []

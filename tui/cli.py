@@ -59,25 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def report(exc: BaseException, *, debug: bool) -> int:
-    """Print one plain sentence plus the best troubleshooting advice; return the exit code."""
+    """Print one plain sentence plus the best troubleshooting advice; return the exit code.
+
+    Nothing printed holds a local variable or a recognisable secret, and all of it is
+    terminal-safe (tui.core.troubleshoot.crash), ``--debug``'s traceback included.
+    """
     from tui.core.errors import ExitCode, ExoError
+    from tui.core.terminal_text import terminal_safe
+    from tui.core.troubleshoot.crash import failure_line, traceback_text
 
     if debug:
-        import traceback
-
-        traceback.print_exception(exc, file=sys.stderr)
+        print(traceback_text(exc), file=sys.stderr, end="")
     if isinstance(exc, ExoError):
         code = int(exc.exit_code)
-        print(f"exo-oauth: {exc}", file=sys.stderr)
+        print(f"exo-oauth: {terminal_safe(str(exc), lines=True)}", file=sys.stderr)
     else:
         code = int(ExitCode.UNEXPECTED)
-        print(f"exo-oauth: unexpected failure: {type(exc).__name__}: {exc}"
+        print(f"exo-oauth: unexpected failure: {failure_line(exc)}"
               + ("" if debug else " (run with --debug for details)"), file=sys.stderr)
     from tui.core.troubleshoot.catalog import advice_for
 
     advice = advice_for(exc)
     if advice:
-        print(advice, file=sys.stderr)
+        print(terminal_safe(advice, lines=True), file=sys.stderr)
     return code
 
 
@@ -109,7 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             return run_ui(args)
-        return int(args.func(args) or 0)
+        from tui.commands.common import terminal_safe_output
+
+        with terminal_safe_output():
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("exo-oauth: interrupted", file=sys.stderr)
         return 130

@@ -66,6 +66,29 @@ class ExoApp(Runtime):
     def on_mount(self) -> None:
         self.start_runtime()
 
+    # -- crash report -------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error  # for _fatal_error, which Textual calls without it
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """What is printed after an unexpected error. Textual's own report lists the local
+        variables of every frame, and the code that fails usually holds the client secret
+        and the tokens; this one names files, lines and functions and the redacted message
+        only (tui.core.troubleshoot.crash), and is terminal-safe."""
+        from rich.text import Text
+
+        from tui.core.troubleshoot.crash import traceback_text
+
+        self.bell()
+        error = getattr(self, "_crash", None)
+        details = traceback_text(error) if error is not None else ""
+        self._exit_renderables.append(Text(
+            "exo-oauth stopped on an unexpected error. Saved accounts and tokens are as they "
+            "were; a form's unsaved changes are lost. What happened (secrets left out):\n\n"
+            + details))
+        self._close_messages_no_wait()
+
     async def on_unmount(self) -> None:
         await self.close_runtime()
 
@@ -89,6 +112,19 @@ class ExoApp(Runtime):
         from .screens.accounts import AccountsScreen
 
         return AccountsScreen()
+
+    # -- quitting -----------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """ctrl+q and the palette's Quit: a form with unsaved changes asks first, as esc
+        does (Save / Discard / Cancel)."""
+        from .screens.form import AccountFormScreen
+        from .screens.modals import UnsavedChanges
+
+        forms = [s for s in self.screen_stack if isinstance(s, AccountFormScreen)]
+        if not forms or not forms[-1].dirty:
+            self.exit()
+        elif not isinstance(self.screen, UnsavedChanges):  # asked already: answer that
+            forms[-1].quit_asking()
 
     # -- help and palette ---------------------------------------------------------------
     def action_help(self) -> None:

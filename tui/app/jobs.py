@@ -80,8 +80,11 @@ def default_service(clock: Clock) -> OAuthService:
 
 
 def failure_line(exc: BaseException, limit: int = 240) -> str:
-    """The first sentence-ish of an error, short enough for a toast."""
-    message = (str(exc) or type(exc).__name__).strip().splitlines()[0]
+    """The first line of an error, short enough for a toast (secrets of an unexpected
+    error redacted, terminal-safe)."""
+    from tui.core.troubleshoot.crash import shown_error
+
+    message = shown_error(exc)
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 

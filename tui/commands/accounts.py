@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from .common import Subparsers
 
-from .common import open_store
+from .common import open_store, warn_if_key_exposed
 
 SECRET_ENV = "EXO_OAUTH_CLIENT_SECRET"
 
@@ -311,11 +311,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     accounts = store.load()
+    warn_if_key_exposed(store)
     if args.label is not None:
-        from tui.core.errors import NoSuchAccount
+        from tui.core.errors import AmbiguousLabel, NoSuchAccount
 
-        if args.label not in [a.label for a in accounts]:
+        ids = [a.id for a in accounts if a.label == args.label]
+        if not ids:
             raise NoSuchAccount(args.label)
+        if len(ids) > 1:  # `validate` with no label lists both, with the clash
+            raise AmbiguousLabel(args.label, ids, str(store.path))
     results = []
     for i, account in enumerate(accounts):
         if args.label is not None and account.label != args.label:

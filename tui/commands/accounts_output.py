@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tui.core.terminal_text import terminal_safe
+
 if TYPE_CHECKING:
     from tui.core.model import Account, TokenState, TokenView
     from tui.core.validate import Issue
@@ -25,14 +27,6 @@ def mask(secret: str) -> str:
     if len(secret) >= MASK_PREFIX_MIN:
         return f"{secret[:4]}… ({len(secret)} chars)"
     return f"… ({len(secret)} chars)"
-
-
-def printable(text: str) -> str:
-    """Control characters shown as escapes, so a label cannot disturb the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def tenant_of(account: Account) -> str:
@@ -151,8 +145,9 @@ def print_table(rows: Sequence[tuple[Account, TokenView]]) -> None:
     now = time.time()
     head = ("LABEL", "TENANT", "CLIENT ID", "TYPE", "TOKEN", "AUTO-REFRESH")
     lines = [head] + [
-        (printable(a.label), printable(tenant_of(a)), printable(a.client_id), a.client_type,
-         token_text(s, now), "on" if a.auto_refresh else "off") for a, s in rows]
+        (terminal_safe(a.label), terminal_safe(tenant_of(a)), terminal_safe(a.client_id),
+         a.client_type, token_text(s, now), "on" if a.auto_refresh else "off")
+        for a, s in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
@@ -162,20 +157,20 @@ def print_account(account: Account, state: TokenState) -> None:
     def rows(params: Sequence[Any]) -> str:
         if not params:
             return "(none)"
-        return ("\n" + " " * 17).join(f"{printable(r.name)} = {printable(r.value)}"
+        return ("\n" + " " * 17).join(f"{terminal_safe(r.name)} = {terminal_safe(r.value)}"
                                       for r in params)
 
     fields = [
-        ("label", printable(account.label)),
+        ("label", terminal_safe(account.label)),
         ("id", account.id),
-        ("client id", printable(account.client_id)),
+        ("client id", terminal_safe(account.client_id)),
         ("client type", f"{account.client_type} (secret sent by {account.client_auth})"),
         ("client secret", mask(account.client_secret)),
         ("flow", "app-only (client credentials)" if account.is_app_only
          else "delegated (a person signs in)"),
-        ("authorize url", printable(account.authorize_url)),
-        ("token url", printable(account.token_url)),
-        ("redirect uri", printable(account.redirect_uri)),
+        ("authorize url", terminal_safe(account.authorize_url)),
+        ("token url", terminal_safe(account.token_url)),
+        ("redirect uri", terminal_safe(account.redirect_uri)),
         ("auto-refresh", "on" if account.auto_refresh else "off"),
         ("auth params", rows(account.auth_params)),
         ("token params", rows(account.token_params)),
@@ -185,16 +180,16 @@ def print_account(account: Account, state: TokenState) -> None:
         ("refresh token", mask(state.refresh_token)),
     ]
     if account.proxy_users or account.proxy_password_hash:
-        fields.append(("proxy users", ", ".join(printable(u) for u in account.proxy_users)
+        fields.append(("proxy users", ", ".join(terminal_safe(u) for u in account.proxy_users)
                        or "(none)"))
         fields.append(("proxy password", "set (stored as a hash)"
                        if account.proxy_password_hash else "not set"))
     if state.scope:
-        fields.append(("granted scope", printable(state.scope)))
+        fields.append(("granted scope", terminal_safe(state.scope)))
     if state.last_refresh_at is not None:
         fields.append(("last refresh", when(state.last_refresh_at)))
     if state.last_error:
-        fields.append(("last error", printable(state.last_error)))
+        fields.append(("last error", terminal_safe(state.last_error)))
         if state.last_error_at is not None:
             fields.append(("last error at", when(state.last_error_at)))
     for name, value in fields:
@@ -206,10 +201,10 @@ def print_issues(results: Sequence[tuple[Account, Sequence[Issue]]]) -> None:
         errors = sum(1 for i in issues if i.is_error)
         warnings = len(issues) - errors
         if not issues:
-            print(f"{printable(account.label)}: ok")
+            print(f"{terminal_safe(account.label)}: ok")
             continue
         counts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
         counts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
-        print(f"{printable(account.label)}: {', '.join(counts)}")
+        print(f"{terminal_safe(account.label)}: {', '.join(counts)}")
         for issue in sorted(issues, key=lambda i: not i.is_error):
             print(f"  {issue.severity:<8}{issue.field}: {issue.message}")

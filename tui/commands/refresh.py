@@ -60,11 +60,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome: RefreshOutcome) -> None:
+    from tui.core.troubleshoot.crash import shown_error
+
     label = outcome.account.label
     if outcome.state is not None:
         print(f"{label}: refreshed, valid until {until(outcome.state.expires_at)}", flush=True)
-    else:
-        print(f"{label}: failed: {outcome.error}", flush=True)
+    elif outcome.error is not None:
+        print(f"{label}: failed: {shown_error(outcome.error)}", flush=True)
 
 
 async def _refresh(store: AccountStore, accounts: list[Account], concurrency: int) -> int:

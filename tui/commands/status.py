@@ -8,10 +8,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tui.core.clock import SYSTEM_CLOCK, Clock
+from tui.core.terminal_text import terminal_safe
 
-from .common import open_store
+from .common import open_store, warn_if_key_exposed
 
 if TYPE_CHECKING:
+    from tui.core.model import Account, TokenSummary
+
     from .common import Subparsers
 
 # What `status` takes the time from. Tests put a ManualClock here to move time.
@@ -63,14 +66,20 @@ def run_status(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     summaries = store.load_summaries()  # status needs no secret opened
+    warn_if_key_exposed(store)
     if args.labels:
-        by_label = {a.label: (a, s) for a, s in summaries}
-        missing = [label for label in args.labels if label not in by_label]
-        if missing:
-            from tui.core.errors import NoSuchAccount
+        from tui.core.errors import AmbiguousLabel, NoSuchAccount
 
-            raise NoSuchAccount(missing[0])
-        summaries = [by_label[label] for label in args.labels]
+        by_label: dict[str, list[tuple[Account, TokenSummary]]] = {}
+        for row in summaries:
+            by_label.setdefault(row[0].label, []).append(row)
+        for label in args.labels:
+            found = by_label.get(label, [])
+            if not found:
+                raise NoSuchAccount(label)
+            if len(found) > 1:  # a hand edit: never report one of them as "the" account
+                raise AmbiguousLabel(label, [a.id for a, _ in found], str(store.path))
+        summaries = [by_label[label][0] for label in args.labels]
     now = CLOCK.time()
     rows = []
     for account, state in summaries:
@@ -113,8 +122,10 @@ def run_status(args: argparse.Namespace) -> int:
         problem = h.problem.replace("LABEL", a.label)
         if problem and h.last_error_id:
             problem += f" (see `exo-oauth troubleshoot {h.last_error_id}`)"
-        table.append((a.label, describe(h, now), _fmt_time(h.last_refresh_at), idle,
-                      *((_proxy_note(a),) if proxy else ()), problem or "-"))
+        # escaped here already (not only on the way out), so the columns line up
+        table.append((terminal_safe(a.label), describe(h, now), _fmt_time(h.last_refresh_at),
+                      idle, *((_proxy_note(a),) if proxy else ()),
+                      terminal_safe(problem) or "-"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
     for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])

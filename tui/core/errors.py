@@ -164,12 +164,14 @@ class OAuthError(ExoError):
         """The Conditional Access policies a claims challenge names (``capolids``)."""
         import json
 
+        from .terminal_text import terminal_safe  # the identity provider's words
+
         try:
             asked = json.loads(self.claims or "")
             ids = asked["access_token"]["capolids"]["values"]
         except (ValueError, TypeError, KeyError):
             return ()
-        return tuple(str(i) for i in ids if isinstance(i, str))
+        return tuple(terminal_safe(i, limit=64) for i in ids if isinstance(i, str))
 
     def __str__(self) -> str:
         return self.message

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from .model import DEFAULT_MARGIN_S, TokenView
+from .terminal_text import terminal_safe
 
 DAY = 86400.0
 # Microsoft drops a refresh token unused for 90 days.
@@ -74,7 +75,8 @@ def failure_note(error: str, failed_at: float | None, now: float) -> str:
     if failed_at is None:
         return ""
     code = re.search(r"AADSTS\d+", error)
-    what = code.group(0) if code else (error.strip() or "no reason given")
+    what = code.group(0) if code else (terminal_safe(error.strip(), limit=60)
+                                       or "no reason given")
     return f"last refresh failed ({what}) at {clock_time(failed_at, now)}"
 
 

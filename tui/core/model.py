@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .tenant import default_urls
 
 # A token counts as valid only if it stays valid at least this long (defined apart, for
 # the token fast path, which cannot import this module).
 from .validity import DEFAULT_MARGIN_S as DEFAULT_MARGIN_S
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 GRAPH_SCOPES = (
     "offline_access User.Read Mail.ReadWrite MailboxSettings.ReadWrite "
@@ -33,6 +37,9 @@ APP_SCOPE = "https://outlook.office365.com/.default"
 # After a refresh the identity provider advised (refresh_in) failed, wait this long before
 # the next try; the token stays in use meanwhile.
 REFRESH_DUE_RETRY_S = 300
+# The longest an access token may be said to last: Microsoft's longest are about 28 hours
+# (continuous access evaluation); a day more is margin. A longer expires_in is a bad reply.
+MAX_TOKEN_LIFETIME_S = 2 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,22 @@ def app_rows() -> tuple[ParamRow, ...]:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def hidden(value: object) -> str:
+    """How a secret appears in a repr: whether there is one and how long, never a character."""
+    return f"<hidden, {len(value)} chars>" if isinstance(value, str) and value else repr(value)
+
+
+def masked_repr(obj: DataclassInstance, secrets: Collection[str]) -> str:
+    """The usual dataclass repr with the ``secrets`` fields hidden: what a debugger, a log
+    line or a crash report shows of an object that holds a secret."""
+    shown = []
+    for f in fields(obj):
+        if f.repr:
+            value = getattr(obj, f.name)
+            shown.append(f"{f.name}={hidden(value) if f.name in secrets else repr(value)}")
+    return f"{type(obj).__name__}({', '.join(shown)})"
 
 
 _AUTH_DEFAULT, _TOKEN_DEFAULT = default_urls()
@@ -100,6 +123,15 @@ class Account:
         (bookkeeping that a sign-in writes, not a setting a person makes)."""
         return replace(without_tokens(self), sign_in_method="") == \
             replace(without_tokens(other), sign_in_method="")
+
+    def __repr__(self) -> str:
+        return masked_repr(self, ACCOUNT_SECRETS)
+
+
+# Fields of an Account that no repr, log or screen shows (the proxy password hash is not
+# the password, but it is what a guessing attack starts from).
+ACCOUNT_SECRETS = ("client_secret", "access_token", "refresh_token", "proxy_password_hash")
+TOKEN_SECRETS = ("access_token", "refresh_token")
 
 
 def without_tokens(account: Account) -> Account:
@@ -153,7 +185,9 @@ class TokenState:
         return _valid_for(self, now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return self.has_access_token and self.valid_for(now) >= margin
+        """An access token known to stay valid ``margin`` more seconds (an unknown expiry
+        is not known to be valid: such a token is refreshed before it is handed out)."""
+        return _is_valid(self, margin, now)
 
     def refresh_due(self, now: float | None = None) -> bool:
         """The advised refresh time has come (and no try failed in the last few minutes);
@@ -175,6 +209,9 @@ class TokenState:
     def status(self) -> str:
         """One of: none, needs_authorization, error, token (judge expiry with is_valid)."""
         return _status(self)
+
+    def __repr__(self) -> str:
+        return masked_repr(self, TOKEN_SECRETS)
 
     def summary(self) -> TokenSummary:
         """The same state with the tokens left out (only whether there are any)."""
@@ -206,7 +243,7 @@ class TokenSummary:
         return _valid_for(self, now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return self.has_access_token and self.valid_for(now) >= margin
+        return _is_valid(self, margin, now)
 
     @property
     def status(self) -> str:
@@ -248,6 +285,11 @@ def _valid_for(state: TokenView, now: float | None) -> float:
     if not state.has_access_token or state.expires_at is None:
         return 0.0
     return state.expires_at - (time.time() if now is None else now)
+
+
+def _is_valid(state: TokenView, margin: float, now: float | None) -> bool:
+    return (state.has_access_token and state.expires_at is not None
+            and _valid_for(state, now) >= margin)
 
 
 def _status(state: TokenView) -> str:

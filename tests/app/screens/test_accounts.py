@@ -284,3 +284,22 @@ def test_small_file_threshold(tmp_path: Path) -> None:
     assert small_file(path)
     path.write_bytes(b"#" * (SMALL_FILE_BYTES + 1))
     assert not small_file(path)
+
+
+async def test_a_stored_impossible_expiry_shows_as_expired(app, seeded, store: AccountStore
+                                                           ) -> None:
+    """A token file holding an expiry of 1e30 (stored before replies were checked) once
+    ended the app at start; it reads as needing a refresh."""
+    token_file = next(p for p in (store.state_dir / "tokens").glob("*.toml")
+                      if "shared-mailbox" in p.read_text())
+    text = token_file.read_text()
+    start = text.index("expires_at = ")
+    end = text.index("\n", start)
+    token_file.write_text(text[:start] + "expires_at = 1e30" + text[end:])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert cell(app, 0, "label") == "shared-mailbox"
+        assert cell(app, 0, "status") == "Expired"
+        await pilot.press("enter")  # the form shows it too
+        await settle(pilot)
+        assert "shared-mailbox" in app.screen.title

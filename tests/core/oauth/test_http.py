@@ -335,3 +335,13 @@ async def test_device_start_defaults_interval_to_five() -> None:
     async with service(handler) as svc:
         device = await svc.start_device(account())
     assert device.interval == 5.0 and device.expires_in == 900.0 and "DC" not in repr(device)
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("3600", 3600.0), ("-5", 0.0), ("nan", None), ("inf", 86400.0), ("1e30", 86400.0),
+    ("soon", None), ("", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+])
+def test_retry_after_is_a_sane_number_of_seconds(header: str, seconds: float | None) -> None:
+    from tui.core.oauth.http import parse_retry_after
+
+    assert parse_retry_after(header, 1_800_000_000.0) == seconds

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.core.errors import OAuthError, UsageError
 from tui.core.oauth.redirect import StateMismatch, parse_answer
@@ -72,3 +74,36 @@ def test_pasting_the_sign_in_address_itself() -> None:
         parse_answer("https://login.microsoftonline.com/t/oauth2/v2.0/authorize?client_id=c"
                      f"&response_type=code&state={STATE}", STATE)
     assert "sign-in address itself" in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("http://x/?code=C&state=\u00e9t\u00e9", StateMismatch),  # non-ASCII state
+    ("http://x/?code=C&state=%FF%FE", StateMismatch),
+    ("http://[::1/?code=abc&state=x", UsageError),  # unclosed IPv6 bracket
+    ("http://[zz]/?code=abc&state=x", UsageError),
+])
+def test_odd_answers_raise_only_their_own_error(text: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        parse_answer(text, STATE)
+    with pytest.raises((UsageError, OAuthError)):
+        parse_answer(text, "\u00e9" + STATE)  # a non-ASCII state of ours, too
+
+
+# Pieces an answer is made of, so the fuzzer reaches the state check and the error path.
+PIECES = st.sampled_from(["http://", "https://", "localhost", "[", "]", "::1", ":8400", "/",
+                          "?", "#", "&", "=", "code", "state", "error", "error_description",
+                          "error_codes", "error_subcode", "response_type", "client_id", "%",
+                          "%FF", "%00", "\u00e9", "\u202e", "\x1b", "\ud800", " ", "<", ">",
+                          '"', "'", STATE, "AADSTS50011", "invalid_grant"])
+ANSWERS = st.one_of(st.text(), st.lists(st.one_of(PIECES, st.text(max_size=3)),
+                                        max_size=16).map("".join))
+
+
+@settings(max_examples=5000, deadline=None, derandomize=True, database=None)
+@given(text=ANSWERS, ours=st.one_of(st.none(), st.just(STATE), st.text(max_size=8)))
+def test_any_pasted_text_gives_an_answer_or_our_error(text: str, ours: str | None) -> None:
+    try:
+        answer = parse_answer(text, ours)
+    except (UsageError, OAuthError):  # StateMismatch is a UsageError
+        return
+    assert answer.code

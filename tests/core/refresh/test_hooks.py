@@ -57,3 +57,22 @@ def test_failing_or_missing_hook_never_raises(tmp_path: Path) -> None:
                        event="needs_authorization")
     assert missing.returncode is None and "could not start" in missing.problem
 
+
+
+def test_hook_environment_is_terminal_safe(tmp_path: Path) -> None:
+    """A hook echoes its environment into a mail or a terminal: a label or an error with
+    escape sequences arrives escaped, and a NUL (TOML allows "\\u0000" in a label) does
+    not stop the hook from running."""
+    from tests.helpers import HOSTILE_ERROR, HOSTILE_LABEL, raw_controls
+
+    out = tmp_path / "env.json"
+    for label in (HOSTILE_LABEL, "nul\x00label"):
+        result = run_hook([sys.executable, "-c", DUMP_ENV, str(out)], label=label,
+                          event="refresh_failure", summary=HOSTILE_ERROR["error_description"],
+                          extra={"EXO_OAUTH_ERROR_ID": "x\x1b[2J"})
+        assert result.ok
+        env = json.loads(out.read_text())
+        for name in ("EXO_OAUTH_LABEL", "EXO_OAUTH_ERROR", "EXO_OAUTH_ERROR_ID"):
+            assert raw_controls(env[name]) == [], name
+        assert env["EXO_OAUTH_LABEL"] in ("a2\\x1b]0;pwned\\x07\\u202e", "nul\\x00label")
+        assert env["EXO_OAUTH_ERROR_ID"] == "x\\x1b[2J"

@@ -106,3 +106,15 @@ def test_outcomes_are_recorded() -> None:
     assert schedule.retry_at == {acct.id: NOW + 120} and acct.id in schedule.told
     schedule.record(RefreshOutcome(acct, state=state(acct, 3600)), NOW)
     assert schedule.retry_at == {} and schedule.failures == {}
+
+
+def test_a_retry_after_longer_than_the_back_off_is_kept() -> None:
+    from tui.core.errors import OAuthError
+
+    acct = Account(label="a", auto_refresh=True)
+    schedule = RefreshSchedule()
+    throttled = OAuthError("throttled", status=429, retry_after=3600.0)
+    schedule.record(RefreshOutcome(acct, error=throttled), NOW)
+    assert schedule.retry_at == {acct.id: NOW + 3600}
+    schedule.record(RefreshOutcome(acct, error=OAuthError("again", retry_after=5.0)), NOW)
+    assert schedule.retry_at == {acct.id: NOW + 120}  # the back-off, when it is longer

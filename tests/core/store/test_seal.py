@@ -154,3 +154,10 @@ def test_read_header_falls_back_to_the_whole_file(tmp_path: Path) -> None:
     f = tmp_path / "accounts.toml"
     f.write_text('note = """\n[[account]]\n"""\n[exo-oauth]\nschema = 1\n')
     assert seal.read_header(f) == {"schema": 1}
+
+
+def test_a_sealers_repr_names_its_source_not_its_key() -> None:
+    from tui.core.store.seal import Sealer
+
+    key = bytes(range(32))
+    assert repr(Sealer(key, source="the passphrase")) == "Sealer(source='the passphrase')"

@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,9 @@ def test_round_trip(tmp_path: Path) -> None:
 
 def test_numbers_survive_exactly(tmp_path: Path) -> None:
     p = tmp_path / "t.toml"
-    for value in (0.1, 1e300, 1_700_000_000, 1.5e-7):
-        token_format.write_token_state(p, state(expires_at=float(value)), SEALER)
+    for value in (0.1, 1_700_000_000, 1.5e-7, 253402300799.0):
+        token_format.write_token_state(p, state(expires_at=float(value), obtained_at=None),
+                                       SEALER)
         got = token_format.read_token_state(p, SEALER)
         assert got is not None and got.expires_at == float(value)
 
@@ -132,7 +134,30 @@ def test_quick_reader_agrees_with_tomllib(tmp_path: Path, state_kw: dict[str, ob
     text = p.read_text()
     quick = token_format._quick(text)
     assert quick is None or quick == tomllib.loads(text)
-    assert token_format.read_token_state(p, SEALER) == state(**state_kw)
+    expected = state(**state_kw)
+    if expected.expires_at is not None and not 0 <= expected.expires_at < 1e12:
+        expected = replace(expected, expires_at=None)  # no clock can show it: none
+    assert token_format.read_token_state(p, SEALER) == expected
+
+
+@pytest.mark.parametrize("written", [
+    "expires_at = 1e30", "expires_at = nan", "expires_at = inf", "expires_at = -inf",
+    "expires_at = -5.0", "expires_at = 1e300",
+])
+def test_impossible_times_read_as_needing_a_refresh(tmp_path: Path, written: str) -> None:
+    """A state stored before replies were checked (an expires_in of 1e30 was stored as it
+    came) loads without an expiry: it reads as needing a refresh, never as valid, and
+    every screen can show it."""
+    p = tmp_path / "t.toml"
+    token_format.write_token_state(p, state(), SEALER)
+    text = "".join(line + "\n" for line in p.read_text().splitlines()
+                   if not line.startswith(("expires_at", "obtained_at")))
+    p.write_text(text + written + "\n")
+    got = token_format.read_token_state(p, SEALER)
+    assert got is not None and got.expires_at is None and got.access_token
+    assert not got.is_valid(0, now=1_700_000_000)
+    p.write_text(text + "expires_at = 1700086400.0\n")
+    assert token_format.read_token_state(p, SEALER).expires_at == 1700086400.0
 
 
 @pytest.mark.parametrize("text", [

@@ -202,6 +202,10 @@ SAMPLES: list[tuple[str, object]] = [
         "the JSON an OAuth endpoint sends.", kind=BAD_RESPONSE, status=200,
         content_type="text/html")),
     ("provider.bad_response", "<!DOCTYPE html><html><body>Sign in to the Wi-Fi</body></html>"),
+    ("provider.bad_number", OAuthError(
+        "Refreshing the token of 'work' failed: the answer's expires_in is 1e+30, which is not "
+        "a number of seconds from 1 to 172800; nothing was stored.", kind=BAD_RESPONSE,
+        status=200, content_type="application/json")),
     # Network
     ("network.dns", socket.gaierror(-2, "Name or service not known")),
     ("network.dns", httpx.ConnectError("[Errno -3] Temporary failure in name resolution")),

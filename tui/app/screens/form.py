@@ -116,8 +116,9 @@ class AccountFormScreen(Screen[str | None]):
     def action_save(self) -> None:
         self.save()
 
-    def save(self, *, then_close: bool = False, overwrite: bool = False) -> None:
-        """Validate, then write through the store; on success maybe leave the screen."""
+    def save(self, *, then_close: bool = False, overwrite: bool = False) -> bool:
+        """Validate, then write through the store; on success maybe leave the screen.
+        True when it was saved."""
         form = self.form
         issues = form.refresh_issues(show_all=True)
         errors = [i for i in issues if i.is_error]
@@ -128,7 +129,7 @@ class AccountFormScreen(Screen[str | None]):
             self.notify(f"{refusal_text(first)}{more}",
                         title="Not saved", severity="error", timeout=8)
             form.focus_field(first.field)
-            return
+            return False
         account = form.to_model()
         store = self.xapp.store
         try:
@@ -138,16 +139,16 @@ class AccountFormScreen(Screen[str | None]):
                 saved = store.update(account, expected=None if overwrite else self.original)
         except ConflictError:
             self._ask_conflict(then_close)
-            return
+            return False
         except NoSuchAccount:
             self.is_new = True
             self.notify("This account was deleted from the account file meanwhile. "
                         "Press ctrl+s again to add it back.", title="Not saved",
                         severity="warning", timeout=8)
-            return
+            return False
         except (ExoError, OSError) as exc:
             self.notify(str(exc), title="Not saved", severity="error", timeout=10)
-            return
+            return False
         self._saved(saved, account)
         warnings = len(issues)
         note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
@@ -155,6 +156,7 @@ class AccountFormScreen(Screen[str | None]):
                     "are stored encrypted.", title="Saved", timeout=5)
         if then_close:
             self.dismiss(self.saved_id)
+        return True
 
     def _saved(self, saved: Account, typed: Account) -> None:
         self.is_new = False
@@ -212,6 +214,19 @@ class AccountFormScreen(Screen[str | None]):
                 self.save(then_close=True)
             elif answer == "discard":
                 self.dismiss(self.saved_id)
+
+        self.app.push_screen(UnsavedChanges(self.form.to_model().label), answered)
+
+    def quit_asking(self) -> None:
+        """Quitting the app (ctrl+q, the palette's Quit) with unsaved changes: the same
+        question as esc, then quit unless the person keeps editing or the save failed."""
+        if not self.dirty:
+            self.app.exit()
+            return
+
+        def answered(answer: UnsavedAnswer | None) -> None:
+            if answer == "discard" or (answer == "save" and self.save()):
+                self.app.exit()
 
         self.app.push_screen(UnsavedChanges(self.form.to_model().label), answered)
 

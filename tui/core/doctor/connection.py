@@ -33,6 +33,7 @@ from tui.core.resources import (
     scope_resources,
 )
 from tui.core.store.protocol import Store
+from tui.core.terminal_text import terminal_safe
 
 from . import jwtinfo
 
@@ -151,15 +152,17 @@ def _outlook_report(check: ConnectionCheck, now: float) -> Report:
     if info is None:
         details.append("The token is not a JWT; the account's scope row names Outlook.")
     else:
-        details += ["Resource: " + ", ".join(info.audience),
-                    "Delegated permissions (scp): " + (", ".join(info.scopes) or "none"),
-                    f"User: {info.user or 'not stated'}",
-                    f"Tenant: {info.tenant or 'not stated'}"]
+        # the token's own words: escaped, never acted on by the terminal
+        details += ["Resource: " + terminal_safe(", ".join(info.audience)),
+                    "Delegated permissions (scp): "
+                    + (terminal_safe(", ".join(info.scopes)) or "none"),
+                    f"User: {terminal_safe(info.user) or 'not stated'}",
+                    f"Tenant: {terminal_safe(info.tenant) or 'not stated'}"]
     user = (info.user if info is not None and info.user else "MAILBOX")
     details += [f"Valid until {until(expires, now)}.",
                 "Try it the way a mail client does: `exo-oauth doctor "
-                f"{shlex.quote(check.label)} --imap outlook.office365.com --smtp "
-                f"smtp.office365.com --user {user}`."]
+                f"{terminal_safe(shlex.quote(check.label))} --imap outlook.office365.com "
+                f"--smtp smtp.office365.com --user {terminal_safe(shlex.quote(user))}`."]
     return Report(headline, tuple(details))
 
 

@@ -6,8 +6,6 @@ can be opened at all and whether its files are private.
 
 from __future__ import annotations
 
-import shlex
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +13,7 @@ from typing import TYPE_CHECKING
 from tui.core import paths
 from tui.core.errors import NoSuchAccount, ParseError, StoreError
 from tui.core.model import Account
-from tui.core.store import seal
+from tui.core.store import fileio, seal
 
 from .checks import FAIL, PASS, WARN, Check, advice
 
@@ -72,28 +70,6 @@ def open_account(store: AccountStore, label: str) -> tuple[Account, bool, Check]
     return account, True, Check(name, PASS, f"{source} matches the account file{opened}")
 
 
-def _mode_problem(path: Path, strict: bool) -> tuple[str, str] | None:
-    """(what is wrong, the chmod) for one file or folder, or None."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    mode = stat.S_IMODE(st.st_mode)
-    is_dir = stat.S_ISDIR(st.st_mode)
-    want = 0o700 if is_dir else 0o600
-    quoted = shlex.quote(str(path))
-    if strict or not is_dir:
-        if mode & 0o077:
-            who = "group and others" if mode & 0o007 else "its group"
-            return (f"{path} is {mode:04o}: {who} can get at it",
-                    f"chmod {want:o} {quoted}")
-        return None
-    if mode & 0o022 and not mode & stat.S_ISVTX:  # a shared folder: only writability matters
-        return (f"{path} is {mode:04o}: others can replace files in it",
-                f"chmod go-w {quoted}")
-    return None
-
-
 def _ours(folder: Path) -> bool:
     """Folders exo-oauth made for itself may be locked down; a shared one (say /etc) not."""
     return folder.name == paths.APP
@@ -111,8 +87,8 @@ def check_permissions(store: AccountStore, account: Account) -> Check:
     if seal.read_header(store.path).get("sealing") == seal.KEYFILE:
         key = paths.key_file()
         items += [(key, True), (key.parent, _ours(key.parent))]
-    problems = [p for p in (_mode_problem(path, strict) for path, strict in dict(items).items())
-                if p]
+    problems = [p for p in (fileio.mode_problem(path, strict)
+                            for path, strict in dict(items).items()) if p]
     if not problems:
         return Check("permissions", PASS, "the account, token and key files are private "
                                           "(0600) and exo-oauth's folders are 0700")

@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
+from tui.core.terminal_text import terminal_safe
 
 from .checks import FAIL, PASS, WARN, Check, MailServer, Options, advice, failure, scrub
 
@@ -77,7 +78,7 @@ def _answer(text: str | bytes, user: str, token: str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     one_line = " ".join(text.split())
-    return scrub(one_line, [token, *xoauth2_forms(user, [token])])[:300]
+    return terminal_safe(scrub(one_line, [token, *xoauth2_forms(user, [token])]), limit=300)
 
 
 def _refused(name: str, kind: str, user: str, said: str) -> Check:
@@ -202,8 +203,8 @@ def _smtp_close(conn: smtplib.SMTP) -> None:
         conn.close()
 
 
-def _smtp_login(server: MailServer, conn: smtplib.SMTP, raw: str, context: ssl.SSLContext,
-                timeout: float) -> tuple[smtplib.SMTP, int, bytes, str]:
+def _smtp_login(server: MailServer, conn: smtplib.SMTP, user: str, token: str,
+                context: ssl.SSLContext, timeout: float) -> tuple[smtplib.SMTP, int, bytes, str]:
     """XOAUTH2 as clients do it: the response on the AUTH line first; when the server
     calls that line a syntax error (Dovecot's submission service refuses lines over about
     1 KB: ``500 5.5.2 Line too long``), ``AUTH XOAUTH2`` alone and the response after its
@@ -211,13 +212,14 @@ def _smtp_login(server: MailServer, conn: smtplib.SMTP, raw: str, context: ssl.S
     session in use, the final code and text, and a note on the fallback ("" if none)."""
     import smtplib
 
+    raw = xoauth2(user, token)
     try:
         code, resp = conn.auth("XOAUTH2", _Responder(raw).text, initial_response_ok=True)
         return conn, code, resp, ""
     except smtplib.SMTPAuthenticationError as exc:
         if exc.smtp_code not in _SYNTAX_CODES:
             raise
-        first = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        first = f"{exc.smtp_code} {_answer(exc.smtp_error, user, token)}"
     note = (f"; the one-line AUTH was refused as a syntax error ({first}), so the response "
             "went after the server's 334 prompt instead")
     try:
@@ -227,10 +229,6 @@ def _smtp_login(server: MailServer, conn: smtplib.SMTP, raw: str, context: ssl.S
         conn = _smtp_open(server, context, timeout)
         code, resp = conn.auth("XOAUTH2", _Responder(raw).text, initial_response_ok=False)
     return conn, code, resp, note
-
-
-def _text(data: bytes | str) -> str:
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
 def _smtp(server: MailServer, user: str, token: str, context: ssl.SSLContext,
@@ -254,8 +252,7 @@ def _smtp(server: MailServer, user: str, token: str, context: ssl.SSLContext,
                                      f"{' '.join(mechanisms) or 'no AUTH'})",
                          "Check the host: Exchange Online's is smtp.office365.com:587.")
         try:
-            conn, code, resp, note = _smtp_login(server, conn, xoauth2(user, token), context,
-                                                 timeout)
+            conn, code, resp, note = _smtp_login(server, conn, user, token, context, timeout)
         except smtplib.SMTPAuthenticationError as exc:
             said = f"{exc.smtp_code} {_answer(exc.smtp_error, user, token)}"
             if exc.smtp_code in _SYNTAX_CODES:

@@ -11,11 +11,13 @@ from the server's error fields and our own words, after scrubbing known secrets.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import json
 import logging
 import random
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,8 @@ _TIME_RE = re.compile(r"Timestamp:\s*(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\dZ?)")
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 CONNECT_TIMEOUT_S = 10.0
 TOTAL_TIMEOUT_S = 30.0
+# The longest Retry-After taken as it is; refresh --watch waits this long at most.
+MAX_RETRY_AFTER_S = 86400.0
 
 
 @dataclass(frozen=True)
@@ -65,19 +69,32 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); a wait
+    longer than a day is read as a day, one that is no number at all as none."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        wait = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            wait = email.utils.parsedate_to_datetime(value).timestamp() - now
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if wait != wait:  # NaN
         return None
-    return max(0.0, when.timestamp() - now)
+    return min(MAX_RETRY_AFTER_S, max(0.0, wait))
+
+
+def retry_hint(retry_after: float | None, now: float) -> str:
+    """A sentence saying how long the server asks to wait and until when, or nothing."""
+    if not retry_after:
+        return ""
+    from tui.core.health import human_duration
+
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(now + retry_after))
+    return (f" The server asks to wait {human_duration(retry_after)} before the next try "
+            f"(until {until}).")
 
 
 def codes_from(body: Mapping[str, Any], description: str) -> tuple[int, ...]:
@@ -216,15 +233,23 @@ def parse_response(
             else:
                 detail = f"a JSON {type(parsed).__name__} instead of an object"
     if data is None:
-        raise bad_response(what, resp.status_code, content_type, detail, retry_after)
+        raise _hinted(bad_response(what, resp.status_code, content_type, detail,
+                                   retry_after), now)
     has_error = isinstance(data.get("error"), str | dict)
     if resp.is_success and not (has_error and "access_token" not in data):
         return data
     if not has_error:
-        raise bad_response(what, resp.status_code, content_type,
-                           "a JSON object that holds no OAuth error", retry_after)
-    raise oauth_error_from_fields(data, what=what, status=resp.status_code, secrets=secrets,
-                                  content_type=content_type, retry_after=retry_after)
+        raise _hinted(bad_response(what, resp.status_code, content_type,
+                                   "a JSON object that holds no OAuth error", retry_after), now)
+    raise _hinted(oauth_error_from_fields(data, what=what, status=resp.status_code,
+                                          secrets=secrets, content_type=content_type,
+                                          retry_after=retry_after), now)
+
+
+def _hinted(error: OAuthError, now: float) -> OAuthError:
+    """The error with when to try again, if the server said (a 429 or 503 does)."""
+    hint = retry_hint(error.retry_after, now) if error.status in (429, 503) else ""
+    return dataclasses.replace(error, message=error.message + hint) if hint else error
 
 
 def _network_reason(exc: BaseException) -> str:

@@ -45,7 +45,11 @@ class RedirectAnswer:
 def _query_of(text: str) -> str | None:
     """The query (or fragment) holding the answer, or None when text is a bare code."""
     if "://" in text:
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1/?code=..."
+            raise UsageError("That address cannot be read (its host part is broken). Paste "
+                             "the whole address from the browser's address bar.") from None
         return parts.query or parts.fragment
     if text.startswith(("?", "#")):
         return text[1:]
@@ -75,7 +79,7 @@ def check_params(params: dict[str, str], expected_state: str | None) -> Redirect
         )
     state = params.get("state")
     if expected_state is not None and (
-        state is None or not _secrets.compare_digest(state, expected_state)
+        state is None or not _same(state, expected_state)
     ):
         raise StateMismatch()
     if "error" in params:
@@ -85,6 +89,13 @@ def check_params(params: dict[str, str], expected_state: str | None) -> Redirect
         raise UsageError("The sign-in answer has an empty code; sign in again.")
     extra = {k: v for k, v in params.items() if k not in ("code", "state")}
     return RedirectAnswer(code=code, state=state, extra=extra)
+
+
+def _same(given: str, ours: str) -> bool:
+    """A constant-time comparison that takes any text (compare_digest refuses a str with
+    non-ASCII characters, which a pasted or forged answer may hold)."""
+    return _secrets.compare_digest(given.encode("utf-8", "surrogatepass"),
+                                   ours.encode("utf-8", "surrogatepass"))
 
 
 def error_from_redirect(params: dict[str, str]) -> OAuthError:

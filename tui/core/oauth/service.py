@@ -25,6 +25,7 @@ from tui.core.tenant import is_microsoft_host
 
 from .endpoints import devicecode_url, discovery_candidates
 from .http import RetryPolicy, bad_response, make_timeout, request_json
+from .lifetimes import MAX_DEVICE_CODE_S, MAX_POLL_INTERVAL_S, checked_seconds
 from .pkce import Pkce, new_state
 
 USER_AGENT = "exo-oauth"
@@ -74,8 +75,8 @@ class TokenResult:
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise bad_response(what, status, "application/json", "no access_token in it")
-        expires_in = _seconds(data.get("expires_in"))  # Microsoft's vary; some come as text
-        refresh_in = _seconds(data.get("refresh_in"))
+        expires_in = checked_seconds(data, "expires_in", what=what, status=status)
+        refresh_in = checked_seconds(data, "refresh_in", what=what, status=status)
         if refresh_in is not None and expires_in is not None and refresh_in >= expires_in:
             refresh_in = None  # advice past the expiry is no advice
         refresh = data.get("refresh_token")
@@ -297,8 +298,10 @@ class OAuthService:
                                "no device_code, user_code or verification_uri in it")
         return DeviceCode(
             device_code=device_code, user_code=user_code, verification_uri=str(uri),
-            expires_in=_number(data.get("expires_in"), 900.0),
-            interval=_number(data.get("interval"), DEFAULT_INTERVAL_S),
+            expires_in=checked_seconds(data, "expires_in", what=what,
+                                       ceiling=MAX_DEVICE_CODE_S) or 900.0,
+            interval=checked_seconds(data, "interval", what=what,
+                                     ceiling=MAX_POLL_INTERVAL_S) or DEFAULT_INTERVAL_S,
             message=str(data.get("message") or ""),
             verification_uri_complete=str(data.get("verification_uri_complete") or ""),
         )
@@ -366,16 +369,6 @@ class OAuthService:
         )
 
 
-def _seconds(value: Any) -> int | None:
-    """A lifetime in whole seconds from a number or a numeric string; None if absent or
-    not a positive number."""
-    try:
-        seconds = int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return seconds if seconds > 0 else None
-
-
 def _fallback_scope(account: Account) -> list[tuple[str, str]]:
     """The Auth endpoint's scope for a token request whose own rows name none (the token
     rows, added to every request, win when they do)."""
@@ -389,10 +382,3 @@ def device_expired() -> OAuthError:
     return OAuthError("The device code expired before the sign-in was finished; "
                       "run authorize again for a new code.", kind=OAUTH, error="expired_token")
 
-
-def _number(value: Any, default: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number > 0 else default

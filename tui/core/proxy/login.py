@@ -26,11 +26,12 @@ from tui.core.model import DEFAULT_MARGIN_S, Account
 from tui.core.oauth.service import OAuthService
 from tui.core.refresh.hook_config import fire_hooks
 from tui.core.refresh.single_flight import get_token
+from tui.core.terminal_text import terminal_safe
 
 from . import users
 from .errors import UpstreamRefused, UpstreamUnavailable
 from .limiter import FailureLimiter
-from .logline import Log, SessionLog, safe
+from .logline import MAX_SHOWN, Log, SessionLog
 from .passwords import VerifiedCache, verify_password
 from .upstream import LoggedIn, Upstream, login
 
@@ -109,7 +110,7 @@ class Gate:
         try:
             entries = await asyncio.to_thread(self.entries)
         except (ExoError, OSError) as exc:
-            slog(f"cannot read the accounts: {safe(str(exc))}")
+            slog(f"cannot read the accounts: {terminal_safe(str(exc), limit=MAX_SHOWN)}")
             raise Temporary("the proxy cannot read its accounts; see its log") from exc
         found = users.candidates(((e.account, e.patterns) for e in entries), address)
         why = "no account lists this address as a proxy user"
@@ -167,7 +168,8 @@ class Gate:
 
     def _explain(self, account: Account, exc: BaseException, slog: SessionLog) -> None:
         entry_id, title, fix = _advice(exc, account.label)
-        slog(f"temporary failure for account {account.label!r}: {safe(str(exc), 300)} "
+        why = terminal_safe(str(exc), limit=300)
+        slog(f"temporary failure for account {account.label!r}: {why} "
              f"[{entry_id}: {title}]; fix: {fix}")
         if isinstance(exc, UpstreamUnavailable):
             return  # the mail server is down or untrusted: not the account's token

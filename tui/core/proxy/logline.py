@@ -1,8 +1,8 @@
 """The proxy's log lines: one per event, terminal-safe, never a secret.
 
 Everything that came from a client or a server (addresses, server replies) goes
-through ``safe`` first, so a hostile peer cannot move the cursor or clear the
-screen of whoever reads the log. Passwords, tokens and message contents are
+through ``terminal_safe`` first (cut to a line's worth), so a hostile peer cannot move
+the cursor or clear the screen of whoever reads the log. Passwords, tokens and message contents are
 never handed to these functions at all.
 """
 
@@ -10,15 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tui.core.terminal_text import terminal_safe
+
 Log = Callable[[str], None]
-_MAX = 200
-
-
-def safe(text: str, limit: int = _MAX) -> str:
-    """Non-printable characters escaped (``\\x1b``), cut to ``limit`` characters."""
-    out = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                  for ch in text[: limit + 1])
-    return out if len(out) <= limit else out[: limit - 3] + "..."
+MAX_SHOWN = 200  # characters of a peer's text in one log line
 
 
 def peer(host: str, port: int) -> str:
@@ -43,5 +38,5 @@ class SessionLog:
         self.user = ""
 
     def __call__(self, text: str) -> None:
-        who = f" {safe(self.user, 120)}" if self.user else ""
+        who = f" {terminal_safe(self.user, limit=120)}" if self.user else ""
         self._log(f"{self.kind} {self.client}{who}: {text}")

@@ -15,11 +15,11 @@ import ssl
 from dataclasses import dataclass
 
 from tui.core.errors import UsageError
+from tui.core.terminal_text import terminal_safe
 
 from .defaults import IMPLICIT_PORTS
 from .defaults import UPSTREAMS as DEFAULTS
 from .errors import UpstreamRefused, UpstreamUnavailable
-from .logline import safe
 from .sasl import xoauth2
 
 LOGIN_TIMEOUT_S = 30.0
@@ -109,7 +109,7 @@ class _Conversation:
         text = " ".join(data.decode("utf-8", "replace").split())
         for secret in self.secrets:
             text = text.replace(secret, "[hidden]")
-        return safe(text, 160)
+        return terminal_safe(text, limit=160)
 
     def refused(self, data: bytes) -> UpstreamRefused:
         said = self.shown(data)
@@ -137,14 +137,15 @@ async def login(up: Upstream, user: str, token: str, context: ssl.SSLContext,
             writer = None  # handed over
             return done
     except ssl.SSLCertVerificationError as exc:
-        raise UpstreamUnavailable(
-            f"the TLS certificate of {up.where} is not trusted "
-            f"({safe(exc.verify_message or str(exc), 120)})", entry="proxy.upstream_tls") from exc
+        why = terminal_safe(exc.verify_message or str(exc), limit=120)
+        raise UpstreamUnavailable(f"the TLS certificate of {up.where} is not trusted ({why})",
+                                  entry="proxy.upstream_tls") from exc
     except TimeoutError as exc:
         raise UpstreamUnavailable(f"{up.where} did not answer within {timeout:g} s") from exc
     except (OSError, EOFError, ValueError) as exc:
         why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise UpstreamUnavailable(f"cannot reach {up.where}: {safe(why, 120)}") from exc
+        raise UpstreamUnavailable(
+            f"cannot reach {up.where}: {terminal_safe(why, limit=120)}") from exc
     finally:
         if writer is not None:
             writer.close()

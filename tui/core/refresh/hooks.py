@@ -2,7 +2,9 @@
 
 Run without a shell (argv list), with a hard timeout, and with only a label,
 an event name and a redacted error summary in the environment: a hook must
-never be handed a secret, and a broken hook must never stop refreshing.
+never be handed a secret, and a broken hook must never stop refreshing. What goes
+into the environment is terminal-safe: hooks echo it into mails and terminals (and a
+NUL, which TOML allows in a label, could not go into an environment at all).
 """
 
 from __future__ import annotations
@@ -44,16 +46,17 @@ def parse_command(spec: str | Sequence[str]) -> tuple[str, ...]:
 
 def hook_env(label: str, event: str, summary: str = "", extra: Mapping[str, str] | None = None
              ) -> dict[str, str]:
+    from tui.core.terminal_text import terminal_safe
     from tui.core.troubleshoot.redact import redact
 
     env = {k: v for k, v in os.environ.items() if k in _PASS_THROUGH}
     env.update({
-        "EXO_OAUTH_LABEL": label,
+        "EXO_OAUTH_LABEL": terminal_safe(label),
         "EXO_OAUTH_EVENT": event,
-        "EXO_OAUTH_ERROR": redact(summary)[:2000] if summary else "",
+        "EXO_OAUTH_ERROR": terminal_safe(redact(summary), limit=2000) if summary else "",
     })
     if extra:
-        env.update({k: redact(v) for k, v in extra.items()})
+        env.update({k: terminal_safe(redact(v)) for k, v in extra.items()})
     return env
 
 
@@ -62,9 +65,12 @@ def run_hook(
     timeout: float = HOOK_TIMEOUT_S, extra: Mapping[str, str] | None = None,
 ) -> HookResult:
     """Run one hook to completion (or its timeout); never raises."""
+    from tui.core.terminal_text import terminal_safe
+
     argv = parse_command(spec)
     if not argv:
         return HookResult(event, argv, None, "empty hook command")
+    label = terminal_safe(label)  # for the log lines below
     try:
         proc = subprocess.run(  # no shell: argv comes from the person's own config
             argv, env=hook_env(label, event, summary, extra), stdin=subprocess.DEVNULL,
@@ -78,7 +84,8 @@ def run_hook(
         return HookResult(event, argv, None, f"could not start: {exc.strerror or exc}")
     if proc.returncode != 0:
         tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-        log.warning("hook %s for %s exited %d %s", argv[0], label, proc.returncode, tail[0])
+        log.warning("hook %s for %s exited %d %s", argv[0], label, proc.returncode,
+                    terminal_safe(tail[0], limit=300))
         return HookResult(event, argv, proc.returncode, f"exited {proc.returncode}")
     return HookResult(event, argv, 0)
 

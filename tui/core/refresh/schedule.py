@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tui.core.errors import NeedsAuthorization
+from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.health import refresh_token_last_used
 from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
 
@@ -118,13 +118,15 @@ class RefreshSchedule:
         self.failures.pop(account_id, None)
         self.retry_at.pop(account_id, None)
 
-    def failed(self, account_id: str, now: float, *, needs_sign_in: bool = False) -> float:
-        """Record a failure; returns the seconds until the next try."""
+    def failed(self, account_id: str, now: float, *, needs_sign_in: bool = False,
+               retry_after: float | None = None) -> float:
+        """Record a failure; returns the seconds until the next try (never sooner than the
+        server's Retry-After)."""
         if needs_sign_in:
             self.told.add(account_id)  # nothing to retry until somebody signs in
         count = self.failures.get(account_id, 0) + 1
         self.failures[account_id] = count
-        delay = backoff_s(count)
+        delay = max(backoff_s(count), retry_after or 0.0)
         self.retry_at[account_id] = now + delay
         return delay
 
@@ -132,8 +134,10 @@ class RefreshSchedule:
         if outcome.ok:
             self.succeeded(outcome.account.id)
         else:
+            error = outcome.error
             self.failed(outcome.account.id, now,
-                        needs_sign_in=isinstance(outcome.error, NeedsAuthorization))
+                        needs_sign_in=isinstance(error, NeedsAuthorization),
+                        retry_after=error.retry_after if isinstance(error, OAuthError) else None)
 
     async def run(self, store: Store, rows: Iterable[Row], *, service: OAuthService,
                   concurrency: int, clock: Clock | None = None) -> Check:

@@ -15,6 +15,8 @@ from tui.core.errors import ExoError, NeedsAuthorization
 from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
 from tui.core.oauth.service import OAuthService
 from tui.core.store.protocol import Store
+from tui.core.terminal_text import terminal_safe
+from tui.core.troubleshoot.crash import shown_error
 
 from .batch import RefreshOutcome
 from .hook_config import fire_hooks
@@ -59,7 +61,8 @@ async def watch(store: Store, *, service: OAuthService, stop: asyncio.Event,
         except (ExoError, OSError) as exc:  # e.g. a person's half-finished edit: wait it out
             if str(exc) != file_problem:
                 file_problem = str(exc)
-                log(f"cannot read the accounts ({exc}); trying again in {check_every:g} s")
+                log(f"cannot read the accounts ({shown_error(exc)}); trying again in "
+                    f"{check_every:g} s")
             rows = []
         else:
             file_problem = ""
@@ -80,7 +83,7 @@ def _log_check(check: Check, log: Log, now: float) -> list[Fired]:
     fired: list[Fired] = []
     for account, state in check.plan.needs_sign_in:
         hint = reauthorize_hint(account.label)
-        log(f"{account.label}: needs a sign-in ({hint})")
+        log(terminal_safe(f"{account.label}: needs a sign-in ({hint})"))
         why = f" ({state.last_error})" if state.last_error else ""
         fired.append((account, NeedsAuthorization(
             f"{account.label!r} needs a sign-in{why}; {hint}.")))
@@ -97,13 +100,13 @@ def _log_check(check: Check, log: Log, now: float) -> list[Fired]:
 
 
 def _log_outcome(outcome: RefreshOutcome, log: Log, note: str = "") -> None:
-    label = outcome.account.label
+    label = terminal_safe(outcome.account.label)
     if outcome.state is not None:
         until = outcome.state.expires_at
         when = time.strftime("%H:%M:%S", time.localtime(until)) if until else "unknown"
         log(f"{label}: refreshed{note}, valid until {when}")
-    else:
-        log(f"{label}: refresh failed{note}: {outcome.error}")
+    elif outcome.error is not None:
+        log(f"{label}: refresh failed{note}: {shown_error(outcome.error)}")
 
 
 async def _sleep_or_stop(clock: Clock, stop: asyncio.Event, seconds: float) -> None:

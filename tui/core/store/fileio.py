@@ -35,6 +35,9 @@ POLL_S = 0.01
 
 
 _WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+# Where nesting gets deep: a run of opening brackets (arrays or inline tables).
+_DEEP = re.compile(r"(?:[\[{][ \t\r\n]*){64}")
+BOM = "\ufeff"
 
 
 def loads_toml(data: bytes, path: str) -> dict[str, Any]:
@@ -45,8 +48,27 @@ def loads_toml(data: bytes, path: str) -> dict[str, Any]:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ParseError(path, line, column, "this is not UTF-8 text") from None
+    if text.startswith(BOM):
+        import shlex
+
+        raise ParseError(path, 1, 1, "the file starts with a byte-order mark (an invisible "
+                         "character some Windows editors such as Notepad add); save it as "
+                         "UTF-8 without BOM, or remove it with: sed -i '1s/^\\xEF\\xBB\\xBF//' "
+                         f"{shlex.quote(path)}") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib nests one Python call per array or inline table
+        deep = _DEEP.search(text)
+        if deep is None:  # brackets mixed with keys: the line holding the most of them
+            lines = text.split("\n")
+            busiest = max(range(len(lines)), key=lambda n: sum(map(lines[n].count, "[{")))
+            at = sum(len(line) + 1 for line in lines[:busiest])
+        else:
+            at = deep.start()
+        raise ParseError(path, text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1)
+                         + 1, "arrays or inline tables are nested too deeply to read (more "
+                         "than a few hundred levels); no exo-oauth file needs more than two"
+                         ) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         match = _WHERE.search(msg)
@@ -106,6 +128,32 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def mode_problem(path: Path, strict: bool) -> tuple[str, str] | None:
+    """(what is wrong, the chmod that fixes it) when others can get at a file or folder of
+    ours, or None. ``strict=False``: a shared folder (say /etc) only must not be writable."""
+    import shlex
+    import stat
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    mode = stat.S_IMODE(st.st_mode)
+    is_dir = stat.S_ISDIR(st.st_mode)
+    want = 0o700 if is_dir else 0o600
+    quoted = shlex.quote(str(path))
+    if strict or not is_dir:
+        if mode & 0o077:
+            who = "group and others" if mode & 0o007 else "its group"
+            return (f"{path} is {mode:04o}: {who} can get at it",
+                    f"chmod {want:o} {quoted}")
+        return None
+    if mode & 0o022 and not mode & stat.S_ISVTX:  # a shared folder: only writability matters
+        return (f"{path} is {mode:04o}: others can replace files in it",
+                f"chmod go-w {quoted}")
+    return None
+
+
 def temp_name(path: Path) -> Path:
     """A fresh temporary name beside ``path``: ``.<name>.<random>.tmp``."""
     return path.with_name(f".{path.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
@@ -137,8 +185,13 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | Sequence[bytes | me
     ``data`` may be a sequence of buffers written one after the other (a big file with one
     part changed need not be joined in memory first). ``durable=False`` skips the fsyncs
     (still atomic): for disposable files like caches.
+
+    A symbolic link (an account file kept with the dotfiles) is written through: its
+    target gets the new bytes and the link stays, instead of being replaced by a file.
     """
     target = Path(path)
+    if os.path.islink(target):
+        target = Path(os.path.realpath(target))
     folder = ensure_dir(target.parent)
     tmp = temp_name(target)
     try:

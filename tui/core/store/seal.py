@@ -73,6 +73,9 @@ class Sealer:
         # What the account file's [exo-oauth] header must hold for this key.
         self.header: dict[str, Any] = dict(header or {})
 
+    def __repr__(self) -> str:  # where the key came from, never the key
+        return f"Sealer(source={self.source!r})"
+
     def seal(self, account_id: str, field: str, plaintext: str) -> str:
         """Seal ``plaintext``; an empty secret stays empty (nothing to hide)."""
         if plaintext == "":
@@ -208,6 +211,21 @@ def _read_key_file(key_path: Path) -> bytes:
         raise SealError(f"The key file {key_path} is damaged ({len(key)} bytes; a key file "
                         f"holds exactly {KEY_BYTES}).")
     return key
+
+
+def key_file_warning(config_path: str | os.PathLike[str]) -> str | None:
+    """A one-line warning when the account file's secrets are sealed with a key file that
+    its group or others can read (the key opens every secret), with the chmod that fixes
+    it; None otherwise."""
+    if read_header(config_path).get("sealing") != KEYFILE:
+        return None
+    from .fileio import mode_problem
+
+    problem = mode_problem(paths.key_file(), True)
+    if problem is None:
+        return None
+    return (f"warning: {problem[0]}, and this key file opens every sealed secret; fix it "
+            f"with: {problem[1]}")
 
 
 def _key_file_sealer(create: bool, config_path: str) -> Sealer:

@@ -35,6 +35,8 @@ _SUMMARY = {f.name for f in dataclasses.fields(TokenSummary)} & set(_FIELDS)
 _KEYS = frozenset({*_FIELDS, "schema"})  # bare keys known to be valid TOML
 _FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at", "refresh_due_at")
 _BOOLS = ("needs_authorization",)
+# The last second every time function can show (9999-12-31 23:59:59 UTC).
+_LAST_EPOCH = 253402300799.0
 _HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
          "# Tokens are sealed; the account's settings live in the account file.\n")
 
@@ -201,6 +203,7 @@ def _values(raw: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, Any]
         values[name] = value
     if "account_id" not in values or "label" not in values:
         raise _bad(path, "does not say which account it belongs to")
+    _drop_impossible_times(values)
     return values
 
 
@@ -220,6 +223,17 @@ def loads_state(data: bytes, path: str | os.PathLike[str], sealer: Sealer | None
             except SealError as exc:
                 raise SealError(f"{path} (account {values['label']!r}): {exc}") from None
     return TokenState(**values)
+
+
+def _drop_impossible_times(values: dict[str, Any]) -> None:
+    """Times no clock can show (NaN, infinite, before 1970, after 9999) read as unknown:
+    an access token without a known expiry needs a refresh, and every screen can still
+    show the state. A state written before replies were checked may hold such a number
+    (an expires_in of 1e30 was stored as it came)."""
+    for name in _FLOATS:
+        value = values.get(name)
+        if value is not None and not (0.0 <= value <= _LAST_EPOCH):  # False for NaN too
+            values[name] = None
 
 
 def loads_summary(data: bytes, path: str | os.PathLike[str]) -> TokenSummary:
