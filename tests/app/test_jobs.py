@@ -17,6 +17,7 @@ from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.model import Account, ParamRow, TokenState
 from tui.core.store.account_store import AccountStore
+from tui.core.store.seal import Sealer
 from tui.fakeidp import DEMO_CLIENT_ID, DEMO_USER_NAME, DEMO_USER_UPN, FakeIdP
 
 
@@ -132,6 +133,36 @@ async def test_auto_refresh_refreshes_without_a_key_press(
         assert [label for label, _ in fired] == ["work", "work"]
         assert all(isinstance(o, TokenState) for _, o in fired)
         assert store.token_state(account).expires_at > live() + 300
+
+
+async def test_auto_refresh_checks_open_only_what_they_refresh(
+        config: Path, live: MovableClock, store: AccountStore,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks plan from what the list reads; a secret is opened only for a refresh."""
+    opened: list[str] = []
+    real_open = Sealer.open
+
+    def recording(self: Sealer, account_id: str, field: str, text: str) -> str:
+        if field != "key_check":  # the header's check that the key is the right one
+            opened.append(account_id)
+        return real_open(self, account_id, field, text)
+
+    with FakeIdP(auto_approve=0.0, access_token_lifetime=400) as idp:
+        work = await add_signed_in(idp, store, auto_refresh=True, clock=live, lifetime=400)
+        for label in ("manual", "other"):
+            await add_signed_in(idp, store, label, clock=live, lifetime=400)
+        monkeypatch.setattr(Sealer, "open", recording)
+        app = live_app(config, idp, live, refresh_every=0.05)
+        checks = record_checks(app, monkeypatch)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert not any(await next_checks(pilot, checks, 3))
+            assert opened == []  # three checks and the list: nothing opened
+            live.advance(150)
+            await wait_until(pilot, lambda: refreshes(idp) == 1, "the auto-refresh")
+            await settle(pilot)
+        assert opened and set(opened) == {work.id}
+        assert store.token_state(work).expires_at > live() + 300
 
 
 async def test_auto_refresh_failure_shows_in_status_and_toast(

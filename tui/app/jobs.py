@@ -29,7 +29,7 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from tui.core.errors import ExoError, NeedsAuthorization, OAuthError
+from tui.core.errors import ExoError, NeedsAuthorization, NoSuchAccount, OAuthError
 from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
 from tui.core.refresh.schedule import CHECK_EVERY_S, RefreshSchedule, idle_days
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 ServiceFactory = Callable[["Clock"], "OAuthService"]
 T = TypeVar("T")
 
+# Up to this many accounts due at once are read one by one, more in one pass over the file.
+WHOLE_ONE_BY_ONE = 16
 AUTO_CONCURRENCY = 8  # auto-refreshes in flight at once (a file with hundreds of accounts)
 TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
           "test": "Connection test failed", "auto": "Auto-refresh failed",
@@ -354,9 +356,12 @@ class Runtime(App[None]):
         self._start_job("auto", None, self._auto_check(), self._after_auto_check)
 
     async def _auto_check(self) -> AutoCheck:
-        rows = await asyncio.to_thread(self.store.load_all)
-        check = await self.schedule.run(self.store, rows, service=self.oauth(),
-                                        concurrency=AUTO_CONCURRENCY, clock=self.core_clock)
+        # Planned from what a list reads (no secret opened, nothing parsed again when
+        # nothing changed); only the accounts it picks are read whole.
+        rows = await asyncio.to_thread(self.store.load_summaries)
+        check = await self.schedule.run(self.store, rows, service_of=self.oauth,
+                                        concurrency=AUTO_CONCURRENCY, clock=self.core_clock,
+                                        whole=self._whole_accounts)
         stuck = []
         for account, state in check.plan.needs_sign_in:
             why = f" ({state.last_error})" if state.last_error else ""
@@ -364,6 +369,17 @@ class Runtime(App[None]):
                 f"needs a sign-in before auto-refresh can keep it fresh{why}; press a to "
                 "authorize it.")))
         return AutoCheck(check, tuple(stuck))
+
+    def _whole_accounts(self, accounts: list[Account]) -> list[Account]:
+        """These accounts read whole (secrets opened), deleted ones left out (blocks)."""
+        if len(accounts) > WHOLE_ONE_BY_ONE:  # many: one pass over the file
+            wanted = {a.id for a in accounts}
+            return [a for a in self.store.load(with_tokens=False) if a.id in wanted]
+        out = []
+        for account in accounts:
+            with contextlib.suppress(NoSuchAccount):
+                out.append(self.store.get_by_id(account.id))
+        return out
 
     def _after_auto_check(self, result: AutoCheck) -> None:
         self._auto_problem = ""

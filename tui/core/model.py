@@ -192,18 +192,11 @@ class TokenState:
     def refresh_due(self, now: float | None = None) -> bool:
         """The advised refresh time has come (and no try failed in the last few minutes);
         never while a person must sign in first."""
-        if self.refresh_due_at is None or self.needs_authorization:
-            return False
-        now = time.time() if now is None else now
-        if now < self.refresh_due_at:
-            return False
-        failed = self.last_error_at
-        return failed is None or failed < self.refresh_due_at or \
-            now - failed >= REFRESH_DUE_RETRY_S
+        return _refresh_due(self, now)
 
     def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
         """Valid for ``margin`` more seconds and not yet due for the advised refresh."""
-        return self.is_valid(margin, now) and not self.refresh_due(now)
+        return _is_valid(self, margin, now) and not _refresh_due(self, now)
 
     @property
     def status(self) -> str:
@@ -238,12 +231,16 @@ class TokenSummary:
     last_error: str = ""
     last_error_id: str = ""
     last_error_at: float | None = None
+    refresh_due_at: float | None = None
 
     def valid_for(self, now: float | None = None) -> float:
         return _valid_for(self, now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
         return _is_valid(self, margin, now)
+
+    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        return _is_valid(self, margin, now) and not _refresh_due(self, now)
 
     @property
     def status(self) -> str:
@@ -271,9 +268,12 @@ class TokenView(Protocol):
     def last_error_id(self) -> str: ...
     @property
     def last_error_at(self) -> float | None: ...
+    @property
+    def refresh_due_at(self) -> float | None: ...
 
     def valid_for(self, now: float | None = None) -> float: ...
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
+    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
 
 
 # TokenState's fields that a summary keeps as they are.
@@ -290,6 +290,17 @@ def _valid_for(state: TokenView, now: float | None) -> float:
 def _is_valid(state: TokenView, margin: float, now: float | None) -> bool:
     return (state.has_access_token and state.expires_at is not None
             and _valid_for(state, now) >= margin)
+
+
+def _refresh_due(state: TokenView, now: float | None) -> bool:
+    if state.refresh_due_at is None or state.needs_authorization:
+        return False
+    now = time.time() if now is None else now
+    if now < state.refresh_due_at:
+        return False
+    failed = state.last_error_at
+    return failed is None or failed < state.refresh_due_at or \
+        now - failed >= REFRESH_DUE_RETRY_S
 
 
 def _status(state: TokenView) -> str:

@@ -79,6 +79,7 @@ class AccountsScreen(Screen[None]):
         self._mtime: float | None = None
         self._widths: dict[str, int] = {}
         self.notes: dict[str, str] = {}  # account id -> status shown until new tokens arrive
+        self._texts: dict[tuple[str, str], Text] = {}  # see _text
 
     @property
     def xapp(self) -> AppHost:
@@ -205,7 +206,7 @@ class AccountsScreen(Screen[None]):
     def _cells(self, account: Account, now: float, styles: dict[str, str]) -> list[Any]:
         w = self._widths
         state = self.states.get(account.id)
-        auto = Text("on", style="bold") if account.auto_refresh else Text("off", style="dim")
+        auto = self._text("on", "bold") if account.auto_refresh else self._text("off", "dim")
         ctype = account.client_type if w["type"] >= 12 else (
             "conf." if account.client_type == "confidential" else account.client_type)
         return [
@@ -222,7 +223,16 @@ class AccountsScreen(Screen[None]):
         note = self.notes.get(account.id)
         words, style = (note, "bad") if note else formatting.status(state, account, now)
         label = formatting.ellipsize(words, self._widths["status"])
-        return Text(label, style=(styles or self._styles()).get(style, ""))
+        return self._text(label, (styles or self._styles()).get(style, ""))
+
+    def _text(self, words: str, style: str) -> Text:
+        """One Text for all the cells that show the same words in the same style: a list of
+        thousands repeats a few statuses (the table never changes a cell's Text). Made
+        afresh for each fill and status update, so old ones do not pile up."""
+        text = self._texts.get((words, style))
+        if text is None:
+            text = self._texts[(words, style)] = Text(words, style=style)
+        return text
 
     def _styles(self) -> dict[str, str]:
         """Status style names to Rich styles, from the current theme (once per fill)."""
@@ -236,7 +246,7 @@ class AccountsScreen(Screen[None]):
         if self._widths_now() != self._widths:
             self._set_columns()
         table.clear()
-        now, styles = self.xapp.now(), self._styles()
+        now, styles, self._texts = self.xapp.now(), self._styles(), {}
         for account in self.accounts:
             table.add_row(*self._cells(account, now, styles), key=account.id)
         empty = self.query_one("#empty", Static)
@@ -272,7 +282,7 @@ class AccountsScreen(Screen[None]):
     def update_statuses(self) -> None:
         """Redraw the status cells (time moves on); the cursor stays where it is."""
         table = self.query_one(AccountsTable)
-        now, styles = self.xapp.now(), self._styles()
+        now, styles, self._texts = self.xapp.now(), self._styles(), {}
         for account in self.accounts:
             table.update_cell(account.id, "status",
                               self._status_cell(account, self.states.get(account.id), now,

@@ -19,13 +19,13 @@ import (the TUI holds a schedule from its start): the HTTP side is loaded by ``r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.core.errors import NeedsAuthorization, OAuthError
 from tui.core.health import refresh_token_last_used
-from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
+from tui.core.model import DEFAULT_MARGIN_S, Account, TokenView
 
 if TYPE_CHECKING:
     from tui.core.clock import Clock
@@ -40,7 +40,8 @@ DAY_S = 86400.0
 FIRST_RETRY_S = 60.0
 MAX_BACKOFF_S = 1800.0
 
-Row = tuple[Account, TokenState]
+# A token state, or its summary: planning needs no token itself.
+Row = tuple[Account, TokenView]
 
 
 def backoff_s(failures: int) -> float:
@@ -48,16 +49,16 @@ def backoff_s(failures: int) -> float:
     return min(MAX_BACKOFF_S, FIRST_RETRY_S * 2.0 ** (max(1, failures) - 1))
 
 
-def keep_alive_due(state: TokenState, now: float, days: float = KEEP_ALIVE_DAYS) -> bool:
+def keep_alive_due(state: TokenView, now: float, days: float = KEEP_ALIVE_DAYS) -> bool:
     """Whether a refresh token has been idle ``days`` (0: never), counting from when it was
     last obtained or redeemed; one of unknown age counts as idle."""
-    if days <= 0 or not state.refresh_token or state.needs_authorization:
+    if days <= 0 or not state.has_refresh_token or state.needs_authorization:
         return False
     used = refresh_token_last_used(state)
     return used is None or now - used >= days * DAY_S
 
 
-def idle_days(state: TokenState, now: float) -> float | None:
+def idle_days(state: TokenView, now: float) -> float | None:
     """Days since the refresh token was last obtained or redeemed (None: unknown)."""
     used = refresh_token_last_used(state)
     return None if used is None else (now - used) / DAY_S
@@ -101,7 +102,7 @@ class RefreshSchedule:
                 if ready and not state.is_fresh(self.margin, now):
                     due.append(account)
             elif account.auto_refresh:
-                if state.needs_authorization or not state.refresh_token:
+                if state.needs_authorization or not state.has_refresh_token:
                     if account.id not in self.told:
                         self.told.add(account.id)
                         stuck.append((account, state))
@@ -139,22 +140,45 @@ class RefreshSchedule:
                         needs_sign_in=isinstance(error, NeedsAuthorization),
                         retry_after=error.retry_after if isinstance(error, OAuthError) else None)
 
-    async def run(self, store: Store, rows: Iterable[Row], *, service: OAuthService,
-                  concurrency: int, clock: Clock | None = None) -> Check:
+    async def run(self, store: Store, rows: Iterable[Row], *,
+                  service: OAuthService | None = None, concurrency: int,
+                  clock: Clock | None = None,
+                  whole: Callable[[list[Account]], list[Account]] | None = None,
+                  service_of: Callable[[], OAuthService] | None = None) -> Check:
         """One check: plan it at the clock's time, refresh what is due (only while it
         still needs it: another process may have done it), then redeem idle refresh
-        tokens; every outcome is recorded as it arrives."""
-        from .batch import refresh_many  # httpx and the OAuth service: on the first check
+        tokens; every outcome is recorded as it arrives.
 
-        clock = clock or service.clock
-        plan = self.plan(rows, clock.time())
+        ``whole``: the rows' accounts came without their secrets (a list's summaries);
+        it reads the chosen ones whole (blocking: it runs in a thread) and drops any
+        deleted meanwhile. ``service_of`` (with ``clock``) instead of ``service``: the
+        service is made only when there is something to refresh (it loads the HTTP
+        side, which a check with nothing due never needs)."""
+        import asyncio
+
+        if clock is None:
+            if service is None:
+                raise TypeError("RefreshSchedule.run needs a clock or a service")
+            clock = service.clock
+        now = clock
+        plan = self.plan(rows, now.time())
+        due, idle = list(plan.due), [a for a, _ in plan.keep_alive]
+        if not due and not idle:
+            return Check(plan)
+        if whole is not None:
+            due, idle = await asyncio.to_thread(lambda: (whole(due), whole(idle)))
+        if service is None:
+            if service_of is None:
+                raise TypeError("RefreshSchedule.run needs a service or service_of")
+            service = service_of()
+
+        from .batch import refresh_many  # httpx and the OAuth service: when first needed
 
         def record(outcome: RefreshOutcome) -> None:
-            self.record(outcome, clock.time())
+            self.record(outcome, now.time())
 
-        refreshed = await refresh_many(store, plan.due, concurrency, service=service,
+        refreshed = await refresh_many(store, due, concurrency, service=service,
                                        force=False, min_valid=self.margin, on_result=record)
-        kept = await refresh_many(store, [a for a, _ in plan.keep_alive], concurrency,
-                                  service=service, force=True, min_valid=self.margin,
-                                  on_result=record)
+        kept = await refresh_many(store, idle, concurrency, service=service, force=True,
+                                  min_valid=self.margin, on_result=record)
         return Check(plan, tuple(refreshed), tuple(kept))

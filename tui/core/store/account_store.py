@@ -17,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,16 @@ from tui.core.errors import (
 from tui.core.model import SIGN_IN_METHODS, Account, ParamRow, TokenState, TokenSummary
 from tui.core.validate import SAVE, Issue, validate
 
-from . import account_file, chunks, fileio, label_index, parse_cache, seal, token_format
+from . import (
+    account_file,
+    chunks,
+    fileio,
+    label_index,
+    list_cache,
+    parse_cache,
+    seal,
+    token_format,
+)
 from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .tokens import TokenFiles
 
@@ -68,6 +78,7 @@ class AccountStore(TokenFiles):
         self._tokens_dir = os.path.join(self.state_dir, "tokens")
         self._cache_file = parse_cache.cache_path(self.state_dir, resolved)
         self._index_file = label_index.index_path(str(self.state_dir), resolved)
+        self._list_file = list_cache.cache_path(self.state_dir, resolved)
         self._sealer: seal.Sealer | None = None
         self._sealer_key: tuple[str, bytes, str] | None = None
         # (the header dict, (passphrase, XDG_DATA_HOME, HOME)) when _sealer was last
@@ -75,6 +86,9 @@ class AccountStore(TokenFiles):
         self._sealer_quick: tuple[dict[str, Any], tuple[str | None, ...]] | None = None
         self._cache: tuple[bytes, AccountFile] | None = None
         self._header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+        # The last load_summaries: (digest of the file's bytes, what it listed).
+        self._listed: tuple[bytes, list[list_cache.Entry]] | None = None
+        self._listing = threading.Lock()
 
     # -- reading ------------------------------------------------------------------
     @property
@@ -321,41 +335,70 @@ class AccountStore(TokenFiles):
     def load_summaries(self) -> list[tuple[Account, TokenSummary]]:
         """Every account with what its token file says about its tokens, opening nothing:
         for lists and status. The accounts' client secrets are left out (empty); get an
-        account with ``get``/``get_by_id`` before using it to sign in or refresh."""
-        rows: dict[tuple[str, str], ParamRow] = {}
-        texts: dict[str, str] = {}
-        # Every account's types were checked when the file was parsed (the parse cache
-        # holds only checked parses).
-        try:
-            return [(account, self.token_summary(account)) for account in (
-                account_file.account_from_checked(raw, rows, texts)
-                for raw in self._checked_tables())]
-        except ValueError:  # the parse cache broke off: read the file itself
-            self._cache = None
-            parsed = self._read()
-            return [] if parsed is None else [
-                (account, self.token_summary(account)) for account in (
-                    account_file.account_from_checked(raw, rows, texts)
-                    for raw in parsed.accounts)]
+        account with ``get``/``get_by_id`` before using it to sign in or refresh.
 
-    def _checked_tables(self) -> Iterator[dict[str, Any]]:
-        """The account tables, streamed from the parse cache when it holds these very bytes
-        (no list of every table is made), else from a parse of the file."""
+        What the last list saw is reused (list_cache; in memory when this store made
+        it): the accounts for the same file bytes, each summary while its token file is
+        unchanged. Two threads listing at once (the UI's list and its first auto-refresh
+        check) take turns, so the second finds the first one's work in memory."""
+        with self._listing:
+            return self._load_summaries()
+
+    def _load_summaries(self) -> list[tuple[Account, TokenSummary]]:
+        digest = self._digest_now()
+        if digest is None:
+            return []
+        kept = self._listed
+        if kept is not None and digest and kept[0] == digest:
+            entries: list[list_cache.Entry] | None = list(kept[1])  # (others may hold it)
+        else:
+            entries = list_cache.load(self._list_file, self._resolved, digest) \
+                if digest else None
+        if entries is not None:
+            if list_cache.refreshed(entries, self._tokens_dir, self._list_entry):
+                list_cache.save(self._list_file, self._resolved, digest, entries)
+        else:
+            accounts, digest = self._listed_accounts(digest)
+            entries = [self._list_entry(account) for account in accounts]
+            if digest:
+                list_cache.save(self._list_file, self._resolved, digest, entries)
+        self._listed = (digest, entries) if digest else None
+        return [(entry.account, entry.summary) for entry in entries]
+
+    def _digest_now(self) -> bytes | None:
+        """SHA-256 of the account file's bytes now; None if there is no file, b"" if it
+        cannot be read (the full read then says why)."""
         try:
             with open(self.path, "rb") as fh:
-                digest = hashlib.sha256(fh.read()).digest()
+                return hashlib.sha256(fh.read()).digest()
         except FileNotFoundError:
-            return iter(())
+            return None
         except OSError:
-            digest = b""
+            return b""
+
+    def _listed_accounts(self, digest: bytes) -> tuple[list[Account], bytes]:
+        """Every account, client secret left out, and the digest of the bytes they come
+        from: streamed from the parse cache when it holds these very bytes (no list of
+        every table is made), else from a parse of the file. Every account's types were
+        checked when the file was parsed (the parse cache holds only checked parses)."""
+        rows: dict[tuple[str, str], ParamRow] = {}
+        texts: dict[str, str] = {}
         indexed = label_index.header_of(label_index.read(self._index_file, 4096) or b"")
         if not (self._cache and self._cache[0] == digest) and digest \
                 and indexed.get("sha256") == digest.hex():  # else _read writes the index
             streamed = parse_cache.accounts(self._cache_file, digest)
             if streamed is not None:
-                return streamed
+                try:
+                    return [account_file.account_from_checked(raw, rows, texts)
+                            for raw in streamed], digest
+                except ValueError:  # the parse cache broke off: read the file itself
+                    self._cache = None
         parsed = self._read()
-        return iter(parsed.accounts if parsed is not None else ())
+        if parsed is None:
+            return [], b""
+        digest = self._cache[0] if self._cache and self._cache[1] is parsed else b""
+        return [account_file.account_from_checked(raw, rows, texts)
+                for raw in parsed.accounts], digest
 
     def get_by_id(self, account_id: str) -> Account:
         return self._find(lambda raw: self._id_of_raw(raw) == account_id, account_id,

@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,13 @@ def loads_summary(data: bytes, path: str | os.PathLike[str]) -> TokenSummary:
 
 
 def _read(path: str | os.PathLike[str]) -> bytes | None:
+    found = read_stat(path)
+    return None if found is None else found[0]
+
+
+def read_stat(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result, int] | None:
+    """The file's bytes, its stat as read and the wall clock (ns) just before the read;
+    None if there is no such file."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -253,6 +261,7 @@ def _read(path: str | os.PathLike[str]) -> bytes | None:
         raise StoreError(f"Cannot read the token file {path}: {exc.strerror or exc}.",
                          path=str(path)) from exc
     try:
+        st, seen_ns = os.fstat(fd), time.time_ns()
         chunks = []
         while chunk := os.read(fd, 65536):
             chunks.append(chunk)
@@ -261,7 +270,7 @@ def _read(path: str | os.PathLike[str]) -> bytes | None:
                          path=str(path)) from exc
     finally:
         os.close(fd)
-    return b"".join(chunks)
+    return b"".join(chunks), st, seen_ns
 
 
 def read_summary(path: str | os.PathLike[str]) -> TokenSummary | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tui.core.errors import StoreError
 from tui.core.model import Account, TokenState, TokenSummary
 
-from . import fileio, seal, token_format
+from . import fileio, list_cache, seal, token_format
 
 if TYPE_CHECKING:
     from .account_file import AccountFile, Editor
@@ -95,13 +95,29 @@ class TokenFiles:
 
     def token_summary(self, account: Account) -> TokenSummary:
         """What lists show about the account's tokens; opens nothing, needs no key."""
-        path = self._token_file(account.id)
-        found = token_format.read_summary(path)
+        return self._summary_stamped(account, self._token_file(account.id))[0]
+
+    def _list_entry(self, account: Account) -> list_cache.Entry:
+        """What a list keeps about the account's tokens (list_cache)."""
+        name = token_format.token_file_name(self._resolved, account.id)
+        summary, stamp = self._summary_stamped(account, os.path.join(self._tokens_dir, name))
+        return list_cache.Entry(account, summary, name, stamp)
+
+    def _summary_stamped(self, account: Account, path: str
+                         ) -> tuple[TokenSummary, list_cache.Stamp | bool]:
+        """token_summary, and the stamp of the token file it came from."""
+        found = token_format.read_stat(path)
         if found is None and self._migrate(account):
-            found = token_format.read_summary(path)
-        if found is None or found.account_id != account.id:
-            return TokenSummary(account.id, account.label)
-        return found if found.label == account.label else replace(found, label=account.label)
+            found = token_format.read_stat(path)
+        if found is None:
+            return TokenSummary(account.id, account.label), None
+        data, st, seen_ns = found
+        summary = token_format.loads_summary(data, path)
+        stamp = list_cache.kept_stamp(st, seen_ns)
+        if summary.account_id != account.id:  # a copy of another account's
+            return TokenSummary(account.id, account.label), stamp
+        return (summary if summary.label == account.label
+                else replace(summary, label=account.label)), stamp
 
     @staticmethod
     def _merge(account: Account, state: TokenState) -> Account:

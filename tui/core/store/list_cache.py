@@ -1,0 +1,195 @@
+"""The list cache: what a list of the accounts shows, kept for the next list.
+
+Listing 5,000 accounts would otherwise parse every account again and open, read and
+parse 5,000 token files, although nothing changed since the last list. So a list
+keeps what it showed in one JSON file in the state folder (which Python parses in
+C): each account's settings without any secret, sealed or not, for the exact bytes
+of the account file (its SHA-256), and each token file's summary with the stat of
+the file it was read from. The next list uses an account part only for the same
+bytes, and a summary only while its token file shows the same device, inode, size,
+mtime and ctime (token files are replaced by rename, so a new token is a new inode;
+an in-place edit moves the ctime). A summary is kept only once the clock had passed
+its file's ctime by a tick before the file was read (see label_index): a change
+in the same tick could otherwise leave the stat as it was.
+
+Disposable and private (0600): anything odd about it and it is ignored; writing it
+is best effort.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from operator import getitem
+from pathlib import Path
+from typing import Any
+
+from tui.core.errors import StoreError
+from tui.core.model import Account, ParamRow, TokenSummary
+
+from . import fileio, label_index
+
+VERSION = 1
+# The account's settings as a list shows them: every field but the secret and the tokens.
+ACCOUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Account) if f.name not in (
+    "client_secret", "access_token", "refresh_token", "access_token_expires_at"))
+SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(TokenSummary))
+_ROWS = ("token_params", "auth_params")
+# A token file's stat as kept: (device, inode, size, mtime ns, ctime ns); None: no file.
+Stamp = list[int] | None
+
+
+def cache_path(state_dir: str | os.PathLike[str], resolved_config: str) -> Path:
+    name = hashlib.sha256(f"list\0{resolved_config}".encode("utf-8", "surrogatepass")
+                          ).hexdigest()[:40]
+    return Path(state_dir) / "cache" / f"{name}.list.json"
+
+
+def stamp_of(st: os.stat_result) -> list[int]:
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def current_stamp(path: str) -> Stamp | bool:
+    """The token file's stamp now: None if there is none, False if it cannot be told."""
+    try:
+        return stamp_of(os.stat(path))
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+
+
+def kept_stamp(st: os.stat_result | None, seen_at_ns: int) -> Stamp | bool:
+    """The stamp to keep for a token file read at ``seen_at_ns`` with this stat (None: there
+    was no file); False when the file was too new for its stat to vouch for its bytes."""
+    if st is None:
+        return None
+    return stamp_of(st) if label_index.is_settled(st, seen_at_ns) else False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    """One account as listed: its settings, its token file's summary and that file's stamp
+    (``stamp`` False: not to be reused, the next list reads the token file again)."""
+
+    account: Account
+    summary: TokenSummary
+    file_name: str  # the token file (in the tokens folder)
+    stamp: Stamp | bool
+
+
+class _Tables:
+    """Every distinct value of the accounts' fields, once: an account is kept as one index
+    per field, so reading it back is a lookup per field done in C (operator.getitem over
+    the field's table) and equal values are one object in memory, not thousands."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.rowsets: list[list[list[str]]] = []  # parameter rows and proxy user lists
+        self._seen: dict[object, int] = {}
+
+    def index(self, name: str, value: Any) -> int:
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, str):
+            key: object = ("s", value)
+            table: list[Any] = self.texts
+            item: Any = value
+        elif name in _ROWS:
+            item = [[row.name, row.value] for row in value]
+            key, table = ("r", tuple(map(tuple, item))), self.rowsets
+        else:  # proxy users
+            item = list(value)
+            key, table = ("u", tuple(item)), self.rowsets
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = len(table)
+            table.append(item)
+        return found
+
+
+def _field_tables(texts: list[str], rowsets: list[Any]) -> list[Sequence[Any]]:
+    """For each field of ACCOUNT_FIELDS, the table its indexes point into."""
+    rows = [tuple(ParamRow(str(n), str(v)) for n, v in rowset) for rowset in rowsets]
+    users = [tuple(str(u) for u in rowset) for rowset in rowsets]
+    bools = (False, True)
+    kinds = {f.name: f.type for f in dataclasses.fields(Account)}
+    out: list[Sequence[Any]] = []
+    for name in ACCOUNT_FIELDS:
+        kind = str(kinds[name])
+        if kind == "bool":
+            out.append(bools)
+        elif name in _ROWS:
+            out.append(rows)
+        elif kind == "str":
+            out.append(texts)
+        else:
+            out.append(users)
+    return out
+
+
+def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
+    """The entries kept for exactly these account file bytes, or None. Read a line (an
+    account) at a time: a list of thousands is never held twice, as JSON and as entries."""
+    try:
+        with open(path, "rb") as fh:
+            head = json.loads(fh.readline())
+            if not isinstance(head, dict) or head.get("version") != VERSION \
+                    or head.get("config") != resolved_config \
+                    or head.get("sha256") != digest.hex() \
+                    or head.get("account_fields") != list(ACCOUNT_FIELDS) \
+                    or head.get("summary_fields") != list(SUMMARY_FIELDS):
+                return None
+            texts = head["texts"]
+            if not all(isinstance(t, str) for t in texts):
+                return None
+            tables = _field_tables(texts, head["rowsets"])
+            names = ACCOUNT_FIELDS
+            entries = []
+            for line in fh:
+                account, summary, file_name, stamp = json.loads(line)
+                values: dict[str, Any] = dict(zip(names, map(getitem, tables, account),
+                                                  strict=True))
+                entries.append(Entry(Account(**values), TokenSummary(*summary),
+                                     str(file_name), stamp))
+        return entries if len(entries) == head["count"] else None
+    except (OSError, ValueError, TypeError, KeyError, IndexError):
+        return None
+
+
+def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entry]) -> None:
+    """Keep these entries for the account file bytes with this digest (best effort)."""
+    tables = _Tables()
+    lines = [json.dumps([[tables.index(name, getattr(e.account, name))
+                          for name in ACCOUNT_FIELDS],
+                         [getattr(e.summary, name) for name in SUMMARY_FIELDS],
+                         e.file_name, e.stamp if e.stamp is not False else [-1]],
+                        ensure_ascii=False, allow_nan=True, separators=(",", ":"))
+             for e in entries]
+    head = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
+            "account_fields": ACCOUNT_FIELDS, "summary_fields": SUMMARY_FIELDS,
+            "count": len(lines), "texts": tables.texts, "rowsets": tables.rowsets}
+    try:
+        text = "\n".join([json.dumps(head, ensure_ascii=False, separators=(",", ":")),
+                          *lines, ""])
+        fileio.atomic_write(path, text.encode("utf-8", "surrogatepass"), durable=False)
+    except (TypeError, ValueError, OSError, StoreError):
+        return
+
+
+def refreshed(entries: list[Entry], tokens_dir: str, read: Callable[[Account], Entry]
+              ) -> bool:
+    """Bring every entry's summary up to date in place: an entry whose token file shows
+    another stamp now (or was not settled) is read again. True if any was."""
+    changed = False
+    join = os.path.join
+    for n, entry in enumerate(entries):
+        if entry.stamp is not False \
+                and current_stamp(join(tokens_dir, entry.file_name)) == entry.stamp:
+            continue
+        entries[n] = read(entry.account)
+        changed = True
+    return changed
