@@ -15,14 +15,6 @@ from pathlib import Path
 import grimp
 import pytest
 
-# Cycles whose fix is under way on another branch, each as the exact set of modules in
-# it: a module joining one, or any other cycle, still fails. Remove an entry with its fix
-# (test_known_cycles_are_still_there says when).
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # The server routes /_fake/* to control, and control's handlers take the server.
-    frozenset({"tui.fakeidp.server", "tui.fakeidp.control"}),
-}
-
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     """Every group of modules that import each other, directly or around a loop
@@ -88,15 +80,8 @@ def tui_graph() -> grimp.ImportGraph:
 
 
 def test_no_import_cycles_in_tui(tui_graph: grimp.ImportGraph) -> None:
-    cycles = [c for c in import_cycles(tui_graph) if frozenset(c) not in KNOWN_CYCLES]
+    cycles = import_cycles(tui_graph)
     assert not cycles, "\n".join(describe(tui_graph, c) for c in cycles)
-
-
-def test_known_cycles_are_still_there(tui_graph: grimp.ImportGraph) -> None:
-    """An exemption outlives its cycle only by mistake: drop it once the cycle is gone."""
-    present = {frozenset(c) for c in import_cycles(tui_graph)}
-    gone = [sorted(c) for c in KNOWN_CYCLES if c not in present]
-    assert not gone, f"these cycles are fixed; remove them from KNOWN_CYCLES: {gone}"
 
 
 def test_a_cycle_through_a_function_level_import_is_found(

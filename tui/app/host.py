@@ -8,14 +8,18 @@ the type checker still sees every call they make (make_app checks that ExoApp fi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.dom import DOMNode
 
     from tui.core.model import Account
     from tui.core.oauth.service import OAuthService
     from tui.core.store.account_store import AccountStore
+
+T = TypeVar("T")
 
 
 class AppHost(Protocol):
@@ -39,6 +43,11 @@ class AppHost(Protocol):
         """The app's one OAuth service (call it on the event loop)."""
 
     def start_authorize(self, account: Account) -> None: ...
+
+    def start_write(self, action: str, account: Account, write: Callable[[], T],
+                    done: Callable[[T], None], failed: Callable[[BaseException], None], *,
+                    busy: str) -> None:
+        """Run a blocking store write off the event loop, after the account's refresh."""
 
     def start_refresh(self, account: Account) -> None: ...
 

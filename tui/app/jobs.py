@@ -12,6 +12,9 @@ The base class of ``ExoApp``, so the App class itself stays small. Rules it keep
   refresh, asked for or not, fires the account's hooks as the command line does;
 - every failure of that work reaches ``report_failure``: a toast, the list's
   status, and (for what the person asked for) the troubleshooting panel;
+- store writes the screens ask for (save, delete) run in a thread, after any refresh
+  of that account in flight (``start_write``); their results and failures go back to
+  the screen's own callbacks, and a slow one says so;
 - screens learn about new token states and status notes from messages (messages.py)
   sent to every screen; the ones that show accounts handle them.
 """
@@ -56,6 +59,8 @@ TITLES = {"authorize": "Sign-in failed", "refresh": "Refresh failed",
 
 # Seconds after start-up before the first auto-refresh check.
 FIRST_CHECK_DELAY_S = 1.0
+# A store write still running after this many seconds says it is under way.
+BUSY_AFTER_S = 0.4
 
 
 class AppClock:
@@ -130,8 +135,10 @@ class Runtime(App[None]):
         self.core_clock = AppClock(lambda: self.clock())
         self._service_factory = service_factory or default_service
         self._service: OAuthService | None = None
-        # worker -> (action, account, what to do with its result)
-        self._jobs: dict[Worker[Any], tuple[str, Account | None, Callable[[Any], None]]] = {}
+        # worker -> (action, account, what to do with its result, with its failure:
+        # None sends it to report_failure)
+        self._jobs: dict[Worker[Any], tuple[str, Account | None, Callable[[Any], None],
+                                            Callable[[BaseException], None] | None]] = {}
         self.failures: dict[str, BaseException] = {}  # account id -> last failure this run
         self._hook_lines: set[str] = set()
         self._auto_problem = ""
@@ -180,7 +187,30 @@ class Runtime(App[None]):
         key = account.id if account is not None else "all"
         worker = self.run_worker(job, name=f"{action}:{key}", group=f"{action}:{key}",
                                  exclusive=True, exit_on_error=False)
-        self._jobs[worker] = (action, account, done)
+        self._jobs[worker] = (action, account, done, None)
+
+    def start_write(self, action: str, account: Account, write: Callable[[], T],
+                    done: Callable[[T], None], failed: Callable[[BaseException], None], *,
+                    busy: str) -> None:
+        """Run a blocking store write for ``account`` off the event loop.
+
+        It waits for a refresh of that account in flight (tui.core.refresh.single_flight
+        .after_refresh), so it neither deadlocks on nor overwrites what the refresh
+        stores. Never cancelled halfway (not exclusive): the screen keeps a second one
+        from starting. ``busy`` is shown if it takes a moment.
+        """
+        from tui.core.refresh.single_flight import after_refresh
+
+        worker = self.run_worker(after_refresh(self.store, account, write),
+                                 name=f"{action}:{account.id}", group="store-writes",
+                                 exit_on_error=False)
+        self._jobs[worker] = (action, account, done, failed)
+
+        def still_busy() -> None:
+            if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+                self.notify(busy, timeout=3)
+
+        self.set_timer(BUSY_AFTER_S, still_busy)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place app-level network work ends: its ``done`` or report_failure."""
@@ -188,10 +218,13 @@ class Runtime(App[None]):
         if job is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
         del self._jobs[event.worker]
-        action, account, done = job
+        action, account, done, failed = job
         if event.state == WorkerState.SUCCESS:
             done(event.worker.result)
         elif event.state == WorkerState.ERROR and event.worker.error is not None:
+            if failed is not None:
+                failed(event.worker.error)
+                return
             if account is None:  # the auto-refresh check itself (e.g. the file is unreadable)
                 line = failure_line(event.worker.error)
                 if line != self._auto_problem:  # said once, not every 30 s
@@ -351,7 +384,7 @@ class Runtime(App[None]):
     # -- auto-refresh and keep-alive ----------------------------------------------------------
     def check_auto_refresh(self) -> None:
         """Refresh what the schedule says is due (one check at a time)."""
-        if any(action == "auto" for action, _, _ in self._jobs.values()):
+        if any(job[0] == "auto" for job in self._jobs.values()):
             return
         self._start_job("auto", None, self._auto_check(), self._after_auto_check)
 

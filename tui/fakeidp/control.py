@@ -6,16 +6,30 @@ Bodies may be JSON objects or form fields; answers are JSON.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import errors
 from .replies import Reply, json_reply, parse_form
-
-if TYPE_CHECKING:
-    from .server import FakeIdP
+from .state import State
 
 
-def control(idp: FakeIdP, method: str, path: str, raw: bytes) -> Reply:
+class Controlled(Protocol):
+    """What the control routes drive: the running identity provider (server.FakeIdP),
+    named here so the server can route to this module without the two importing each other."""
+
+    state: State
+
+    def stats(self) -> dict[str, dict[str, int]]: ...
+    def reset_stats(self) -> None: ...
+    def revoke_all(self) -> None: ...
+    def now(self) -> float: ...
+    def advance(self, seconds: float) -> None: ...
+    def clear_faults(self) -> None: ...
+    def inject(self, fault: str, count: int = 1, *, fraction: float | None = None,
+               status: int | None = None) -> None: ...
+
+
+def control(idp: Controlled, method: str, path: str, raw: bytes) -> Reply:
     try:
         body = json.loads(raw) if raw.strip().startswith(b"{") else parse_form(raw)
     except ValueError:

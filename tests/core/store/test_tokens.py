@@ -110,3 +110,17 @@ def test_a_token_file_left_by_a_killed_delete_never_serves_a_new_account(
     other = store.add(make_account("other"))
     store.update(replace(other, label="other2"))
     assert store.get("other2").access_token == ""
+
+
+def test_no_token_file_comes_back_after_a_delete(store: AccountStore) -> None:
+    """A refresh or sign-in that queued behind a delete must not write the file again."""
+    a = store.add(make_account("work"))
+    store.save_token_state(TokenState(a.id, "work", "AT-1", "RT-1", time.time() + 3600))
+    store.delete(a.id)
+    token_file = token_format.token_path(store.state_dir, store.path, a.id)
+    with pytest.raises(NoSuchAccount):
+        store.save_token_state(TokenState(a.id, "work", "AT-2", "RT-2", time.time() + 3600))
+    assert not token_file.exists()
+    store.add(a)  # added again (same id): its tokens may be stored again
+    store.save_token_state(TokenState(a.id, "work", "AT-3", "RT-3", time.time() + 3600))
+    assert store.token_state(a).access_token == "AT-3"

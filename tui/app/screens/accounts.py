@@ -29,6 +29,7 @@ from tui.app.messages import StatusNoteChanged, TokenStateChanged
 from tui.app.widgets.footer import KeysFooter
 from tui.core.errors import ExoError
 from tui.core.model import Account, TokenView
+from tui.core.troubleshoot.crash import shown_error
 
 
 class AccountsTable(DataTable[Any]):
@@ -423,15 +424,19 @@ class AccountsScreen(Screen[None]):
             if not yes:
                 self.notify(f"Kept {account.label!r}.", timeout=2)
                 return
-            try:
-                self.xapp.store.delete(account.id)
-            except (ExoError, OSError) as exc:
-                self.notify(str(exc), title="Not deleted", severity="error")
-                return
-            self.notify(f"Deleted {account.label!r}.")
-            self.reload()
+            self.xapp.start_write("delete", account,
+                                  lambda: self.xapp.store.delete(account.id),
+                                  lambda _: self._deleted(account), self._not_deleted,
+                                  busy=f"Deleting {account.label!r}…")
 
         self.app.push_screen(ConfirmDelete(account.label), answered)
+
+    def _deleted(self, account: Account) -> None:
+        self.notify(f"Deleted {account.label!r}.")
+        self.reload()
+
+    def _not_deleted(self, exc: BaseException) -> None:
+        self.notify(shown_error(exc), title="Not deleted", severity="error")
 
     def action_authorize(self) -> None:
         account = self._whole(self.selected())

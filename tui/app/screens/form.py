@@ -3,11 +3,14 @@
 Saving validates first (errors refuse, naming the first bad field and focusing it;
 warnings pass), then writes through the store. An edit checks that nobody changed
 the account on disk since it was loaded (``store.update(expected=...)``) and asks
-what to do when somebody did. The screen returns the id of the account it saved.
+what to do when somebody did. The write runs off the event loop (after a refresh of
+the account in flight); its outcome comes back to the screen. The screen returns the
+id of the account it saved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import ClassVar
 
@@ -25,6 +28,7 @@ from tui.app.widgets.footer import KeysFooter
 from tui.app.widgets.rows import ParamRowsEditor, RowInput
 from tui.core.errors import ConflictError, ExoError, NoSuchAccount
 from tui.core.model import Account, without_tokens
+from tui.core.troubleshoot.crash import shown_error
 from tui.core.validate import Issue
 
 from .modals import ConflictAnswer, ConflictQuestion, UnsavedAnswer, UnsavedChanges
@@ -66,6 +70,7 @@ class AccountFormScreen(Screen[str | None]):
         self.is_new = account is None
         self.original: Account = account if account is not None else Account()
         self.saved_id: str | None = None
+        self.saving = False  # a save is under way (it runs off the event loop)
         self.taken_labels = taken_labels
 
     @property
@@ -116,9 +121,10 @@ class AccountFormScreen(Screen[str | None]):
     def action_save(self) -> None:
         self.save()
 
-    def save(self, *, then_close: bool = False, overwrite: bool = False) -> bool:
-        """Validate, then write through the store; on success maybe leave the screen.
-        True when it was saved."""
+    def save(self, *, then_close: bool = False, overwrite: bool = False,
+             then: Callable[[], None] | None = None) -> None:
+        """Validate, then write through the store (off the event loop, after a refresh of
+        the account in flight); once saved, maybe leave the screen or call ``then``."""
         form = self.form
         issues = form.refresh_issues(show_all=True)
         errors = [i for i in issues if i.is_error]
@@ -129,34 +135,45 @@ class AccountFormScreen(Screen[str | None]):
             self.notify(f"{refusal_text(first)}{more}",
                         title="Not saved", severity="error", timeout=8)
             form.focus_field(first.field)
-            return False
+            return
+        if self.saving:
+            self.notify("Still saving; a moment.", timeout=3)
+            return
         account = form.to_model()
         store = self.xapp.store
-        try:
-            if self.is_new:
-                saved = store.add(account)
-            else:
-                saved = store.update(account, expected=None if overwrite else self.original)
-        except ConflictError:
+        expected = None if overwrite else self.original
+        write = (lambda: store.add(account)) if self.is_new else (
+            lambda: store.update(account, expected=expected))
+        self.saving = True
+        self.xapp.start_write(
+            "save", account, write,
+            lambda saved: self._save_done(saved, account, len(issues), then_close, then),
+            lambda exc: self._save_failed(exc, then_close),
+            busy=f"Saving {account.label!r}…")
+
+    def _save_done(self, saved: Account, typed: Account, warnings: int, then_close: bool,
+                   then: Callable[[], None] | None) -> None:
+        self.saving = False
+        self._saved(saved, typed)
+        note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+        self.notify(f"Saved {saved.label!r}{note} to {display_path(self.xapp.store.path)}. "
+                    "Secrets are stored encrypted.", title="Saved", timeout=5)
+        if then_close:
+            self.dismiss(self.saved_id)
+        if then is not None:
+            then()
+
+    def _save_failed(self, exc: BaseException, then_close: bool) -> None:
+        self.saving = False
+        if isinstance(exc, ConflictError):
             self._ask_conflict(then_close)
-            return False
-        except NoSuchAccount:
+        elif isinstance(exc, NoSuchAccount):
             self.is_new = True
             self.notify("This account was deleted from the account file meanwhile. "
                         "Press ctrl+s again to add it back.", title="Not saved",
                         severity="warning", timeout=8)
-            return False
-        except (ExoError, OSError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error", timeout=10)
-            return False
-        self._saved(saved, account)
-        warnings = len(issues)
-        note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
-        self.notify(f"Saved {saved.label!r}{note} to {display_path(store.path)}. Secrets "
-                    "are stored encrypted.", title="Saved", timeout=5)
-        if then_close:
-            self.dismiss(self.saved_id)
-        return True
+        else:
+            self.notify(shown_error(exc), title="Not saved", severity="error", timeout=10)
 
     def _saved(self, saved: Account, typed: Account) -> None:
         self.is_new = False
@@ -225,8 +242,10 @@ class AccountFormScreen(Screen[str | None]):
             return
 
         def answered(answer: UnsavedAnswer | None) -> None:
-            if answer == "discard" or (answer == "save" and self.save()):
+            if answer == "discard":
                 self.app.exit()
+            elif answer == "save":
+                self.save(then=self.app.exit)
 
         self.app.push_screen(UnsavedChanges(self.form.to_model().label), answered)
 

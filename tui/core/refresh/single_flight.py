@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
+from typing import TypeVar
 
 from tui.core.clock import Clock
 from tui.core.errors import NeedsAuthorization, OAuthError
@@ -23,6 +24,8 @@ from tui.core.model import DEFAULT_MARGIN_S, Account, TokenState
 from tui.core.oauth.service import OAuthService, TokenResult
 from tui.core.store.protocol import Store
 from tui.core.troubleshoot.catalog import match
+
+T = TypeVar("T")
 
 # One asyncio lock per store, event loop and account: coroutines of this process queue
 # on it instead of polling the file lock against each other.
@@ -165,3 +168,16 @@ async def save_sign_in(store: Store, account: Account, result: TokenResult) -> T
         state = result.apply_to(store.token_state(account), keep_refresh_token=False)
         await asyncio.to_thread(store.save_token_state, state)
     return state
+
+
+async def after_refresh(store: Store, account: Account, write: Callable[[], T]) -> T:
+    """Run a blocking store write (save, rename, delete of ``account``) in a thread once
+    no refresh of that account in this process is in flight.
+
+    It queues on the account's asyncio lock instead of the token file lock: a refresh
+    of this process holds that lock across its request, and a write waiting for it on
+    a thread of its own would time out instead of letting the refresh finish. The
+    write's own locks still keep other processes out. Meanwhile the event loop runs.
+    """
+    async with _local_lock(store, account):
+        return await asyncio.to_thread(write)

@@ -86,6 +86,7 @@ class AccountStore(TokenFiles):
         self._sealer_quick: tuple[dict[str, Any], tuple[str | None, ...]] | None = None
         self._cache: tuple[bytes, AccountFile] | None = None
         self._header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+        self._deleted_ids: set[str] = set()  # deleted through this store (see save_token_state)
         # The last load_summaries: (digest of the file's bytes, what it listed).
         self._listed: tuple[bytes, list[list_cache.Entry]] | None = None
         self._listing = threading.Lock()
@@ -492,6 +493,7 @@ class AccountStore(TokenFiles):
             secret = sealer.seal(account.id, "client_secret", account.client_secret)
             editor.add_account(to_values(account, secret))
             self._write(editor)
+            self._deleted_ids.discard(account.id)
             token_file = self._token_file(account.id)
             if (account.access_token or account.refresh_token
                     or account.access_token_expires_at is not None):
@@ -636,5 +638,6 @@ class AccountStore(TokenFiles):
             editor = parsed.edit()
             editor.delete_account(index)
             self._write(editor)
+            self._deleted_ids.add(account_id)
             fileio.remove(self._token_file(account_id))
             self._remove_legacy(account_id, label)

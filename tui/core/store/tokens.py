@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.core.errors import StoreError
+from tui.core.errors import NoSuchAccount, StoreError
 from tui.core.model import Account, TokenState, TokenSummary
 
 from . import fileio, list_cache, seal, token_format
@@ -33,6 +33,7 @@ class TokenFiles:
     _resolved: str
     _tokens_dir: str
     _header_cache: tuple[tuple[int, int, int] | None, dict[str, Any]] | None
+    _deleted_ids: set[str]
 
     if TYPE_CHECKING:  # AccountStore's sealing and locked-write helpers
         def _sealer_for(self, header: dict[str, Any], *, create: bool) -> seal.Sealer: ...
@@ -183,6 +184,12 @@ class TokenFiles:
             return sealer
 
     def save_token_state(self, state: TokenState) -> None:
-        """Write an account's token state (sealed, atomic). Call it under token_lock."""
+        """Write an account's token state (sealed, atomic). Call it under token_lock.
+
+        NoSuchAccount for an account this store deleted: a refresh or sign-in that
+        queued behind the delete must not bring its token file back.
+        """
+        if state.account_id in self._deleted_ids:
+            raise NoSuchAccount(state.label)
         token_format.write_token_state(self._token_file(state.account_id), state,
                                        self._token_sealer())
