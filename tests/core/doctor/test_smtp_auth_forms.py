@@ -88,10 +88,14 @@ def hanging_up_server(context: ssl.SSLContext, accept: str, *, syntax_only: bool
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     server = asyncio.run_coroutine_threadsafe(start(), loop).result(5)
+    async def stop() -> None:  # on the server's own loop: asyncio is not thread-safe
+        server.close()
+        await server.wait_closed()
+
     try:
         yield server.sockets[0].getsockname()[1], seen
     finally:
-        server.close()
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
