@@ -90,7 +90,7 @@ def run_demo() -> int:
     saved = dict(os.environ)
     try:
         point_env_at(root)
-        with FakeIdP(auto_approve=DEVICE_APPROVAL_S) as idp:
+        with FakeIdP(auto_approve=DEVICE_APPROVAL_S, verification_uri=None) as idp:
             demo = prepare(root, idp)
             make_app(config_path=demo.config, banner=demo.banner).run()
     finally:

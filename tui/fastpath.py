@@ -10,8 +10,9 @@ only while the account file's identity and timestamps are exactly those it
 records. The token file must say it belongs to that id, and its tokens are sealed
 to that id and field, so another account's token file (a restored backup, a copy)
 never passes. Whenever anything is unusual (an option it does not know, an index
-out of date, an ambiguous label, an expiring token, any error) it returns None
-and the full command, which can refresh and explain failures, takes over.
+out of date, an ambiguous label, an expiring token, one past the refresh the
+identity provider advised, any error) it returns None and the full command, which
+can refresh and explain failures, takes over.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 FORMATS = token_options.FORMATS
-_NEEDED = ("account_id", "access_token", "expires_at", "token_type", "scope")
+_NEEDED = ("account_id", "access_token", "expires_at", "token_type", "scope", "refresh_due_at")
+_NUMBERS = ("expires_at", "refresh_due_at")
 
 
 def iso_utc(epoch: float) -> str:
@@ -84,7 +86,7 @@ def token_fields(text: str) -> dict[str, str | float] | None:
             return None
         if len(value) >= 2 and value[0] == "'" and value[-1] == "'":
             out[key] = value[1:-1]
-        elif key == "expires_at":
+        elif key in _NUMBERS:
             try:
                 out[key] = float(value)
             except ValueError:
@@ -146,6 +148,9 @@ def try_token(argv: Sequence[str]) -> int | None:
         if not isinstance(expires_at, float) or not isinstance(sealed, str) or not sealed \
                 or not expires_at - now >= request.min_valid:
             return None
+        due = fields.get("refresh_due_at")  # the identity provider's refresh_in
+        if isinstance(due, float) and due <= now:
+            return None  # the full command refreshes, or serves on after a failed try
         parts = sealed_text.split(sealed)
         key = _key(sealing)
         if parts is None or key is None:

@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,14 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     else:
         os.environ["TZ"] = old
     time.tzset()
+
+
+@pytest.fixture
+def idp_options() -> dict[str, Any]:
+    """The fake's tokens live exactly an hour (a tenant's token lifetime policy can fix it
+    so), so screens read the same on every run; the core tests meet Microsoft's varying
+    60-90 minutes."""
+    return {"access_token_lifetime": 3600}
 
 
 @pytest.fixture

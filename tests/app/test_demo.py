@@ -3,6 +3,7 @@ the banner promises (sign in by device code, refresh by itself, fail into the pa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,10 @@ from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 pytestmark = pytest.mark.usefixtures("over_ssh")
+
+
+# Microsoft's access tokens (and so the demo's) live 60-90 minutes.
+USUAL_LIFETIME = re.compile(r"Valid, expires in (59|[6-8]\d|90) min")
 
 
 def banner_lines(app: object) -> list[str]:
@@ -50,7 +55,7 @@ async def test_demo_accounts_behave_as_the_banner_says(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: idp.stats()["issued"].get("refresh_token"),
                              "the automatic refresh")
             await settle(pilot)
-            assert status_of(app, "demo-live") == "Valid, expires in 60 min"
+            assert USUAL_LIFETIME.fullmatch(status_of(app, "demo-live"))
 
             # demo-signin: device code (suggested over SSH), approved by the fake after 3 s
             await pilot.press("a")
@@ -60,7 +65,7 @@ async def test_demo_accounts_behave_as_the_banner_says(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen),
                              "the device sign-in")
             await settle(pilot)
-            assert status_of(app, "demo-signin") == "Valid, expires in 60 min"
+            assert USUAL_LIFETIME.fullmatch(status_of(app, "demo-signin"))
             assert store.token_state(store.get("demo-signin")).refresh_token
 
             # demo-wrong-secret: the troubleshooting panel explains AADSTS7000215

@@ -23,12 +23,19 @@ def test_status_words() -> None:
     assert formatting.status_text(state(access_token="a", refresh_token="r", expires_at=NOW - 60),
                             acc, NOW) == "Expired"
     assert formatting.status_text(state(refresh_token="r", needs_authorization=True),
-                            acc, NOW) == "Needs authorization"
+                            acc, NOW) == "Needs sign-in"
     failed = state(access_token="a", refresh_token="r", expires_at=NOW + 3000,
                    last_error="invalid_client: AADSTS7000215 bad secret",
                    last_error_at=NOW - 5, last_refresh_at=NOW - 600)
-    assert formatting.status_text(failed, acc, NOW) == "Error: invalid_client"
-    assert formatting.status_style(failed, acc, NOW) == "bad"
+    at = time.strftime("%H:%M", time.localtime(NOW - 5))
+    assert formatting.status_text(failed, acc, NOW) == (  # the token still works: both
+        f"Valid for 50 min; last refresh failed (AADSTS7000215) at {at}")
+    assert formatting.status_style(failed, acc, NOW) == "warn"
+    gone = state(refresh_token="r", expires_at=NOW - 60, last_error="network",
+                 last_error_at=NOW - 5, last_refresh_at=NOW - 600)
+    assert formatting.status_text(gone, acc, NOW) == (
+        f"Expired; last refresh failed (network) at {at}")
+    assert formatting.status_style(gone, acc, NOW) == "bad"
     assert formatting.status_text(None, acc, NOW) == "…"
 
 

@@ -94,7 +94,7 @@ async def test_refused_refresh_token_means_needs_authorization(
         assert isinstance(app.failures[account.id], NeedsAuthorization)
         await pilot.press("escape")
         await settle(pilot)
-        assert status_of(app, "work") == "Needs authorization"
+        assert status_of(app, "work").startswith("Needs sign-in; token va")
         assert any(m.startswith("Refresh failed:") for m in messages(app))
     assert store.token_state(account).needs_authorization
 
@@ -181,7 +181,7 @@ async def test_auto_refresh_failure_shows_in_status_and_toast(
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: fired, "the auto-refresh")
         await settle(pilot)
-        assert status_of(app, "work") == "Needs authorization"
+        assert status_of(app, "work").startswith("Needs sign-in")
         assert isinstance(app.screen, AccountsScreen)  # no panel pops up by itself
         toast = next(m for m in messages(app) if m.startswith("Auto-refresh failed:"))
         assert "press t" in toast

@@ -58,7 +58,7 @@ async def test_r_fires_the_hooks_as_the_refresh_command_does(
         config: Path, store: AccountStore, tmp_path: Path) -> None:
     live = MovableClock()
     out = tmp_path / "hooks.jsonl"
-    with FakeIdP(auto_approve=0.0, retry_after=0) as idp:
+    with FakeIdP(auto_approve=0.0, retry_after=0, access_token_lifetime=3600) as idp:
         await add_signed_in(idp, store, clock=live)
         record_hooks(store, out)
         app = live_app(config, idp, live)
@@ -89,7 +89,7 @@ async def test_auto_refresh_keeps_an_idle_sign_in_alive_once(
         config: Path, store: AccountStore, tmp_path: Path) -> None:
     live = MovableClock()
     out = tmp_path / "hooks.jsonl"
-    with FakeIdP(auto_approve=0.0, retry_after=0) as idp:
+    with FakeIdP(auto_approve=0.0, retry_after=0, access_token_lifetime=3600) as idp:
         idle = await add_signed_in(idp, store, "idle", clock=live)  # auto-refresh off
         live.advance(31 * DAY)  # nobody asked for its token for a month
         await add_signed_in(idp, store, "fresh", clock=live)
@@ -117,7 +117,7 @@ async def test_auto_refresh_keeps_an_idle_sign_in_alive_once(
 async def test_new_tokens_reach_the_open_form_and_the_list_beneath_it(
         config: Path, store: AccountStore) -> None:
     live = MovableClock()
-    with FakeIdP(auto_approve=0.0, retry_after=0) as idp:
+    with FakeIdP(auto_approve=0.0, retry_after=0, access_token_lifetime=3600) as idp:
         await add_signed_in(idp, store, clock=live, lifetime=100)
         live.advance(200)
         app = live_app(config, idp, live)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SVG_NS = "{http://www.w3.org/2000/svg}"
 EXPECTED = {
     "accounts": ["shared-mailbox", "ops-alerts", "Valid, expires in 52 min",
-                 "Needs authorization", "~/.config/exo-oauth/accounts.toml"],
+                 "Needs sign-in", "~/.config/exo-oauth/accounts.toml"],
     "account-form": ["Account 'shared-mailbox'", "Client secret", "••••••••••",
                      "(1,413 characters)", "15:05:20 local time (in 52 min)"],
     "row-editor": ["Token endpoint config", "login_hint", "helpdesk@contoso.com",

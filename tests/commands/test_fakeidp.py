@@ -55,6 +55,27 @@ def test_prints_url_serves_and_stops_on_signal(sig: signal.Signals) -> None:
         assert "cli-secret-1" not in out + err
 
 
+def test_microsoft_options() -> None:
+    with running("--client", "cli-pub::public", "--auto-approve", "0",
+                 "--access-token-lifetime", "7200-7300", "--numbers-as-strings",
+                 "--device-code-policy", "block", "--expired-device-code", "70020",
+                 "--local-device-page", "--fault", "mfa_required:1") as (proc, url):
+        base = f"{url}/contoso.example/oauth2/v2.0"
+        with httpx.Client() as http:
+            dev = http.post(f"{base}/devicecode", data={"client_id": "cli-pub",
+                                                        "scope": "User.Read"}).json()
+            assert dev["verification_uri"] == f"{url}/devicelogin" and dev["interval"] == "5"
+            poll = {"client_id": "cli-pub", "device_code": dev["device_code"],
+                    "grant_type": "urn:ietf:params:oauth:grant-type:device_code"}
+            assert http.post(f"{base}/token", data=poll).json()["error_codes"] == [53003]
+            jwks = http.get(f"{url}/common/discovery/v2.0/keys").json()
+            assert jwks["keys"][0]["kty"] == "RSA"
+            faults = http.get(f"{url}/_fake/faults").json()["faults"]
+            assert faults == [{"fault": "mfa_required", "count": 1, "fraction": None}]
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
 def test_fraction_fault_and_explicit_port() -> None:
     with socket_port() as port, running("--port", str(port), "--fault", "429:1.0") as (proc, url):
         assert url == f"http://127.0.0.1:{port}"
@@ -76,7 +97,11 @@ def socket_port() -> Iterator[int]:
 
 @pytest.mark.parametrize("args", [["--client", "no-secret"], ["--client", "id:"],
                                   ["--host", "0.0.0.0"], ["--fault", "teapot"],
-                                  ["--fault", "503:0"], ["--fault", "503:1.5"]])
+                                  ["--fault", "503:0"], ["--fault", "503:1.5"],
+                                  ["--access-token-lifetime", "0"],
+                                  ["--access-token-lifetime", "90-60"],
+                                  ["--device-code-policy", "maybe"],
+                                  ["--expired-device-code", "70018"]])
 def test_bad_options_exit_2(args: list[str]) -> None:
     r = subprocess.run([sys.executable, "-m", "tui", "fake-idp", *args], cwd=ROOT,
                        capture_output=True, text=True, timeout=20,
@@ -86,10 +111,12 @@ def test_bad_options_exit_2(args: list[str]) -> None:
 
 
 def test_parsers() -> None:
-    from tui.commands.fakeidp import parse_client, parse_fault
+    from tui.commands.fakeidp import parse_client, parse_fault, parse_lifetime
 
     assert parse_client("id:se:cret") == ("id", "se:cret")
     assert parse_client("id::public") == ("id", None)
     assert parse_fault("drop") == ("drop", 1, None)
     assert parse_fault("503:3") == ("503", 3, None)
     assert parse_fault("html:0.25") == ("html", 1, 0.25)
+    assert parse_fault("ca_blocked:1.0") == ("ca_blocked", 1, 1.0)
+    assert parse_lifetime("600") == 600 and parse_lifetime("3600-5400") == (3600, 5400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -97,9 +98,9 @@ def test_json_output(store: AccountStore, config: Path, clock: ManualClock,
     assert fine == {
         "label": "fine", "state": "valid", "status": "Valid, expires in 50 min",
         "expires_in": 3000, "last_refresh_at": NOW - 2 * DAY, "refresh_token_idle_days": 2.0,
-        "last_error": None, "last_error_entry": None, "auto_refresh": False,
-        "flow": "delegated", "healthy": True, "problem": None, "proxy_users": [],
-        "proxy_password": False}
+        "last_error": None, "last_error_entry": None, "refresh_failed_at": None,
+        "auto_refresh": False, "flow": "delegated", "healthy": True, "problem": None,
+        "proxy_users": [], "proxy_password": False}
     assert refused["state"] == "needs_authorization" and not refused["healthy"]
     assert refused["last_error"] == "invalid_grant AADSTS70008"
     assert refused["last_error_entry"] == "aadsts.70008"
@@ -120,12 +121,14 @@ def test_table_and_unknown_label(store: AccountStore, config: Path, clock: Manua
         last_error_id="aadsts.50173", last_error_at=NOW)
     assert run(config, "status") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["LABEL", "STATUS", "LAST", "REFRESH", "RT", "IDLE", "LAST",
-                              "ERROR", "PROBLEM"]
+    assert out[0].split() == ["LABEL", "STATUS", "LAST", "REFRESH", "RT", "IDLE", "PROBLEM"]
     assert out[1].startswith("fine ") and "Valid, expires in 50 min" in out[1]
-    assert "3 days" in out[1] and out[1].split()[-2:] == ["-", "-"]
-    assert "Needs authorization" in out[2] and "exo-oauth authorize refused" in out[2]
-    assert "invalid_grant AADSTS50173 [aadsts.50173]" in out[2]
+    assert "3 days" in out[1] and out[1].split()[-1] == "-"
+    at = time.strftime("%H:%M", time.localtime(NOW))
+    assert f"Needs sign-in; token valid for 50 min; last refresh failed (AADSTS50173) at {at}" \
+        in out[2] and "exo-oauth authorize refused" in out[2]
+    assert out[2].count("AADSTS50173") == 1  # the failure is named once
+    assert "(see `exo-oauth troubleshoot aadsts.50173`)" in out[2]
     assert run(config, "status", "nope") == 3
     assert "nope" in capsys.readouterr().err
 

@@ -39,7 +39,7 @@ def test_token_formats(idp: FakeIdP, store: AccountStore, config: Path,
     data = json.loads(capsys.readouterr().out)
     assert data["access_token"] == token and data["token_type"] == "Bearer"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["expires_at"])
-    assert 3000 < data["expires_in"] <= 3599 and "User.Read" in data["scope"]
+    assert 3000 < data["expires_in"] <= 5400 and "User.Read" in data["scope"]
     assert run(config, "token", "work", "--format", "xoauth2", "--user", DEMO_USER_UPN) == 0
     decoded = base64.b64decode(capsys.readouterr().out.strip()).decode()
     assert decoded == f"user={DEMO_USER_UPN}\x01auth=Bearer {token}\x01\x01"

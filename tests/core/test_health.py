@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from tui.core.health import (
@@ -42,7 +43,15 @@ def test_expired_with_refresh_token_is_fine_without_it_is_not() -> None:
 def test_refused_refresh_token_needs_a_person() -> None:
     h = assess(replace(FRESH, needs_authorization=True), now=NOW)
     assert h.state == NEEDS_AUTHORIZATION and "authorize" in h.problem
-    assert describe(h) == "Needs authorization"
+    assert describe(h, NOW) == "Needs sign-in; token valid for 50 min"
+    refused = replace(FRESH, needs_authorization=True, last_error="invalid_grant AADSTS50076",
+                      last_error_at=NOW - 60)
+    at = time.strftime("%H:%M", time.localtime(NOW - 60))
+    assert describe(assess(refused, now=NOW), NOW) == (
+        f"Needs sign-in; token valid for 50 min; last refresh failed (AADSTS50076) at {at}")
+    gone = replace(refused, expires_at=NOW - 1)
+    assert describe(assess(gone, now=NOW), NOW) == (
+        f"Needs sign-in; last refresh failed (AADSTS50076) at {at}")
 
 
 def test_never_authorized() -> None:
@@ -62,7 +71,17 @@ def test_idle_refresh_token_warns_a_week_before_ninety_days() -> None:
 def test_last_error_after_last_refresh_is_a_problem() -> None:
     failed = replace(FRESH, last_error="network: connection refused", last_error_at=NOW - 5)
     h = assess(failed, now=NOW)
-    assert h.state == ERROR and "connection refused" in h.problem
-    assert describe(h) == "Error: network"
+    # the token still works: say so first, then the failure (once, with its time labelled)
+    assert h.state == VALID and not h.healthy and "refresh" in h.problem
+    at = time.strftime("%H:%M", time.localtime(NOW - 5))
+    assert describe(h, NOW) == (
+        f"Valid for 50 min; last refresh failed (network: connection refused) at {at}")
+    expired = assess(replace(failed, expires_at=NOW - 10), now=NOW)
+    assert expired.state == ERROR and describe(expired, NOW) == (
+        f"Expired; last refresh failed (network: connection refused) at {at}")
+    yesterday = replace(failed, last_error_at=NOW - DAY, last_refresh_at=NOW - 2 * DAY,
+                        obtained_at=NOW - 2 * DAY)
+    day = time.strftime("%Y-%m-%d %H:%M", time.localtime(NOW - DAY))
+    assert describe(assess(yesterday, now=NOW), NOW).endswith(f"at {day}")  # dated
     # a later success clears it
     assert assess(replace(failed, last_refresh_at=NOW - 1), now=NOW).healthy

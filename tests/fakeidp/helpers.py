@@ -55,8 +55,10 @@ def redeem(http: httpx.Client, idp: FakeIdP, code: str, verifier: str | None = N
 
 
 def refresh(http: httpx.Client, idp: FakeIdP, rt: str, **extra: str) -> httpx.Response:
-    return token(http, idp, client_id=CONF, client_secret=SECRET, grant_type="refresh_token",
-                 refresh_token=rt, **extra)
+    """A refresh naming SCOPE (Microsoft refuses one without scope) unless ``scope`` is given."""
+    data = {"client_id": CONF, "client_secret": SECRET, "grant_type": "refresh_token",
+            "refresh_token": rt, "scope": SCOPE, **extra}
+    return token(http, idp, **data)
 
 
 def first_rt(http: httpx.Client, idp: FakeIdP) -> str:
@@ -64,8 +66,9 @@ def first_rt(http: httpx.Client, idp: FakeIdP) -> str:
     return str(redeem(http, idp, get_code(http, idp)).json()["refresh_token"])
 
 
-def aadsts(r: httpx.Response) -> int:
-    """The AADSTS code of a Microsoft-shaped error, checking the whole shape on the way."""
+def aadsts(r: httpx.Response, extra: tuple[str, ...] = ()) -> int:
+    """The AADSTS code of a Microsoft-shaped error, checking the whole shape on the way;
+    ``extra``: the keys that follow the usual ones (suberror, claims), in order."""
     body = r.json()
     code = body["error_codes"][0]
     desc = body["error_description"]
@@ -74,6 +77,6 @@ def aadsts(r: httpx.Response) -> int:
            f"\r\nTimestamp: {body['timestamp']}" in desc
     assert desc.endswith(f"Timestamp: {body['timestamp']}")
     assert body["error_uri"] == f"https://login.microsoftonline.com/error?code={code}"
-    assert set(body) == {"error", "error_description", "error_codes", "timestamp", "trace_id",
-                         "correlation_id", "error_uri"}
+    assert list(body) == ["error", "error_description", "error_codes", "timestamp", "trace_id",
+                          "correlation_id", "error_uri", *extra]
     return code

@@ -19,6 +19,13 @@ def manual() -> Iterator[FakeIdP]:
         yield fake
 
 
+@pytest.fixture
+def local_page() -> Iterator[FakeIdP]:
+    """Names its own /devicelogin page instead of Microsoft's, so a person can use it."""
+    with FakeIdP(clients={CONF: SECRET, PUB: None}, verification_uri=None) as fake:
+        yield fake
+
+
 def start(http: httpx.Client, idp: FakeIdP, client_id: str = PUB,
           scope: str = "offline_access User.Read") -> dict[str, object]:
     r = http.post(idp.devicecode_url(), data={"client_id": client_id, "scope": scope})
@@ -70,12 +77,21 @@ def test_declined(manual: FakeIdP, http: httpx.Client) -> None:
     assert not manual.approve_device(str(dev["user_code"]))  # too late to change one's mind
 
 
-def test_expired(manual: FakeIdP, http: httpx.Client) -> None:
+@pytest.mark.parametrize("code", [70019, 70020])
+def test_expired(http: httpx.Client, code: int) -> None:
+    with FakeIdP(clients={PUB: None}, expired_device_code=code) as manual:
+        dev = start(http, manual)
+        manual.advance(901)
+        r = poll(http, manual, dev)
+        assert r.json()["error"] == "expired_token" and aadsts(r) == code
+        assert not manual.approve_device(str(dev["user_code"]))
+
+
+def test_verification_uri_is_microsofts(manual: FakeIdP, http: httpx.Client) -> None:
     dev = start(http, manual)
-    manual.advance(901)
-    r = poll(http, manual, dev)
-    assert r.json()["error"] == "expired_token" and aadsts(r) == 70019
-    assert not manual.approve_device(str(dev["user_code"]))
+    assert dev["verification_uri"] == "https://microsoft.com/devicelogin"
+    assert "https://microsoft.com/devicelogin" in str(dev["message"])
+    assert "verification_uri_complete" not in dev
 
 
 def test_bad_verification_code(manual: FakeIdP, http: httpx.Client) -> None:
@@ -106,8 +122,10 @@ def test_devicecode_request_errors(manual: FakeIdP, http: httpx.Client) -> None:
                             data={"client_id": PUB, "scope": "User.Read"})) == 90002
 
 
-def test_entry_page_approve_and_decline(manual: FakeIdP, http: httpx.Client) -> None:
+def test_entry_page_approve_and_decline(local_page: FakeIdP, http: httpx.Client) -> None:
+    manual = local_page
     dev, other = start(http, manual), start(http, manual)
+    assert dev["verification_uri"] == manual.device_page_url
     page = http.get(str(dev["verification_uri"]))
     assert page.status_code == 200 and 'name="user_code"' in page.text
     code = str(dev["user_code"])

@@ -237,6 +237,22 @@ def test_one_resource_plus_oidc_scopes_is_fine(idp: FakeIdP, http: httpx.Client,
     assert redeem(http, idp, get_code(http, idp), scope=scope).status_code == 200
 
 
+def test_code_without_scope_after_a_two_resource_authorize(idp: FakeIdP,
+                                                           http: httpx.Client) -> None:
+    """Microsoft cannot tell which resource the token is for: AADSTS28003."""
+    both = "offline_access User.Read https://outlook.office.com/IMAP.AccessAsUser.All"
+    code = get_code(http, idp, scope=both)
+    r = token(http, idp, client_id=CONF, client_secret=SECRET, grant_type="authorization_code",
+              code=code, redirect_uri=REDIRECT)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
+    assert aadsts(r) == 28003
+    assert redeem(http, idp, code, scope="offline_access User.Read").status_code == 200
+    one = get_code(http, idp, scope="offline_access User.Read")  # one resource: no doubt
+    r = token(http, idp, client_id=CONF, client_secret=SECRET, grant_type="authorization_code",
+              code=one, redirect_uri=REDIRECT)
+    assert r.status_code == 200 and r.json()["scope"] == "User.Read"
+
+
 def test_authorize_may_span_resources_and_refresh_mints_outlook(idp: FakeIdP,
                                                                 http: httpx.Client) -> None:
     both = "offline_access User.Read https://outlook.office.com/IMAP.AccessAsUser.All"
@@ -265,7 +281,7 @@ def test_malformed_tenant(idp: FakeIdP, http: httpx.Client) -> None:
 def test_only_configured_tenants(http: httpx.Client) -> None:
     with FakeIdP(clients={CONF: SECRET}, auto_approve=0, tenants=["contoso.example"]) as idp:
         body = {"client_id": CONF, "client_secret": SECRET, "grant_type": "refresh_token",
-                "refresh_token": "nope"}
+                "refresh_token": "nope", "scope": "User.Read"}
         assert aadsts(http.post(idp.token_url("fabrikam.example"), data=body)) == 90002
         assert aadsts(http.post(idp.token_url("contoso.example"), data=body)) == 9002313
         assert aadsts(http.post(idp.token_url("common"), data=body)) == 9002313

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tui.fakeidp import DEMO_USER_UPN, FakeIdP
-from tui.fakeidp.claims import b64url_decode
+from tui.fakeidp.signing import b64url_decode
 
 from .helpers import CONF, REDIRECT, SCOPE, SECRET, get_code, query_of, redeem, refresh
 
@@ -122,7 +122,7 @@ def test_me_rejects_missing_forged_expired_and_foreign_tokens(idp: FakeIdP,
                       scope="https://outlook.office.com/IMAP.AccessAsUser.All").json()
     assert "audience" in graph_401(http.get(
         idp.me_url, headers={"Authorization": f"Bearer {outlook['access_token']}"}))
-    idp.advance(3600)
+    idp.advance(5400)  # the longest of Microsoft's usual 60-90 minutes
     assert "expired" in graph_401(http.get(idp.me_url,
                                            headers={"Authorization": f"Bearer {at}"}))
     assert idp.stats()["endpoints"]["me"] == 5

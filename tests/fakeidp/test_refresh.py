@@ -1,43 +1,69 @@
-"""Refresh tokens: rotation, inactivity expiry, revocation (password reset), lifetimes."""
+"""Refresh tokens: rotation (lenient as at Microsoft, or strict), inactivity, revocation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
+import pytest
 
 from tui.fakeidp import FakeIdP
 
 from .helpers import CONF, PUB, SECRET, aadsts, first_rt, get_code, redeem, refresh, token
 
 
-def test_old_token_works_until_the_new_one_is_used(idp: FakeIdP, http: httpx.Client) -> None:
+def test_rotation_leaves_old_tokens_valid_as_at_microsoft(idp: FakeIdP,
+                                                         http: httpx.Client) -> None:
+    """Microsoft issues a new refresh token on every use and revokes none of the old ones."""
     old = first_rt(http, idp)
     new = refresh(http, idp, old).json()["refresh_token"]
+    newest = refresh(http, idp, new).json()["refresh_token"]
+    assert len({old, new, newest}) == 3
+    for rt in (old, new, newest):
+        assert refresh(http, idp, rt).status_code == 200
+
+
+@pytest.fixture
+def strict() -> Iterator[FakeIdP]:
+    with FakeIdP(clients={CONF: SECRET, PUB: None}, auto_approve=0,
+                 strict_rotation=True) as fake:
+        yield fake
+
+
+def test_strict_rotation_old_token_works_until_the_new_one_is_used(
+        strict: FakeIdP, http: httpx.Client) -> None:
+    old = first_rt(http, strict)
+    new = refresh(http, strict, old).json()["refresh_token"]
     # The new token was never used (say the client died before saving it): old still works.
-    again = refresh(http, idp, old)
+    again = refresh(http, strict, old)
     assert again.status_code == 200
     newest = again.json()["refresh_token"]
     assert len({old, new, newest}) == 3
     # Once a successor is used, the old one stops working ...
-    assert refresh(http, idp, newest).status_code == 200
-    r = refresh(http, idp, old)
+    assert refresh(http, strict, newest).status_code == 200
+    r = refresh(http, strict, old)
     assert r.json()["error"] == "invalid_grant" and aadsts(r) == 70000
     # ... but a sibling that was never used keeps working.
-    assert refresh(http, idp, new).status_code == 200
+    assert refresh(http, strict, new).status_code == 200
 
 
-def test_long_rotation_chain_keeps_only_the_latest_usable(idp: FakeIdP,
-                                                          http: httpx.Client) -> None:
-    tokens = [first_rt(http, idp)]
+def test_strict_rotation_chain_keeps_only_the_latest_usable(strict: FakeIdP,
+                                                            http: httpx.Client) -> None:
+    tokens = [first_rt(http, strict)]
     for _ in range(5):
-        tokens.append(refresh(http, idp, tokens[-1]).json()["refresh_token"])
+        tokens.append(refresh(http, strict, tokens[-1]).json()["refresh_token"])
     for dead in tokens[:-2]:
-        assert refresh(http, idp, dead).json()["error"] == "invalid_grant"
-    assert refresh(http, idp, tokens[-1]).status_code == 200
+        assert refresh(http, strict, dead).json()["error"] == "invalid_grant"
+    assert refresh(http, strict, tokens[-1]).status_code == 200
 
 
-def test_refresh_without_scope_repeats_the_last_scopes(idp: FakeIdP, http: httpx.Client) -> None:
+def test_refresh_without_scope_is_refused(idp: FakeIdP, http: httpx.Client) -> None:
     rt = first_rt(http, idp)
-    body = refresh(http, idp, rt).json()
+    r = token(http, idp, client_id=CONF, client_secret=SECRET, grant_type="refresh_token",
+              refresh_token=rt)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+    assert aadsts(r) == 900144 and "'scope'" in r.json()["error_description"]
+    body = refresh(http, idp, rt).json()  # the same token, naming its scope, works
     assert set(body["scope"].split()) == {"openid", "User.Read", "Mail.ReadWrite"}
     assert "id_token" in body
 
@@ -80,11 +106,13 @@ def test_revoke_over_http(idp: FakeIdP, http: httpx.Client) -> None:
 
 def test_refresh_token_of_another_client_or_unknown(idp: FakeIdP, http: httpx.Client) -> None:
     rt = first_rt(http, idp)
-    r = token(http, idp, client_id=PUB, grant_type="refresh_token", refresh_token=rt)
+    r = token(http, idp, client_id=PUB, grant_type="refresh_token", refresh_token=rt,
+              scope="User.Read")
     assert aadsts(r) == 70000
-    assert aadsts(refresh(http, idp, "garbage")) == 9002313
-    assert aadsts(token(http, idp, client_id=CONF, client_secret=SECRET,
-                        grant_type="refresh_token")) == 900144
+    garbage = refresh(http, idp, "garbage")
+    assert garbage.json()["error"] == "invalid_grant" and aadsts(garbage) == 9002313
+    r = token(http, idp, client_id=CONF, client_secret=SECRET, grant_type="refresh_token")
+    assert aadsts(r) == 900144 and "'refresh_token'" in r.json()["error_description"]
 
 
 def test_access_token_lifetime_option(http: httpx.Client) -> None:

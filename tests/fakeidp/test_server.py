@@ -48,7 +48,7 @@ async def test_concurrent_requests_do_not_queue() -> None:
         async def one(rt: str) -> int:
             r = await client.post(idp.token_url(), data={
                 "client_id": CONF, "client_secret": SECRET, "grant_type": "refresh_token",
-                "refresh_token": rt})
+                "refresh_token": rt, "scope": "User.Read"})
             return r.status_code
 
         started = time.perf_counter()
@@ -92,7 +92,8 @@ def test_clock_moves_over_http(idp: FakeIdP, http: httpx.Client) -> None:
 
 
 def test_chunked_and_bad_bodies(idp: FakeIdP, http: httpx.Client) -> None:
-    body = f"client_id={CONF}&client_secret={SECRET}&grant_type=refresh_token&refresh_token=x"
+    body = (f"client_id={CONF}&client_secret={SECRET}&grant_type=refresh_token&refresh_token=x"
+            "&scope=User.Read")
     r = http.post(idp.token_url(), content=iter([body[:20].encode(), body[20:].encode()]),
                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.json()["error_codes"] == [9002313]  # the whole chunked body was read

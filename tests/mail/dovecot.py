@@ -1,10 +1,12 @@
 """A real Dovecot on loopback for mail tests: its own config, CA, maildir and relay sink.
 
 Dovecot checks XOAUTH2 tokens with an oauth2 passdb that asks an HTTP endpoint who
-the bearer is (the fake identity provider's Graph-like /v1.0/me). TLS uses a test CA
-made here, so clients verify certificates for real. Submission relays to a small
-SMTP sink (aiosmtpd) that drops each message into the recipient's maildir, where
-Dovecot's IMAP and POP3 find it.
+the bearer is (the fake identity provider's Graph-like /v1.0/me), or (``keys_from``)
+validates them locally with the RS256 keys published at the identity provider's
+jwks_uri, the way a mail server accepts tokens made for Outlook, which Graph refuses.
+TLS uses a test CA made here, so clients verify certificates for real. Submission
+relays to a small SMTP sink (aiosmtpd) that drops each message into the recipient's
+maildir, where Dovecot's IMAP and POP3 find it.
 """
 
 from __future__ import annotations
@@ -234,6 +236,36 @@ introspection_url = {introspection_url}
 username_attribute = mail
 """
 
+_OAUTH2_LOCAL = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={keys}/
+username_attribute = upn
+"""
+
+
+def write_validation_keys(folder: Path, jwks_uri: str) -> Path:
+    """Dovecot's local validation keys from a JWKS: one PEM public key per key id, at
+    ``default/<alg>/<kid>`` (``default``: the token names no ``azp``, as Microsoft's
+    Outlook tokens do not)."""
+    import base64
+
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
+
+    def number(text: str) -> int:
+        return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+    keys = folder / "keys"
+    for key in httpx.get(jwks_uri, timeout=10).raise_for_status().json()["keys"]:
+        public = RSAPublicNumbers(number(key["e"]), number(key["n"])).public_key()
+        path = keys / "default" / "RS256" / key["kid"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(public.public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo))
+    for place in (keys, *keys.rglob("*")):  # Dovecot's auth process runs as another user
+        place.chmod(0o755 if place.is_dir() else 0o644)
+    return keys
+
 
 @dataclass
 class Dovecot:
@@ -289,10 +321,12 @@ def _wait_listening(port: int, deadline: float) -> bool:
     return False
 
 
-def start_dovecot(introspection_url: str) -> Dovecot:
+def start_dovecot(introspection_url: str, *, keys_from: str | None = None) -> Dovecot:
     """Start Dovecot in the foreground in a new folder of its own; stop() ends it and
-    removes the folder. The folder is not under pytest's (private) temporary folder:
-    Dovecot's login and mail processes run as other users and must reach it."""
+    removes the folder. ``keys_from``: a jwks_uri whose keys validate tokens locally,
+    instead of asking ``introspection_url``. The folder is not under pytest's (private)
+    temporary folder: Dovecot's login and mail processes run as other users and must reach
+    it."""
     binary = dovecot_binary()
     if binary is None:
         raise RuntimeError(SKIP_REASON)
@@ -318,8 +352,9 @@ def start_dovecot(introspection_url: str) -> Dovecot:
         internal="dovecot" if root else me_user, internal_group="dovecot" if root else me_user,
         login="dovenull" if root else me_user, port_sink=sink.port,
         **{f"port_{k}": v for k, v in ports.items()}))
-    (folder / "oauth2.conf.ext").write_text(_OAUTH2.format(
-        introspection_url=introspection_url))
+    (folder / "oauth2.conf.ext").write_text(
+        _OAUTH2.format(introspection_url=introspection_url) if keys_from is None
+        else _OAUTH2_LOCAL.format(keys=write_validation_keys(folder, keys_from)))
     process = subprocess.Popen([binary, "-F", "-c", str(config)], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = Dovecot(folder, ca, mail, process=process, sink=sink, **ports)

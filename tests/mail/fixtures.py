@@ -2,7 +2,8 @@
 
     from tests.mail.fixtures import dovecot, mail_idp  # noqa: F401
 
-Both are module-scoped (one Dovecot per test module and xdist worker). A test that
+``dovecot_jwt`` is a Dovecot that validates tokens locally instead of asking the
+fake's /me. All are module-scoped (one Dovecot per test module and xdist worker). A test that
 moves ``mail_idp``'s clock moves it back when done (``idp.advance(-seconds)``).
 """
 
@@ -30,6 +31,23 @@ def dovecot(mail_idp: FakeIdP) -> Iterator[Dovecot]:
     if dovecot_binary() is None:
         pytest.skip(SKIP_REASON)
     server = start_dovecot(mail_idp.me_url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def dovecot_jwt(mail_idp: FakeIdP) -> Iterator[Dovecot]:
+    """A running Dovecot that validates tokens itself with the keys at ``mail_idp``'s
+    jwks_uri (read from its discovery document), so tokens for Outlook log in too."""
+    import httpx
+
+    if dovecot_binary() is None:
+        pytest.skip(SKIP_REASON)
+    jwks_uri = httpx.get(mail_idp.discovery_url(), timeout=10).raise_for_status().json()[
+        "jwks_uri"]
+    server = start_dovecot(mail_idp.me_url, keys_from=jwks_uri)
     try:
         yield server
     finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import time
 
 from rich.cells import cell_len, set_cell_size
 
@@ -33,8 +32,9 @@ def status(state: TokenView | None, account: Account, now: float) -> tuple[str, 
     """(status_text, status_style) from one look at the state (a list of thousands)."""
     if state is None:
         return "…", "none"
-    h = health.assess(state, now=now, auto_refresh=account.auto_refresh)
-    return health.describe(h), _style(h)
+    h = health.assess(state, now=now, auto_refresh=account.auto_refresh,
+                      app_only=account.is_app_only)
+    return health.describe(h, now), _style(h)
 
 
 def _style(h: health.Health) -> str:
@@ -55,12 +55,8 @@ def relative(seconds_from_now: float) -> str:
 
 
 def local_time(epoch: float, now: float) -> str:
-    """Local wall-clock time; the date is added when it is not today."""
-    when = time.localtime(epoch)
-    today = time.localtime(now)
-    if when[:3] == today[:3]:
-        return time.strftime("%H:%M:%S", when)
-    return time.strftime("%Y-%m-%d %H:%M", when)
+    """Local wall-clock time to the second; the date is added when it is not today."""
+    return health.clock_time(epoch, now, seconds=True)
 
 
 def expiry_text(expires_at: float | None, now: float) -> str:

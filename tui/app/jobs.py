@@ -393,7 +393,8 @@ class Runtime(App[None]):
             self.notify("\n".join([*lines, found.warning]), title="Token grants nothing",
                         severity="warning", timeout=20)
             return
-        title = "Got an app-only token" if check.url is None else "Connection works"
+        title = ("Connection works" if check.url is not None else
+                 "Got an app-only token" if check.app_only else "Got an Outlook token")
         self.notify("\n".join(lines), title=title, timeout=15 if found.details else 10)
 
     # -- auto-refresh and keep-alive ----------------------------------------------------------

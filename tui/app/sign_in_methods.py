@@ -84,6 +84,11 @@ def suggest(account: Account, env: Mapping[str, str] | None = None,
     if account.is_app_only:
         return Suggestion(APP, "This is an app-only account: the application signs in as "
                           "itself, so there is nobody to ask.")
+    remembered = account.sign_in_method
+    if remembered in (DEVICE, PASTE) or (remembered == LOOPBACK
+                                         and not loopback_problem(account)):
+        return Suggestion(remembered, "Suggested because it worked the last time this "
+                          "account signed in.")
     if env.get("SSH_CONNECTION"):
         return Suggestion(DEVICE, "Suggested because you are connected over SSH "
                           "(SSH_CONNECTION is set): a browser on this machine cannot reach you.")
@@ -130,6 +135,13 @@ async def open_receiver(service: OAuthService, account: Account
         await receiver.close()
         raise
     return receiver, request, note
+
+
+def refused_note(refusal: str) -> str:
+    """The picker's line after a device-code sign-in was refused or ran out."""
+    from tui.core.oauth.device_policy import explain
+
+    return f"{explain(refusal)} Choose Browser + paste-back or Loopback."
 
 
 @dataclass(frozen=True)

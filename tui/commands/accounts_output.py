@@ -78,14 +78,25 @@ def token_status(state: TokenView, now: float | None = None) -> str:
     return "error" if state.last_error else "none"
 
 
-def token_text(state: TokenView, now: float | None = None) -> str:
+def token_text(state: TokenView, now: float | None = None, *, failure: bool = True) -> str:
+    """'valid 52 min', 'expired, refreshable', 'needs sign-in', ...; with ``failure``, a
+    refresh that failed since the last one that worked is named once: '; last refresh
+    failed (AADSTS50076) at 12:34'."""
+    from tui.core.health import failure_note, refresh_failed_at
+
+    now = time.time() if now is None else now
     status = token_status(state, now)
-    if status == "valid":
-        return f"valid {_span(state.valid_for(now))}"
-    if status == "expired":
-        return "expired, refreshable" if state.has_refresh_token else "expired"
-    return {"needs_authorization": "sign-in needed", "error": "error",
-            "none": "none"}[status]
+    left = state.valid_for(now)
+    if status == "needs_authorization":
+        text = "needs sign-in" + (f"; valid {_span(left)}" if left > 0 else "")
+    elif status == "valid":
+        text = f"valid {_span(left)}"
+    elif status == "expired":
+        text = "expired, refreshable" if state.has_refresh_token else "expired"
+    else:
+        text = {"error": "error", "none": "none"}[status]
+    note = failure_note(state.last_error, refresh_failed_at(state), now) if failure else ""
+    return f"{text}; {note}" if note else text
 
 
 def summary_json(account: Account, state: TokenView) -> dict[str, Any]:
@@ -164,7 +175,7 @@ def print_account(account: Account, state: TokenState) -> None:
         ("auto-refresh", "on" if account.auto_refresh else "off"),
         ("auth params", rows(account.auth_params)),
         ("token params", rows(account.token_params)),
-        ("token", token_text(state)),
+        ("token", token_text(state, failure=False)),  # the error has its own lines
         ("access token", mask(state.access_token)),
         ("expires", when(state.expires_at)),
         ("refresh token", mask(state.refresh_token)),
@@ -180,6 +191,8 @@ def print_account(account: Account, state: TokenState) -> None:
         fields.append(("last refresh", when(state.last_refresh_at)))
     if state.last_error:
         fields.append(("last error", terminal_safe(state.last_error)))
+        if state.last_error_at is not None:
+            fields.append(("last error at", when(state.last_error_at)))
     for name, value in fields:
         print(f"{name + ':':<16} {value}")
 

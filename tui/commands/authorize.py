@@ -35,7 +35,9 @@ def register(sub: Subparsers) -> None:
         "client-credentials (default for app-only accounts): the application gets a token "
         "with its own secret; nobody signs in.")
     p.add_argument("label")
-    p.add_argument("--method", choices=METHODS, default=None)
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="default: the method that last worked for this account, else device "
+                   "(client-credentials for app-only accounts)")
     p.add_argument("--port", type=int, metavar="N",
                    help="loopback: port to listen on (default: the redirect URI's port)")
     p.add_argument("--timeout", type=float, default=600.0, metavar="S",
@@ -61,7 +63,12 @@ def cmd_authorize(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds.")
     if args.method is None:
-        args.method = "client-credentials" if account.is_app_only else "device"
+        from tui.core.model import SIGN_IN_METHODS
+
+        remembered = account.sign_in_method if account.sign_in_method in SIGN_IN_METHODS \
+            else ""  # a hand-edited value that names no way of signing in is ignored
+        args.method = "client-credentials" if account.is_app_only else (
+            remembered or "device")
     if (args.method == "client-credentials") != account.is_app_only:
         raise UsageError(
             f"{account.label!r} is an app-only account: it gets its token with client "
@@ -90,14 +97,44 @@ async def _authorize(store: AccountStore, account: Account, args: argparse.Names
         elif args.method == "loopback":
             result = await _loopback(service, account, args.port, args.timeout)
         else:
-            result = await service.run_device_flow(account, _device_progress)
+            result = await _device(service, account)
         state = await save_sign_in(store, account, result)
+    _remember(store, account, args.method)
     print(f"{account.label}: signed in; the access token is valid until "
           f"{until(state.expires_at)}.")
     if not result.refresh_token:
         err("No refresh token came back, so this sign-in cannot be renewed: add "
              "offline_access to the scope rows to stay signed in.")
     return 0
+
+
+async def _device(service: OAuthService, account: Account) -> TokenResult:
+    """The device flow; a tenant that refuses it gets the other ways to sign in, exactly."""
+    from tui.core.errors import NeedsAuthorization, OAuthError
+    from tui.core.oauth.device_policy import device_refusal, explain, other_commands
+
+    try:
+        return await service.run_device_flow(account, _device_progress)
+    except OAuthError as exc:
+        refusal = device_refusal(exc)
+        if not refusal:
+            raise
+        err(explain(refusal) + " Sign in with a browser instead:")
+        for command in other_commands(account.label):
+            err(f"  {command}")
+        raise NeedsAuthorization(f"{account.label!r} is not signed in: device code sign-in "
+                                 "did not go through.", oauth_error=exc) from exc
+
+
+def _remember(store: AccountStore, account: Account, method: str) -> None:
+    """The next authorize (and the UI) offers first the method that worked; a failure to
+    note it never spoils a sign-in that worked."""
+    from tui.core.errors import ExoError
+
+    try:
+        store.remember_sign_in(account, method)
+    except (ExoError, OSError) as exc:
+        err(f"(The sign-in worked, but noting its method in the account file did not: {exc})")
 
 
 def _device_progress(step: DeviceProgress) -> None:

@@ -35,17 +35,41 @@ def register(sub: Subparsers) -> None:
                    help="accept only these tenants (repeatable)")
     p.add_argument("--auto-approve", type=float, default=None, metavar="SECONDS",
                    help="approve device codes after SECONDS and sign-ins at once")
-    p.add_argument("--access-token-lifetime", type=int, default=3599, metavar="S")
+    p.add_argument("--access-token-lifetime", default=None,
+                   metavar="S|LOW-HIGH", help="access token lifetime in seconds, or a range "
+                   "each token's is drawn from (default: 3600-5400, Microsoft's 60-90 min)")
+    p.add_argument("--refresh-in", choices=("auto", "always", "never"), default="auto",
+                   help="send refresh_in (half the lifetime): auto = for tokens of 2 h or "
+                   "more, as Microsoft does (default)")
+    p.add_argument("--numbers-as-strings", action="store_true",
+                   help="send expires_in, refresh_in and interval as strings")
+    p.add_argument("--strict-rotation", action="store_true",
+                   help="a refresh token stops working once a token issued from it is used "
+                   "(Microsoft keeps old ones valid; this is for rotation tests)")
     p.add_argument("--refresh-token-lifetime", type=int, default=90 * 86400, metavar="S")
     p.add_argument("--device-code-lifetime", type=int, default=900, metavar="S")
     p.add_argument("--interval", type=int, default=5, metavar="S",
                    help="device code polling interval (default 5)")
+    p.add_argument("--device-code-policy", default="allow", metavar="POLICY",
+                   help="allow (default); block: Conditional Access refuses device-code "
+                   "sign-ins "
+                   "(AADSTS53003); block_silently: the sign-in never completes and the code "
+                   "runs out")
+    p.add_argument("--expired-device-code", type=int, default=70019, metavar="CODE",
+                   help="the AADSTS code of an expired device code: 70019 (default) or "
+                   "70020 (both are seen)")
+    p.add_argument("--local-device-page", action="store_true",
+                   help="device codes name this fake's /devicelogin page instead of "
+                   "https://microsoft.com/devicelogin")
     p.add_argument("--latency-ms", type=float, default=0.0, metavar="N",
                    help="delay every answer by N milliseconds")
     p.add_argument("--fault", action="append", default=[], metavar="KIND[:COUNT]",
                    help="serve a fault on the token endpoint: a 5xx status, 429, html, "
-                   "malformed_json, truncated, empty or drop; COUNT is the next N requests "
-                   "(default 1) or a fraction such as 0.1 of all of them")
+                   "malformed_json, truncated, empty or drop (before any check), or a "
+                   "Conditional Access or MFA answer instead of a user's token, such as "
+                   "mfa_required or ca_blocked (an unknown KIND lists them all); COUNT is "
+                   "the next N requests (default 1) or a fraction such as 0.1 (1.0: a "
+                   "policy always in force)")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     p.set_defaults(func=run)
 
@@ -55,6 +79,19 @@ def parse_client(text: str) -> tuple[str, str | None]:
     if not client_id or not sep or not secret:
         raise UsageError(f"--client wants ID:SECRET or ID::public, not {text!r}")
     return client_id, None if secret == ":public" else secret
+
+
+def parse_lifetime(text: str) -> int | tuple[int, int]:
+    """``S`` or ``LOW-HIGH`` seconds."""
+    from tui.fakeidp.state import check_lifetime
+
+    low, sep, high = text.partition("-")
+    try:
+        value: int | tuple[int, int] = (int(low), int(high)) if sep else int(low)
+        return check_lifetime(value)
+    except ValueError:
+        raise UsageError(f"--access-token-lifetime wants seconds or a range LOW-HIGH (such "
+                         f"as 3600-5400), not {text!r}") from None
 
 
 def parse_fault(text: str) -> tuple[str, int, float | None]:
@@ -81,15 +118,24 @@ def parse_fault(text: str) -> tuple[str, int, float | None]:
 
 def run(args: argparse.Namespace) -> int:
     from tui.fakeidp import FakeIdP
+    from tui.fakeidp.state import DEFAULT_LIFETIME, MICROSOFT_DEVICE_PAGE
 
     clients = dict(parse_client(c) for c in args.client) or None
     faults = [parse_fault(f) for f in args.fault]
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
     try:
+        lifetime = DEFAULT_LIFETIME if args.access_token_lifetime is None else \
+            parse_lifetime(args.access_token_lifetime)
         idp = FakeIdP(clients=clients, auto_approve=args.auto_approve,
-                      access_token_lifetime=args.access_token_lifetime,
+                      access_token_lifetime=lifetime,
+                      refresh_in={"auto": None, "always": True, "never": False}[args.refresh_in],
+                      numbers_as_strings=args.numbers_as_strings,
+                      strict_rotation=args.strict_rotation,
                       refresh_token_lifetime=args.refresh_token_lifetime,
                       device_code_lifetime=args.device_code_lifetime, interval=args.interval,
+                      device_code_policy=args.device_code_policy,
+                      expired_device_code=args.expired_device_code,
+                      verification_uri=None if args.local_device_page else MICROSOFT_DEVICE_PAGE,
                       latency_ms=args.latency_ms, redirect_uris=args.redirect_uri,
                       tenants=args.tenant, host=args.host, port=args.port, log=log)
     except ValueError as exc:

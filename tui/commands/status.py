@@ -89,12 +89,13 @@ def run_status(args: argparse.Namespace) -> int:
     problems = [(a, h) for a, h in rows if not h.healthy]
     if args.json:
         print(json.dumps({"accounts": [{
-            "label": a.label, "state": h.state, "status": describe(h),
+            "label": a.label, "state": h.state, "status": describe(h, now),
             "expires_in": None if h.expires_in is None else round(h.expires_in),
             "last_refresh_at": h.last_refresh_at,
             "refresh_token_idle_days": None if h.refresh_token_idle_days is None
             else round(h.refresh_token_idle_days, 1),
             "last_error": h.last_error or None, "last_error_entry": h.last_error_id or None,
+            "refresh_failed_at": h.refresh_failed_at,
             "auto_refresh": a.auto_refresh, "flow": a.flow, "healthy": h.healthy,
             "problem": h.problem or None,
             "proxy_users": list(a.proxy_users),
@@ -111,17 +112,20 @@ def run_status(args: argparse.Namespace) -> int:
         print("No accounts yet. Add one with `exo-oauth add` or open the UI with `exo-oauth`.")
         return 0
     proxy = any(a.proxy_users or a.proxy_password_hash for a, _ in rows)
-    header: tuple[str, ...] = ("LABEL", "STATUS", "LAST REFRESH", "RT IDLE", "LAST ERROR",
+    # The status names a failed refresh (code and time) once; the problem says what to do.
+    header: tuple[str, ...] = ("LABEL", "STATUS", "LAST REFRESH", "RT IDLE",
                                *(("PROXY",) if proxy else ()), "PROBLEM")
     table = [header]
     for a, h in rows:
         idle = "-" if h.refresh_token_idle_days is None else \
             human_duration(h.refresh_token_idle_days * 86400)
-        error = h.last_error + (f" [{h.last_error_id}]" if h.last_error_id else "")
+        problem = h.problem.replace("LABEL", a.label)
+        if problem and h.last_error_id:
+            problem += f" (see `exo-oauth troubleshoot {h.last_error_id}`)"
         # escaped here already (not only on the way out), so the columns line up
-        table.append((terminal_safe(a.label), describe(h), _fmt_time(h.last_refresh_at), idle,
-                      terminal_safe(error) or "-", *((_proxy_note(a),) if proxy else ()),
-                      terminal_safe(h.problem.replace("LABEL", a.label)) or "-"))
+        table.append((terminal_safe(a.label), describe(h, now), _fmt_time(h.last_refresh_at),
+                      idle, *((_proxy_note(a),) if proxy else ()),
+                      terminal_safe(problem) or "-"))
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
     for r in table:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])

@@ -115,6 +115,11 @@ class ConflictError(ExoError):
 OAUTH = "oauth"
 NETWORK = "network"
 BAD_RESPONSE = "bad_response"
+# Errors after which only a person signing in again helps.
+SIGN_IN_ERRORS = frozenset({"invalid_grant", "interaction_required", "consent_required"})
+# Conditional Access and MFA codes: a policy wants the person back, whatever the error
+# name (53003 also comes as access_denied).
+POLICY_CODES = frozenset({50076, 50078, 50079, 50158, 53000, 53001, 53003, 70043})
 
 
 @dataclass
@@ -138,6 +143,7 @@ class OAuthError(ExoError):
     timestamp: str | None = None
     error_uri: str | None = None
     suberror: str | None = None
+    claims: str | None = None  # a claims challenge (JSON) naming what a new sign-in must meet
     content_type: str | None = None
     retry_after: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -150,7 +156,22 @@ class OAuthError(ExoError):
     @property
     def needs_authorization(self) -> bool:
         """True when only a new interactive sign-in can fix it."""
-        return self.error in {"invalid_grant", "interaction_required", "consent_required"}
+        return self.kind == OAUTH and (self.error in SIGN_IN_ERRORS
+                                       or bool(POLICY_CODES.intersection(self.codes)))
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        """The Conditional Access policies a claims challenge names (``capolids``)."""
+        import json
+
+        from .terminal_text import terminal_safe  # the identity provider's words
+
+        try:
+            asked = json.loads(self.claims or "")
+            ids = asked["access_token"]["capolids"]["values"]
+        except (ValueError, TypeError, KeyError):
+            return ()
+        return tuple(terminal_safe(i, limit=64) for i in ids if isinstance(i, str))
 
     def __str__(self) -> str:
         return self.message

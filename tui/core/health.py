@@ -6,10 +6,12 @@ status column, `exo-oauth status` and `status --check` can never disagree.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 from .model import DEFAULT_MARGIN_S, TokenView
+from .terminal_text import terminal_safe
 
 DAY = 86400.0
 # Microsoft drops a refresh token unused for 90 days.
@@ -35,6 +37,8 @@ class Health:
     last_error: str
     last_error_id: str
     problem: str  # "" when healthy; otherwise one line saying what a person must do
+    # when the last refresh failed, if it failed after the last one that worked
+    refresh_failed_at: float | None = None
 
     @property
     def healthy(self) -> bool:
@@ -45,6 +49,35 @@ def refresh_token_last_used(state: TokenView) -> float | None:
     """When the refresh token was last obtained or redeemed (either resets Microsoft's clock)."""
     stamps = [t for t in (state.last_refresh_at, state.obtained_at) if t]
     return max(stamps) if stamps else None
+
+
+def refresh_failed_at(state: TokenView) -> float | None:
+    """When a refresh last failed, if no refresh (or sign-in) worked since; else None."""
+    failed = state.last_error_at
+    if not state.last_error or failed is None:
+        return None
+    worked = [t for t in (state.last_refresh_at, state.obtained_at) if t]
+    if state.needs_authorization or not worked or failed > max(worked):
+        return failed
+    return None
+
+
+def clock_time(epoch: float, now: float, *, seconds: bool = False) -> str:
+    """Local time as "12:34" (or "12:34:56"), with the date when it is not today."""
+    when = time.localtime(epoch)
+    if when[:3] == time.localtime(now)[:3]:
+        return time.strftime("%H:%M:%S" if seconds else "%H:%M", when)
+    return time.strftime("%Y-%m-%d %H:%M", when)
+
+
+def failure_note(error: str, failed_at: float | None, now: float) -> str:
+    """'last refresh failed (AADSTS50076) at 12:34', or "" when nothing failed."""
+    if failed_at is None:
+        return ""
+    code = re.search(r"AADSTS\d+", error)
+    what = code.group(0) if code else (terminal_safe(error.strip(), limit=60)
+                                       or "no reason given")
+    return f"last refresh failed ({what}) at {clock_time(failed_at, now)}"
 
 
 def human_duration(seconds: float) -> str:
@@ -70,14 +103,17 @@ def assess(
     used = refresh_token_last_used(state)
     idle = (now - used) / DAY if used and state.has_refresh_token else None
 
+    failed = refresh_failed_at(state)
+
     def health(kind: str, problem: str) -> Health:
         return Health(kind, expires_in=expires_in, last_refresh_at=state.last_refresh_at,
                       refresh_token_idle_days=idle, last_error=state.last_error,
-                      last_error_id=state.last_error_id, problem=problem)
+                      last_error_id=state.last_error_id, problem=problem,
+                      refresh_failed_at=failed)
 
     if state.needs_authorization:
-        return health(NEEDS_AUTHORIZATION, "the refresh token was refused; run "
-                      "`exo-oauth authorize LABEL` to sign in again")
+        return health(NEEDS_AUTHORIZATION, "the refresh token was refused and a person must "
+                      "sign in again: run `exo-oauth authorize LABEL`")
     if not state.has_access_token and not state.has_refresh_token:
         problem = "never authorized; run `exo-oauth authorize LABEL`"
         return health(ERROR if state.last_error else NOT_AUTHORIZED, problem)
@@ -90,11 +126,11 @@ def assess(
                 problem = (f"the refresh token has been idle {idle:.0f} days and has most "
                            "likely been dropped; run `exo-oauth authorize LABEL`")
             return health(_token_state(expires_in, margin), problem)
-    if state.last_error and state.last_error_at and (
-        not state.last_refresh_at or state.last_error_at > state.last_refresh_at
-    ):
-        return health(ERROR, f"last refresh failed: {state.last_error}")
     tstate = _token_state(expires_in, margin)
+    if failed is not None:  # the token may still serve for a while: say both
+        return health(ERROR if tstate == EXPIRED else tstate,
+                      "the last refresh failed; it is tried again when a token is next "
+                      "needed, or run `exo-oauth refresh LABEL`")
     if tstate == EXPIRED and not state.has_refresh_token and not app_only:
         return health(EXPIRED, "the access token expired and there is no refresh "
                       "token; run `exo-oauth authorize LABEL`")
@@ -107,16 +143,28 @@ def _token_state(expires_in: float | None, margin: float) -> str:
     return VALID if expires_in >= margin else EXPIRING
 
 
-def describe(health: Health) -> str:
-    """Short status text for a table cell: 'Valid, expires in 52 min', 'Needs authorization'."""
+def describe(health: Health, now: float | None = None) -> str:
+    """Status text: 'Valid, expires in 52 min'; after a failed refresh 'Valid for 52 min;
+    last refresh failed (AADSTS50076) at 12:34', 'Needs sign-in; ...', 'Expired; ...'.
+    ``now`` only decides whether the failure's time needs its date."""
+    now = time.time() if now is None else now
+    left = health.expires_in if health.expires_in is not None and health.expires_in > 0 \
+        else None
+    note = failure_note(health.last_error, health.refresh_failed_at, now)
     if health.state == NOT_AUTHORIZED:
         return "Not authorized"
     if health.state == NEEDS_AUTHORIZATION:
-        return "Needs authorization"
-    if health.state == ERROR:
+        parts = ["Needs sign-in"]
+        if left is not None:
+            parts.append(f"token valid for {human_duration(left)}")
+        return "; ".join([*parts, note] if note else parts)
+    if health.state == ERROR and left is None and not note:
         reason = health.last_error.split(":")[0][:40] if health.last_error else "failed"
         return f"Error: {reason}"
-    if health.state == EXPIRED:
-        return "Expired"
-    assert health.expires_in is not None
-    return f"Valid, expires in {human_duration(health.expires_in)}"
+    if left is None:
+        first = "Not authorized" if health.expires_in is None and health.state == ERROR \
+            else "Expired"
+        return f"{first}; {note}" if note else first
+    if note:
+        return f"Valid for {human_duration(left)}; {note}"
+    return f"Valid, expires in {human_duration(left)}"

@@ -31,7 +31,12 @@ CLIENT_AUTHS = ("post", "basic")
 # delegated: a person signs in (code or device flow) and a refresh token keeps it alive;
 # app: the application signs in as itself (client credentials), no person, no refresh token.
 FLOWS = ("delegated", "app")
+# How a person signs in (the account remembers the last one that worked).
+SIGN_IN_METHODS = ("device", "paste", "loopback")
 APP_SCOPE = "https://outlook.office365.com/.default"
+# After a refresh the identity provider advised (refresh_in) failed, wait this long before
+# the next try; the token stays in use meanwhile.
+REFRESH_DUE_RETRY_S = 300
 # The longest an access token may be said to last: Microsoft's longest are about 28 hours
 # (continuous access evaluation); a day more is margin. A longer expires_in is a bad reply.
 MAX_TOKEN_LIFETIME_S = 2 * 86400
@@ -98,6 +103,7 @@ class Account:
     client_auth: str = "post"
     redirect_uri: str = DEFAULT_REDIRECT_URI
     flow: str = "delegated"  # one of FLOWS
+    sign_in_method: str = ""  # the SIGN_IN_METHODS one that last worked ("" none yet)
     # the local mail proxy: addresses (or *@domain) that may log in with this account's
     # token, and the scrypt hash of the local password they use (never the password)
     proxy_users: tuple[str, ...] = ()
@@ -113,8 +119,10 @@ class Account:
         return self.flow == "app"
 
     def config_equal(self, other: Account) -> bool:
-        """Same configuration, ignoring the issued tokens."""
-        return without_tokens(self) == without_tokens(other)
+        """Same configuration, ignoring the issued tokens and the remembered sign-in method
+        (bookkeeping that a sign-in writes, not a setting a person makes)."""
+        return replace(without_tokens(self), sign_in_method="") == \
+            replace(without_tokens(other), sign_in_method="")
 
     def __repr__(self) -> str:
         return masked_repr(self, ACCOUNT_SECRETS)
@@ -145,6 +153,8 @@ class TokenState:
 
     Times are absolute UTC epoch seconds. ``needs_authorization`` is set when the
     refresh token was refused; ``last_error`` is a redacted one-line summary.
+    ``refresh_due_at`` is when the identity provider advised a refresh (its ``refresh_in``),
+    well before expiry; None when it gave no advice.
     """
 
     account_id: str
@@ -160,6 +170,7 @@ class TokenState:
     last_error: str = ""
     last_error_id: str = ""  # catalog entry id of last_error, when known
     last_error_at: float | None = None
+    refresh_due_at: float | None = None
 
     @property
     def has_access_token(self) -> bool:
@@ -177,6 +188,15 @@ class TokenState:
         """An access token known to stay valid ``margin`` more seconds (an unknown expiry
         is not known to be valid: such a token is refreshed before it is handed out)."""
         return _is_valid(self, margin, now)
+
+    def refresh_due(self, now: float | None = None) -> bool:
+        """The advised refresh time has come (and no try failed in the last few minutes);
+        never while a person must sign in first."""
+        return _refresh_due(self, now)
+
+    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        """Valid for ``margin`` more seconds and not yet due for the advised refresh."""
+        return _is_valid(self, margin, now) and not _refresh_due(self, now)
 
     @property
     def status(self) -> str:
@@ -211,12 +231,16 @@ class TokenSummary:
     last_error: str = ""
     last_error_id: str = ""
     last_error_at: float | None = None
+    refresh_due_at: float | None = None
 
     def valid_for(self, now: float | None = None) -> float:
         return _valid_for(self, now)
 
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
         return _is_valid(self, margin, now)
+
+    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
+        return _is_valid(self, margin, now) and not _refresh_due(self, now)
 
     @property
     def status(self) -> str:
@@ -246,9 +270,12 @@ class TokenView(Protocol):
     def last_error_at(self) -> float | None: ...
     @property
     def status(self) -> str: ...
+    @property
+    def refresh_due_at(self) -> float | None: ...
 
     def valid_for(self, now: float | None = None) -> float: ...
     def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
+    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
 
 
 # TokenState's fields that a summary keeps as they are.
@@ -265,6 +292,17 @@ def _valid_for(state: TokenView, now: float | None) -> float:
 def _is_valid(state: TokenView, margin: float, now: float | None) -> bool:
     return (state.has_access_token and state.expires_at is not None
             and _valid_for(state, now) >= margin)
+
+
+def _refresh_due(state: TokenView, now: float | None) -> bool:
+    if state.refresh_due_at is None or state.needs_authorization:
+        return False
+    now = time.time() if now is None else now
+    if now < state.refresh_due_at:
+        return False
+    failed = state.last_error_at
+    return failed is None or failed < state.refresh_due_at or \
+        now - failed >= REFRESH_DUE_RETRY_S
 
 
 def _status(state: TokenView) -> str:

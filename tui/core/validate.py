@@ -196,6 +196,24 @@ def _scope_rules(account: Account) -> list[Issue]:
                 "config.scope_mixed_resources"))
     if not account.is_app_only:
         issues += _scopes_agree(account)
+    issues += _ews_rows(account)
+    return issues
+
+
+def _ews_rows(account: Account) -> list[Issue]:
+    """EWS closes in Exchange Online (blocked from October 2026, off in April 2027)."""
+    issues = []
+    for which in ("token_params", "auth_params"):
+        for i, row in enumerate(getattr(account, which)):
+            if row.name.strip() == "scope" and any(
+                    s.rsplit("/", 1)[-1].lower() == "ews.accessasuser.all"
+                    for s in row.value.split()):
+                issues.append(Issue(
+                    f"{which}[{i}].value", WARNING,
+                    "This row asks for EWS, which Exchange Online blocks from October 2026 "
+                    "(unless the app is allow-listed) and switches off in April 2027; move "
+                    "to Microsoft Graph, or to IMAP and SMTP for a mail client.",
+                    "config.ews_scope"))
     return issues
 
 

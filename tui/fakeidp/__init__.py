@@ -1,8 +1,9 @@
 """A local stand-in for the Microsoft identity platform v2.0 (tests, demo, benchmarks).
 
-``FakeIdP`` serves Microsoft's authorize/token/devicecode endpoints, discovery,
-a Graph-like ``/v1.0/me`` and ``/_fake/*`` controls on 127.0.0.1. Standard
-library only, so it can run anywhere the tool runs.
+``FakeIdP`` serves Microsoft's authorize/token/devicecode endpoints, discovery and
+its signing keys, a Graph-like ``/v1.0/me`` and ``/_fake/*`` controls on 127.0.0.1.
+The standard library plus ``cryptography`` (for RS256), so it runs anywhere the tool
+runs.
 """
 
 from __future__ import annotations

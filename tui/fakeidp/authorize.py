@@ -1,4 +1,4 @@
-"""GET/POST /{tenant}/oauth2/v2.0/authorize, the discovery document, and shared request checks.
+"""GET/POST /{tenant}/oauth2/v2.0/authorize, discovery, signing keys, shared request checks.
 
 Errors that Microsoft shows on its own page (unknown client, redirect URI not
 registered, unknown tenant, missing client_id/redirect_uri) render HTML here;
@@ -18,6 +18,7 @@ from tui.core.tenant import SPECIAL_TENANTS, check_tenant
 from . import errors, pages
 from .claims import DEMO_USER_UPN, tenant_id
 from .replies import Reply, html_reply, json_reply, redirect
+from .signing import TokenMinter
 from .state import AuthCode, State
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -139,6 +140,14 @@ def _grant(state: State, tenant: str, query: dict[str, str], mode: str) -> Reply
     return redirect_to(query["redirect_uri"], params, mode)
 
 
+def keys(state: State, minter: TokenMinter, tenant: str) -> Reply:
+    """The JSON Web Key Set at the discovery document's jwks_uri."""
+    code = tenant_error(state, tenant)
+    if code:
+        return json_reply(400, errors.aad_error(code, state.clock.now(), tenant=tenant))
+    return json_reply(200, minter.jwks())
+
+
 def discovery(state: State, base_url: str, tenant: str) -> Reply:
     """The OpenID configuration document; endpoints point back at this fake."""
     code = tenant_error(state, tenant)
@@ -166,7 +175,7 @@ def discovery(state: State, base_url: str, tenant: str) -> Reply:
         "code_challenge_methods_supported": ["S256", "plain"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["HS256"],
+        "id_token_signing_alg_values_supported": ["RS256"],
         "tenant_region_scope": "EU",
         "cloud_instance_name": "microsoftonline.com",
         "msgraph_host": urlsplit(base_url).netloc,

@@ -1,17 +1,12 @@
 """Scopes, resources and the JWT-shaped tokens the fake hands out.
 
-Access tokens look like Microsoft's (``header.payload.signature``, base64url)
-so a diagnostics command can decode them, but they are signed with an HMAC key
-that only this process knows: the fake can check a bearer token without
+The claims follow Microsoft's v2.0 access and ID tokens; signing.py turns them
+into RS256 JWTs, so the fake checks a bearer token by its signature instead of
 remembering every token it issued.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import uuid
 from urllib.parse import urlsplit
 
@@ -72,47 +67,6 @@ def tenant_id(tenant: str) -> str:
     except ValueError:
         name = HOME_TENANT if tenant.lower() in ("common", "organizations") else tenant.lower()
         return str(uuid.uuid5(uuid.NAMESPACE_DNS, name))
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class TokenMinter:
-    """Makes and checks the JWT-shaped strings; one key per fake instance."""
-
-    _HEADER = b64url(json.dumps({"typ": "JWT", "alg": "HS256", "kid": "exo-oauth-fake"},
-                                separators=(",", ":")).encode())
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def make(self, claims: dict[str, object]) -> str:
-        body = b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = f"{self._HEADER}.{body}".encode("ascii")
-        return f"{self._HEADER}.{body}.{b64url(self._sign(signing_input))}"
-
-    def check(self, token: str) -> dict[str, object] | None:
-        """The claims if this instance made the token, else None."""
-        parts = token.split(".")
-        if len(parts) != 3:
-            return None
-        try:
-            sig = b64url_decode(parts[2])
-            expected = self._sign(f"{parts[0]}.{parts[1]}".encode("ascii"))
-            if not hmac.compare_digest(sig, expected):
-                return None
-            claims = json.loads(b64url_decode(parts[1]))
-        except (ValueError, UnicodeError):
-            return None
-        return claims if isinstance(claims, dict) else None
-
-    def _sign(self, data: bytes) -> bytes:
-        return hmac.new(self._key, data, hashlib.sha256).digest()
 
 
 def access_claims(*, issuer: str, tenant: str, client_id: str, scopes: list[str],

@@ -55,11 +55,14 @@ MESSAGES: dict[int, tuple[str, str]] = {
             "needed. The user might have changed or reset their password. The grant was "
             "issued on '{issued}' and the TokensValidFrom date (before which tokens are not "
             "valid) for this user is '{valid_from}'."),
-    9002313: ("invalid_request", "Invalid request. Request is malformed or invalid."),
+    9002313: ("invalid_grant", "Invalid request. Request is malformed or invalid."),
     70000: ("invalid_grant", "Provided grant is invalid or malformed. {detail}"),
     28000: ("invalid_scope",
             "Provided value for the input parameter scope is not valid because it contains "
             "more than one resource. Scope {scope} is not valid."),
+    28003: ("invalid_scope",
+            "The scope parameter is empty; a request redeeming this authorization code must "
+            "name the scope it wants."),
     70011: ("invalid_scope",
             "The provided value for the input parameter 'scope' isn't valid. {detail}"),
     70003: ("unsupported_grant_type",
@@ -75,6 +78,28 @@ MESSAGES: dict[int, tuple[str, str]] = {
              "OAuth 2.0 device flow error. Polling too fast: wait longer between requests."),
     65004: ("authorization_declined", "User declined to consent to access the app."),
     70019: ("expired_token", "Verification code expired."),
+    70020: ("expired_token",
+            "The device_code parameter is no longer valid: the device code has expired."),
+    # Conditional Access and MFA: only a new interactive sign-in helps (see policy.py).
+    50076: ("invalid_grant",
+            "Multi-factor authentication is required to access '{resource}' (a change made "
+            "by your administrator, or a sign-in from a new location, asks for it)."),
+    50079: ("invalid_grant",
+            "You must register for multi-factor authentication before accessing "
+            "'{resource}' (your administrator or a new location requires it)."),
+    50078: ("invalid_grant",
+            "The multi-factor authentication presented earlier has expired under your "
+            "administrator's policies; complete it again to access '{resource}'."),
+    70043: ("invalid_grant",
+            "Sign-in frequency checks by Conditional Access made this refresh token invalid. "
+            "It was issued on {issued}; this request accepts sign-ins at most {limit} old."),
+    53003: ("invalid_grant",
+            "Conditional Access policies blocked this request: the policy does not allow "
+            "issuing a token."),
+    65001: ("invalid_grant",
+            "Neither the user nor an administrator has consented to the application "
+            "'{client_id}'. Send an interactive authorization request for this user and "
+            "resource."),
     -70000: ("bad_verification_code", "The device code is not recognised."),
     9001023: ("invalid_request",
               "The grant type isn't supported over the /common or /consumers endpoints."),
@@ -97,18 +122,21 @@ def message(code: int, **fields: str) -> str:
 
 
 def aad_error(code: int, now: float, *, correlation_id: str | None = None,
+              error: str | None = None, suberror: str | None = None, claims: str | None = None,
               **fields: str) -> dict[str, object]:
     """The JSON body of a token-endpoint error for AADSTS ``code``.
 
     A negative code is a variant sharing the positive code's number (see MESSAGES).
+    ``error`` overrides the code's usual error name (53003 also comes as access_denied);
+    ``suberror`` and ``claims`` (a JSON challenge) follow the other keys, as at Microsoft.
     """
-    error = MESSAGES[code][0]
+    error = error or MESSAGES[code][0]
     number = abs(code)
     text = message(code, **fields)
     trace_id = str(uuid.uuid4())
     correlation = correlation_id or str(uuid.uuid4())
     stamp = utc_stamp(now)
-    return {
+    body: dict[str, object] = {
         "error": error,
         "error_description": f"AADSTS{number}: {text}\r\nTrace ID: {trace_id}"
                              f"\r\nCorrelation ID: {correlation}\r\nTimestamp: {stamp}",
@@ -118,6 +146,11 @@ def aad_error(code: int, now: float, *, correlation_id: str | None = None,
         "correlation_id": correlation,
         "error_uri": f"https://login.microsoftonline.com/error?code={number}",
     }
+    if suberror:
+        body["suberror"] = suberror
+    if claims:
+        body["claims"] = claims
+    return body
 
 
 def status_for(body: dict[str, object]) -> int:

@@ -8,8 +8,9 @@ Errors use Graph's shape.
 from __future__ import annotations
 
 from . import errors
-from .claims import DEMO_USER_NAME, DEMO_USER_OID, DEMO_USER_UPN, GRAPH, TokenMinter
+from .claims import DEMO_USER_NAME, DEMO_USER_OID, DEMO_USER_UPN, GRAPH
 from .replies import Reply, json_reply
+from .signing import TokenMinter
 
 PROFILE = {
     "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",

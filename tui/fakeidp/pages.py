@@ -58,9 +58,15 @@ def device_entry(action: str, user_code: str = "", note: str = "") -> str:
         "<button name=\"decision\" value=\"decline\">Decline</button></form>"))
 
 
-def device_done(approved: bool) -> str:
-    if approved:
+def device_done(outcome: str) -> str:
+    """After the person's decision: approved, declined, or refused by a policy."""
+    if outcome == "approved":
         return _page("Signed in", "<p>You can close this page and return to the program.</p>")
+    if outcome == "refused":
+        return _page("Sign-in blocked", (
+            "<p class=\"err\">AADSTS53003: your organisation's Conditional Access policies "
+            "do not allow signing in with a device code.</p><p>Sign in another way (a browser "
+            "link on this machine, or a forwarded port) or ask an administrator.</p>"))
     return _page("Sign-in declined", "<p>The program was told that you declined.</p>")
 
 

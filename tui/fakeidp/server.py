@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import ipaddress
 import re
 import socket
@@ -27,11 +28,21 @@ from .claims import DEMO_USER_UPN, HOME_TENANT
 from .control import control
 from .graph import me, user
 from .replies import Reply, html_reply, json_reply, parse_form
-from .state import UNKNOWN_TENANTS, State
+from .state import (
+    DEFAULT_LIFETIME,
+    DEVICE_POLICIES,
+    EXPIRED_DEVICE_CODES,
+    MICROSOFT_DEVICE_PAGE,
+    UNKNOWN_TENANTS,
+    Lifetime,
+    State,
+    check_lifetime,
+)
 from .token import TokenService
 
 _OAUTH = re.compile(r"^/([^/]+)/oauth2/v2\.0/(authorize|token|devicecode)/?$")
 _DISCOVERY = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
+_KEYS = re.compile(r"^/([^/]+)/discovery/v2\.0/keys$")
 _USER = re.compile(r"^/v1\.0/users/([^/]+)$")
 MAX_BODY = 1 << 20
 
@@ -88,6 +99,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._serve("POST")
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header follows the fake's clock, so a moved clock shows on the wire."""
+        return email.utils.formatdate(
+            self.server.app.now() if timestamp is None else timestamp, usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:
         log = self.server.app.log
@@ -162,12 +178,26 @@ class FakeIdP:
     ``unknown_tenants`` (AADSTS90002); pass ``tenants=[...]`` to accept only those.
     App-only tokens carry ``claims.DEFAULT_APP_ROLES`` for their resource unless
     ``app_roles`` names others (``()``: as if no admin had granted any).
+
+    As at Microsoft: access tokens live a random 60-90 minutes unless
+    ``access_token_lifetime`` pins them (seconds, or a (low, high) range); ``refresh_in``
+    comes with tokens of 2 hours or more (True: always, False: never); a used refresh
+    token stays valid after rotation unless ``strict_rotation``; the device code answer
+    names https://microsoft.com/devicelogin unless ``verification_uri`` is None (this
+    fake's page). ``device_code_policy`` "block" or "block_silently" plays a tenant whose
+    Conditional Access refuses device-code sign-ins; an expired device code is
+    ``expired_device_code`` (70019 or 70020).
     """
 
     def __init__(self, *, clients: dict[str, str | None] | None = None,
-                 auto_approve: float | None = None, access_token_lifetime: int = 3599,
+                 auto_approve: float | None = None,
+                 access_token_lifetime: Lifetime = DEFAULT_LIFETIME,
+                 refresh_in: bool | None = None, numbers_as_strings: bool = False,
+                 strict_rotation: bool = False,
                  refresh_token_lifetime: int = 90 * 86400, latency_ms: float = 0.0,
                  device_code_lifetime: int = 900, interval: int = 5, code_lifetime: int = 600,
+                 device_code_policy: str = "allow", expired_device_code: int = 70019,
+                 verification_uri: str | None = MICROSOFT_DEVICE_PAGE,
                  redirect_uris: Iterable[str] = (), tenants: Iterable[str] | None = None,
                  unknown_tenants: Iterable[str] = UNKNOWN_TENANTS, retry_after: int = 1,
                  app_roles: Iterable[str] | None = None,
@@ -175,11 +205,19 @@ class FakeIdP:
                  log: Callable[[str], None] | None = None) -> None:
         from .state import NATIVE_CLIENT, Options
 
+        if device_code_policy not in DEVICE_POLICIES:
+            raise ValueError(f"device_code_policy must be one of {', '.join(DEVICE_POLICIES)}")
+        if expired_device_code not in EXPIRED_DEVICE_CODES:
+            raise ValueError("expired_device_code must be 70019 or 70020")
         options = Options(
-            auto_approve=auto_approve, access_token_lifetime=access_token_lifetime,
+            auto_approve=auto_approve,
+            access_token_lifetime=check_lifetime(access_token_lifetime),
+            refresh_in=refresh_in, numbers_as_strings=numbers_as_strings,
+            strict_rotation=strict_rotation,
             refresh_token_lifetime=refresh_token_lifetime, latency_ms=latency_ms,
             device_code_lifetime=device_code_lifetime, interval=interval,
-            code_lifetime=code_lifetime,
+            code_lifetime=code_lifetime, device_code_policy=device_code_policy,
+            expired_device_code=expired_device_code, verification_uri=verification_uri,
             redirect_uris=(NATIVE_CLIENT, *redirect_uris),
             tenants=frozenset(tenants) if tenants is not None else None,
             unknown_tenants=frozenset(unknown_tenants), retry_after=retry_after,
@@ -263,6 +301,10 @@ class FakeIdP:
     def discovery_url(self, tenant: str = HOME_TENANT) -> str:
         return f"{self.base_url}/{quote(tenant, safe='')}/v2.0/.well-known/openid-configuration"
 
+    def jwks_url(self, tenant: str = HOME_TENANT) -> str:
+        """Where the signing keys are published (the discovery document's jwks_uri)."""
+        return f"{self.base_url}/{quote(tenant, safe='')}/discovery/v2.0/keys"
+
     @property
     def me_url(self) -> str:
         return f"{self.base_url}/v1.0/me"
@@ -299,10 +341,12 @@ class FakeIdP:
         self.state.revoke_all()
 
     def approve_device(self, user_code: str) -> bool:
-        return self.tokens.decide_device(user_code, True)
+        """The person signs in for ``user_code``; False if the code is unknown, used or
+        expired. Under a blocking device-code policy the sign-in is then refused."""
+        return self.tokens.decide_device(user_code, True) is not None
 
     def decline_device(self, user_code: str) -> bool:
-        return self.tokens.decide_device(user_code, False)
+        return self.tokens.decide_device(user_code, False) is not None
 
     def advance(self, seconds: float) -> None:
         """Move the fake's clock forward: codes, tokens and device codes age without sleeping."""
@@ -330,10 +374,13 @@ class FakeIdP:
         if path.startswith("/_fake/"):
             return control(self, method, path, raw)
         oauth, disco, who = _OAUTH.match(path), _DISCOVERY.match(path), _USER.match(path)
+        keys = _KEYS.match(path)
         if oauth:
             name = oauth[2]
         elif disco:
             name = "openid-configuration"
+        elif keys:
+            name = "keys"
         elif who:
             name = "users"
         elif path in ("/devicelogin", "/v1.0/me"):
@@ -358,6 +405,8 @@ class FakeIdP:
             return self.tokens.devicecode(tenant, form, headers)
         if disco:
             return authorize.discovery(self.state, self.base_url, unquote(disco[1]))
+        if keys:
+            return authorize.keys(self.state, self.tokens.minter, unquote(keys[1]))
         if name == "devicelogin":
             return self._device_page(method, form)
         if who:
@@ -370,8 +419,9 @@ class FakeIdP:
         if method == "GET":
             return html_reply(200, pages.device_entry("/devicelogin", code))
         approve = form.get("decision", "approve") == "approve"
-        if self.tokens.decide_device(code, approve):
-            return html_reply(200, pages.device_done(approve))
+        outcome = self.tokens.decide_device(code, approve)
+        if outcome is not None:
+            return html_reply(200, pages.device_done(outcome))
         return html_reply(400, pages.device_entry(
             "/devicelogin", code, "That code is unknown, expired or already used."))
 

@@ -2,8 +2,8 @@
 
 Check order follows what a client would meet at Microsoft: injected faults (a
 gateway in front), tenant, request shape, client authentication, then the
-grant itself. Every answer goes through ``_error`` or ``_issue`` so stats stay
-honest.
+grant itself. Every answer goes through ``error`` or ``issue`` so stats stay
+honest. Conditional Access faults are served last, in ``issue``.
 """
 
 from __future__ import annotations
@@ -16,24 +16,19 @@ import secrets
 import time
 from urllib.parse import unquote
 
-from . import errors, pages
+from . import errors, pages, policy
 from .authorize import tenant_error
-from .claims import (
-    TokenMinter,
-    access_claims,
-    app_claims,
-    id_claims,
-    resource_of,
-    resources,
-    tenant_id,
-)
+from .claims import access_claims, app_claims, id_claims, resources, tenant_id
+from .device import DeviceCodes
 from .replies import Reply, html_reply, json_reply
-from .state import Device, FaultPlan, Grant, State
+from .signing import TokenMinter
+from .state import POLICY, FaultPlan, Grant, State
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SHORT_GRANT = {DEVICE_GRANT: "device_code"}
 _REPLACED = "A newer refresh token issued from this one has already been used."
-USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Tokens living this long or longer come with refresh_in (unless the option says otherwise).
+REFRESH_IN_FROM_S = 7200
 
 
 class TokenService:
@@ -41,15 +36,25 @@ class TokenService:
 
     def __init__(self, state: State) -> None:
         self.state = state
-        self.minter = TokenMinter(state.key)
+        self.minter = TokenMinter(state.clock.now())
+        self.devices = DeviceCodes(self)
         self.base_url = ""
 
     # ---- helpers -------------------------------------------------------------------
-    def _error(self, code: int, correlation: str | None = None, **fields: str) -> Reply:
+    def error(self, code: int, correlation: str | None = None, **fields: str) -> Reply:
         body = errors.aad_error(code, self.state.clock.now(), correlation_id=correlation,
                                 **fields)
         self.state.stats.count("errors", str(body["error"]))
         return json_reply(errors.status_for(body), body)
+
+    def number(self, value: int) -> int | str:
+        """A number as the endpoint sends it: some of Microsoft's send them as strings."""
+        return str(value) if self.state.options.numbers_as_strings else value
+
+    def scope_error(self, scopes: tuple[str, ...], corr: str | None) -> Reply | None:
+        if len(resources(scopes)) > 1:
+            return self.error(28000, corr, scope=" ".join(scopes))
+        return None
 
     def _client(self, tenant: str, form: dict[str, str], headers: dict[str, str],
                 corr: str | None) -> tuple[str, Reply | None]:
@@ -62,37 +67,58 @@ class TokenService:
                 pair = base64.b64decode(basic[6:].strip(), validate=True).decode()
                 user, _, pw = pair.partition(":")
             except (binascii.Error, UnicodeDecodeError):
-                return client_id, self._error(7000215, corr, client_id=client_id)
+                return client_id, self.error(7000215, corr, client_id=client_id)
             client_id = client_id or unquote(user)
             secret = secret or unquote(pw) or None
         if not client_id:
-            return client_id, self._error(900144, corr, param="client_id")
+            return client_id, self.error(900144, corr, param="client_id")
         clients = self.state.options.clients
         if client_id not in clients:
-            return client_id, self._error(700016, corr, client_id=client_id, tenant=tenant)
+            return client_id, self.error(700016, corr, client_id=client_id, tenant=tenant)
         registered = clients[client_id]
         if registered is None:
             if secret is not None:
-                return client_id, self._error(700025, corr)
+                return client_id, self.error(700025, corr)
         elif secret is None:
-            return client_id, self._error(7000218, corr)
+            return client_id, self.error(7000218, corr)
         elif not hmac.compare_digest(secret.encode(), registered.encode()):
-            return client_id, self._error(7000215, corr, client_id=client_id)
+            return client_id, self.error(7000215, corr, client_id=client_id)
         return client_id, None
 
-    def _issue(self, grant_type: str, tenant: str, client_id: str, scopes: tuple[str, ...],
-               granted: tuple[str, ...], now: float, *, parent: str | None = None,
-               nonce: str | None = None) -> Reply:
-        """A success body, exactly Microsoft's keys; a refresh token only with offline_access."""
-        opts = self.state.options
+    def _lifetimes(self, form: dict[str, str]) -> dict[str, object]:
+        """expires_in, ext_expires_in and (for long-lived tokens) refresh_in."""
+        lifetime = self.state.lifetime(form)
+        out: dict[str, object] = {"expires_in": self.number(lifetime),
+                                  "ext_expires_in": self.number(lifetime)}
+        send = self.state.options.refresh_in
+        if send or (send is None and lifetime >= REFRESH_IN_FROM_S):
+            out["refresh_in"] = self.number(lifetime // 2)
+        return out
+
+    def issue(self, grant_type: str, tenant: str, client_id: str, scopes: tuple[str, ...],
+              granted: tuple[str, ...], now: float, form: dict[str, str], corr: str | None,
+              *, parent: str | None = None, nonce: str | None = None) -> Reply:
+        """A success body, exactly Microsoft's keys; a refresh token only with offline_access.
+
+        A queued Conditional Access or MFA fault is served here instead: a policy decides
+        only once everything else about the request is in order.
+        """
+        plan = self.state.faults.take(POLICY)
+        if plan is not None:
+            self.state.stats.count("faults", plan.kind)
+            answer = policy.ANSWERS[plan.kind]
+            resource = (resources(scopes) or ["https://graph.microsoft.com"])[0]
+            return self.error(answer.code, corr, resource=resource, client_id=client_id,
+                              issued=errors.utc_stamp(now - 86400), limit="1.00:00:00",
+                              **policy.error_fields(plan.kind, answer))
         issuer = f"{self.base_url}/{tenant_id(tenant)}/v2.0"
-        lifetime = opts.access_token_lifetime
+        times = self._lifetimes(form)
+        lifetime = int(str(times["expires_in"]))
         lowered = {s.lower() for s in scopes}
         body: dict[str, object] = {
             "token_type": "Bearer",
             "scope": " ".join(s for s in scopes if s.lower() != "offline_access"),
-            "expires_in": lifetime,
-            "ext_expires_in": lifetime,
+            **times,
             "access_token": self.minter.make(access_claims(
                 issuer=issuer, tenant=tenant, client_id=client_id, scopes=list(scopes),
                 now=now, lifetime=lifetime)),
@@ -100,7 +126,7 @@ class TokenService:
         if "offline_access" in lowered or "offline_access" in {s.lower() for s in granted}:
             rt = "0.fake-rt." + secrets.token_urlsafe(48)
             with self.state.lock:
-                self.state.grants[rt] = Grant(client_id, tenant, granted, now, scopes, parent)
+                self.state.grants[rt] = Grant(client_id, tenant, granted, now, parent)
             body["refresh_token"] = rt
         if "openid" in lowered:
             body["id_token"] = self.minter.make(id_claims(
@@ -136,187 +162,129 @@ class TokenService:
         grant_type = form.get("grant_type", "")
         short = SHORT_GRANT.get(grant_type, grant_type or "(none)")
         self.state.stats.count("grant_types", short)
-        plan = self.state.faults.take()
+        plan = self.state.faults.take()  # a gateway's fault comes before any check
         if plan is not None:
             return self._fault(plan)
         corr = headers.get("client-request-id")
         code = tenant_error(self.state, tenant)
         if code:
-            return self._error(code, corr, tenant=tenant)
+            return self.error(code, corr, tenant=tenant)
         if not grant_type:
-            return self._error(900144, corr, param="grant_type")
+            return self.error(900144, corr, param="grant_type")
         handler = {"authorization_code": self._code, "refresh_token": self._refresh,
                    DEVICE_GRANT: self._device, "client_credentials": self._app}.get(grant_type)
         if handler is None:
-            return self._error(70003, corr, grant_type=grant_type)
+            return self.error(70003, corr, grant_type=grant_type)
         client_id, failure = self._client(tenant, form, headers, corr)
         if failure is not None:
             return failure
         return handler(tenant, client_id, form, corr)
 
-    def _scope_error(self, scopes: tuple[str, ...], corr: str | None) -> Reply | None:
-        if len(resources(scopes)) > 1:
-            return self._error(28000, corr, scope=" ".join(scopes))
-        return None
-
     def _code(self, tenant: str, client_id: str, form: dict[str, str],
               corr: str | None) -> Reply:
         for name in ("code", "redirect_uri"):
             if not form.get(name):
-                return self._error(900144, corr, param=name)
+                return self.error(900144, corr, param=name)
         requested = tuple(form.get("scope", "").split())
-        if (failure := self._scope_error(requested, corr)) is not None:
+        if (failure := self.scope_error(requested, corr)) is not None:
             return failure
         now = self.state.clock.now()
         with self.state.lock:
             rec = self.state.codes.get(form["code"])
             if rec is None:
-                return self._error(70000, corr, detail="The authorization code is unknown.")
+                return self.error(70000, corr, detail="The authorization code is unknown.")
             if rec.client_id != client_id:
-                return self._error(70000, corr,
-                                   detail="The code was issued to another application.")
+                return self.error(70000, corr,
+                                  detail="The code was issued to another application.")
             if rec.used:
-                return self._error(54005, corr)
+                return self.error(54005, corr)
             if now > rec.issued + self.state.options.code_lifetime:
-                return self._error(70008, corr)
+                return self.error(70008, corr)
             if form["redirect_uri"] != rec.redirect_uri:
-                return self._error(70000, corr, detail="The redirect URI differs from the "
-                                   "one used to obtain the code.")
+                return self.error(70000, corr, detail="The redirect URI differs from the "
+                                  "one used to obtain the code.")
             if rec.challenge is not None and not _pkce_ok(
                     form.get("code_verifier", ""), rec.challenge, rec.method):
-                return self._error(501481, corr)
+                return self.error(501481, corr)
+            if not requested and len(resources(rec.scopes)) > 1:
+                # Microsoft cannot tell which of the authorized resources the token is for.
+                return self.error(28003, corr)
             rec.used = True
-        scopes = requested or _first_resource(rec.scopes)
+        scopes = requested or rec.scopes
         granted = tuple(dict.fromkeys(rec.scopes + scopes))
-        return self._issue("authorization_code", tenant, client_id, scopes, granted, now,
-                           nonce=rec.nonce)
+        return self.issue("authorization_code", tenant, client_id, scopes, granted, now, form,
+                          corr, nonce=rec.nonce)
 
     def _refresh(self, tenant: str, client_id: str, form: dict[str, str],
                  corr: str | None) -> Reply:
         token = form.get("refresh_token", "")
         if not token:
-            return self._error(900144, corr, param="refresh_token")
+            return self.error(900144, corr, param="refresh_token")
         requested = tuple(form.get("scope", "").split())
-        if (failure := self._scope_error(requested, corr)) is not None:
+        if not requested:
+            return self.error(900144, corr, param="scope")
+        if (failure := self.scope_error(requested, corr)) is not None:
             return failure
         state = self.state
         now = state.clock.now()
         with state.lock:
             grant = state.grants.get(token)
             if grant is None and token in state.retired:
-                return self._error(70000, corr, detail=_REPLACED)
+                return self.error(70000, corr, detail=_REPLACED)
             if grant is None:
-                return self._error(9002313, corr)
+                return self.error(9002313, corr)
             if grant.client_id != client_id:
-                return self._error(70000, corr, detail="The refresh token was issued to "
-                                   "another application.")
+                return self.error(70000, corr, detail="The refresh token was issued to "
+                                  "another application.")
             valid_from = state.tokens_valid_from
             if valid_from is not None and grant.issued <= valid_from:
-                return self._error(50173, corr, issued=errors.utc_stamp(grant.issued),
-                                   valid_from=errors.utc_stamp(valid_from))
+                return self.error(50173, corr, issued=errors.utc_stamp(grant.issued),
+                                  valid_from=errors.utc_stamp(valid_from))
             if grant.retired:
-                return self._error(70000, corr, detail=_REPLACED)
+                return self.error(70000, corr, detail=_REPLACED)
             lifetime = state.options.refresh_token_lifetime
             if now > grant.issued + lifetime:
-                return self._error(700082, corr, issued=errors.utc_stamp(grant.issued),
-                                   inactive=_span(lifetime))
-            _retire_parent(state, grant)
-        scopes = requested or grant.last_scopes
-        granted = tuple(dict.fromkeys(grant.scopes + scopes))
-        return self._issue("refresh_token", tenant, client_id, scopes, granted, now,
-                           parent=token)
+                return self.error(700082, corr, issued=errors.utc_stamp(grant.issued),
+                                  inactive=_span(lifetime))
+            if state.options.strict_rotation:
+                _retire_parent(state, grant)
+        granted = tuple(dict.fromkeys(grant.scopes + requested))
+        return self.issue("refresh_token", tenant, client_id, requested, granted, now, form,
+                          corr, parent=token)
 
     def _device(self, tenant: str, client_id: str, form: dict[str, str],
                 corr: str | None) -> Reply:
-        device_code = form.get("device_code", "")
-        if not device_code:
-            return self._error(900144, corr, param="device_code")
-        state = self.state
-        now = state.clock.now()
-        with state.lock:
-            dev = state.devices.get(device_code)
-            if dev is None or dev.client_id != client_id:
-                return self._error(-70000, corr)
-            if dev.status == "redeemed":
-                return self._error(54005, corr)
-            if now >= dev.expires:
-                return self._error(70019, corr)
-            if dev.status == "declined":
-                return self._error(65004, corr)
-            auto = state.options.auto_approve
-            if dev.status == "pending" and auto is not None and now >= dev.issued + auto:
-                dev.status = "approved"
-            if dev.status == "pending":
-                last, dev.last_poll = dev.last_poll, now
-                if last is not None and now - last < dev.interval - 0.25:
-                    dev.interval += 5
-                    return self._error(-70016, corr)
-                return self._error(70016, corr)
-            dev.status = "redeemed"
-        return self._issue("device_code", tenant, client_id, dev.scopes, dev.scopes, now)
+        return self.devices.redeem(tenant, client_id, form, corr)
 
     def _app(self, tenant: str, client_id: str, form: dict[str, str],
              corr: str | None) -> Reply:
         if tenant.lower() in ("common", "consumers"):
-            return self._error(9001023, corr)
+            return self.error(9001023, corr)
         scope = form.get("scope", "")
         if not scope:
-            return self._error(900144, corr, param="scope")
+            return self.error(900144, corr, param="scope")
         if len(scope.split()) != 1 or not scope.endswith("/.default"):
-            return self._error(1002012, corr, scope=scope)
+            return self.error(1002012, corr, scope=scope)
         if self.state.options.clients.get(client_id) is None:
-            return self._error(7000218, corr)
+            return self.error(7000218, corr)
         now = self.state.clock.now()
-        lifetime = self.state.options.access_token_lifetime
+        times = self._lifetimes(form)
         claims = app_claims(issuer=f"{self.base_url}/{tenant_id(tenant)}/v2.0", tenant=tenant,
-                            client_id=client_id, scope=scope, now=now, lifetime=lifetime,
+                            client_id=client_id, scope=scope, now=now,
+                            lifetime=int(str(times["expires_in"])),
                             roles=self.state.options.app_roles)
         self.state.stats.count("issued", "client_credentials")
-        return json_reply(200, {"token_type": "Bearer", "expires_in": lifetime,
-                                "ext_expires_in": lifetime,
+        return json_reply(200, {"token_type": "Bearer", **times,
                                 "access_token": self.minter.make(claims)})
 
     # ---- /devicecode and the device page --------------------------------------------
     def devicecode(self, tenant: str, form: dict[str, str], headers: dict[str, str]) -> Reply:
-        corr = headers.get("client-request-id")
-        code = tenant_error(self.state, tenant)
-        if code:
-            return self._error(code, corr, tenant=tenant)
-        client_id = form.get("client_id", "")
-        if not client_id:
-            return self._error(900144, corr, param="client_id")
-        if client_id not in self.state.options.clients:
-            return self._error(700016, corr, client_id=client_id, tenant=tenant)
-        scopes = tuple(form.get("scope", "").split())
-        if not scopes:
-            return self._error(900144, corr, param="scope")
-        if (failure := self._scope_error(scopes, corr)) is not None:
-            return failure
-        opts = self.state.options
-        now = self.state.clock.now()
-        device_code = "fake-dc." + secrets.token_urlsafe(48)
-        with self.state.lock:
-            user_code = _new_user_code(self.state)
-            self.state.devices[device_code] = Device(
-                device_code, user_code, client_id, tenant, scopes, now,
-                now + opts.device_code_lifetime, opts.interval)
-            self.state.user_codes[user_code] = device_code
-        uri = f"{self.base_url}/devicelogin"
-        return json_reply(200, {
-            "user_code": user_code, "device_code": device_code, "verification_uri": uri,
-            "expires_in": opts.device_code_lifetime, "interval": opts.interval,
-            "message": f"To sign in, open the page {uri} in a web browser and enter the code "
-                       f"{user_code} to authenticate."})
+        return self.devices.start(tenant, form, headers)
 
-    def decide_device(self, user_code: str, approve: bool) -> bool:
-        """Approve or decline a device sign-in; False if the code is unknown, used or expired."""
-        code = user_code.strip().upper().replace("-", "").replace(" ", "")
-        with self.state.lock:
-            dev = self.state.devices.get(self.state.user_codes.get(code, ""))
-            if dev is None or dev.status != "pending" or self.state.clock.now() >= dev.expires:
-                return False
-            dev.status = "approved" if approve else "declined"
-            return True
+    def decide_device(self, user_code: str, approve: bool) -> str | None:
+        """Approve or decline a device sign-in: the outcome (approved, declined, refused),
+        or None if the code is unknown, used or expired."""
+        return self.devices.decide(user_code, approve)
 
 
 def _pkce_ok(verifier: str, challenge: str, method: str) -> bool:
@@ -326,14 +294,6 @@ def _pkce_ok(verifier: str, challenge: str, method: str) -> bool:
         digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
         verifier = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     return hmac.compare_digest(verifier, challenge)
-
-
-def _first_resource(scopes: tuple[str, ...]) -> tuple[str, ...]:
-    """With no scope in the token request: the authorized scopes of the first resource."""
-    named = resources(scopes)
-    if not named:
-        return scopes
-    return tuple(s for s in scopes if resource_of(s) in (None, named[0]))
 
 
 def _retire_parent(state: State, grant: Grant) -> None:
@@ -353,10 +313,3 @@ def _span(seconds: int) -> str:
     """Microsoft's duration form: ``90.00:00:00``."""
     days, rest = divmod(int(seconds), 86400)
     return f"{days}.{time.strftime('%H:%M:%S', time.gmtime(rest))}"
-
-
-def _new_user_code(state: State) -> str:
-    while True:
-        code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(9))
-        if code not in state.user_codes:
-            return code

@@ -55,7 +55,7 @@ async def test_table_shows_each_account_and_status(app, seeded) -> None:
         assert cell(app, 0, "auto") == "on"
         assert cell(app, 1, "status") == "Not authorized"
         assert cell(app, 1, "type") == "public"
-        assert cell(app, 2, "status") == "Needs authorization"
+        assert cell(app, 2, "status").startswith("Needs sign-in")
         assert cell(app, 3, "status") == "Expired"
         assert cell(app, 3, "auto") == "off"
         details = str(app.screen.query_one("#details", Static).render())

@@ -118,7 +118,7 @@ async def test_no_account_selected_means_no_authorize(config: Path, idp: FakeIdP
 
 async def test_device_code_success(config: Path, live: MovableClock,
                                    store: AccountStore) -> None:
-    with FakeIdP(device_code_lifetime=3600) as idp:
+    with FakeIdP(device_code_lifetime=3600, access_token_lifetime=3600) as idp:
         store.add(fake_account(idp, "kiosk", public=True))
         app = live_app(config, idp, live)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -127,7 +127,7 @@ async def test_device_code_success(config: Path, live: MovableClock,
             await wait_until(pilot, lambda: screen.values.get("code"), "the user code")
             code = screen.values["code"]
             assert shown(app, "#device-code") == spaced(code)
-            assert shown(app, "#device-url") == idp.device_page_url
+            assert shown(app, "#device-url") == "https://microsoft.com/devicelogin"  # as Microsoft
             await wait_until(pilot, lambda: "checked" in shown(app, "#device-status"),
                              "a poll")
             status = shown(app, "#device-status")
@@ -136,7 +136,7 @@ async def test_device_code_success(config: Path, live: MovableClock,
             await pilot.press("c")
             assert app.clipboard == code
             await pilot.press("ctrl+l")
-            assert app.clipboard == idp.device_page_url
+            assert app.clipboard == "https://microsoft.com/devicelogin"
             assert idp.approve_device(code)
             await signed_in_everywhere(pilot, store, "kiosk")
         assert idp.stats()["issued"]["device_code"] == 1
@@ -144,7 +144,7 @@ async def test_device_code_success(config: Path, live: MovableClock,
 
 async def test_device_code_escape_stops_polling(config: Path, live: MovableClock,
                                                 store: AccountStore) -> None:
-    with FakeIdP(device_code_lifetime=3600) as idp:
+    with FakeIdP(device_code_lifetime=3600, access_token_lifetime=3600) as idp:
         store.add(fake_account(idp, "kiosk", public=True))
         app = live_app(config, idp, live)
         async with app.run_test(size=(100, 30)) as pilot:

@@ -79,7 +79,7 @@ async def test_t_in_the_picker_shows_the_accounts_last_failure(
 
 async def test_sign_in_finishing_under_the_panel_waits_for_it(
         config: Path, live: MovableClock, store: AccountStore) -> None:
-    with FakeIdP(device_code_lifetime=3600) as idp:
+    with FakeIdP(device_code_lifetime=3600, access_token_lifetime=3600) as idp:
         store.add(fake_account(idp, "kiosk", public=True))
         app = live_app(config, idp, live)
         async with app.run_test(size=(80, 24)) as pilot:

@@ -201,6 +201,9 @@ class MailLog:
     error_challenge: bool = False  # answer a bad token Gmail-style: "+ <json>" first
     refusal: str = "NO AUTHENTICATE failed."
     smtp_refusal: str = "535 5.7.3 Authentication unsuccessful [test]"
+    # the longest AUTH command line the SMTP server takes (Dovecot's submission: ~1 KB);
+    # a SASL continuation line may still be long
+    smtp_auth_line: int = 16384
 
 
 class _IMAPHandler(socketserver.StreamRequestHandler):
@@ -307,10 +310,10 @@ class _XOAuthSMTP(SMTP):
 
     line_length_limit = 16384
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, auth_line: int = 16384, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.command_size_limits = collections.defaultdict(  # this instance's own table
-            lambda: SMTP.command_size_limit, {"AUTH": 16384})
+            lambda: SMTP.command_size_limit, {"AUTH": auth_line})
 
 
 class _PlainOnly:
@@ -327,6 +330,7 @@ def smtp_server(context: ssl.SSLContext, log: MailLog, *, implicit_tls: bool = F
 
     def factory() -> SMTP:
         return _XOAuthSMTP(handler, hostname="mail.test", loop=loop,
+                           auth_line=log.smtp_auth_line,
                            tls_context=None if implicit_tls else context,
                            require_starttls=not implicit_tls,
                            auth_require_tls=not implicit_tls,

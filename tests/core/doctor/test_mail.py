@@ -112,7 +112,7 @@ async def test_smtp_login_refused_reports_the_server_answer(cert: Cert) -> None:
     log = MailLog(accept={GOOD})
     with smtp_server(cert.server_context(), log) as port:
         (check,) = await login(cert, smtp=port, token=BAD)
-    assert check.status == FAIL and check.entry == "seed.authentication_failed"
+    assert check.status == FAIL and check.entry == "mail.smtp_535"
     assert check.detail == (f"the server refused the XOAUTH2 login as {USER}: "
                             "535 5.7.3 Authentication unsuccessful [test]")
     assert "SMTP.Send" in check.fix and "Authenticated SMTP" in check.fix

@@ -87,3 +87,25 @@ def test_checked_seconds_leaves_out_nothing_it_accepts() -> None:
     assert checked_seconds({"refresh_in": 1800}, "refresh_in", what="x") == 1800
     with pytest.raises(OAuthError, match="refresh_in is 'soon'"):
         checked_seconds({"refresh_in": "soon"}, "refresh_in", what="x")
+
+
+@pytest.mark.parametrize("refresh_in", ["-5", "NaN", "1e30", '"soon"'])
+async def test_an_impossible_refresh_in_is_a_bad_reply(canned: CannedIdP, refresh_in: str
+                                                       ) -> None:
+    canned.reply(reply(f'7200, "refresh_in": {refresh_in}'))
+    async with OAuthService(clock=ManualClock(start=NOW)) as service:
+        with pytest.raises(OAuthError) as caught:
+            await service.refresh(canned_account(canned), "rt")
+    assert caught.value.kind == BAD_RESPONSE and "refresh_in" in str(caught.value)
+
+
+@pytest.mark.parametrize(("refresh_in", "due"), [
+    ('"3600"', NOW + 3600),  # as text, as some endpoints send it
+    ("7200", None), ("9000", None),  # advice at or past the expiry is no advice
+])
+async def test_refresh_in_sets_when_a_refresh_is_due(canned: CannedIdP, refresh_in: str,
+                                                     due: float | None) -> None:
+    canned.reply(reply(f'7200, "refresh_in": {refresh_in}'))
+    async with OAuthService(clock=ManualClock(start=NOW)) as service:
+        result = await service.refresh(canned_account(canned), "rt")
+    assert result.expires_at == NOW + 7200 and result.refresh_due_at == due

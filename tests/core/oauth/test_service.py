@@ -79,7 +79,8 @@ async def test_paste_flow(idp: FakeIdP, public: bool) -> None:
         answer = parse_answer(location, request.state)
         assert "session_state" in answer.extra
         result = await service.exchange_code(acct, answer.code, request)
-    assert result.access_token and result.refresh_token and result.expires_in == 3599
+    assert result.access_token and result.refresh_token
+    assert result.expires_in is not None and 3600 <= result.expires_in <= 5400
     assert idp.stats()["issued"]["authorization_code"] == 1
 
 
@@ -121,8 +122,8 @@ async def test_device_flow_pending_then_done(idp: FakeIdP) -> None:
         async for step in service.device_flow(acct):
             kinds.append(step.kind)
             if step.kind == "started":
-                assert step.device.user_code and step.device.verification_uri.startswith(
-                    idp.base_url) and step.interval == 5
+                assert step.device.user_code and step.interval == 5
+                assert step.device.verification_uri == "https://microsoft.com/devicelogin"
             if step.result is not None:
                 result = step.result
     assert kinds == ["started", "pending", "pending", "done"]
@@ -310,12 +311,10 @@ async def test_refresh_rotation_revocation_and_inactivity(idp: FakeIdP) -> None:
         first = await service.exchange_code(acct, code, request)
         second = await service.refresh(acct, first.refresh_token)
         assert second.refresh_token and second.refresh_token != first.refresh_token
-        # the old token still works until its successor is used
+        # as at Microsoft, rotation revokes nothing: the first token still works
         third = await service.refresh(acct, first.refresh_token)
         await service.refresh(acct, third.refresh_token)
-        with pytest.raises(OAuthError) as retired:
-            await service.refresh(acct, first.refresh_token)
-        assert retired.value.error == "invalid_grant"
+        assert (await service.refresh(acct, first.refresh_token)).access_token
         idp.advance(91 * 86400)
         with pytest.raises(OAuthError) as inactive:
             await service.refresh(acct, third.refresh_token)

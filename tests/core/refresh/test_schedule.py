@@ -113,14 +113,16 @@ def test_summaries_plan_as_the_states_do() -> None:
     month = 31 * DAY_S
     accounts = [Account(label="on", auto_refresh=True), Account(label="stuck", auto_refresh=True),
                 Account(label="idle"), Account(label="fresh"),
-                Account(label="app", auto_refresh=True, flow="app")]
+                Account(label="app", auto_refresh=True, flow="app"),
+                Account(label="advised", auto_refresh=True)]
     states = [state(accounts[0], 100), state(accounts[1], -10, refresh_token=""),
               state(accounts[2], 3600, obtained_at=NOW - month), state(accounts[3], 3600),
-              state(accounts[4], 10, refresh_token="")]
+              state(accounts[4], 10, refresh_token=""),
+              state(accounts[5], 3600, refresh_due_at=NOW - 1)]  # refresh_in has passed
     full = RefreshSchedule(margin=300).plan(list(zip(accounts, states, strict=True)), NOW)
     short = RefreshSchedule(margin=300).plan(
         [(a, s.summary()) for a, s in zip(accounts, states, strict=True)], NOW)
-    assert labels(full.due) == labels(short.due) == ["on", "app"]
+    assert labels(full.due) == labels(short.due) == ["on", "app", "advised"]
     assert [a.label for a, _ in full.keep_alive] == [a.label for a, _ in short.keep_alive] \
         == ["idle"]
     assert [a.label for a, _ in full.needs_sign_in] \
@@ -137,3 +139,16 @@ def test_a_retry_after_longer_than_the_back_off_is_kept() -> None:
     assert schedule.retry_at == {acct.id: NOW + 3600}
     schedule.record(RefreshOutcome(acct, error=OAuthError("again", retry_after=5.0)), NOW)
     assert schedule.retry_at == {acct.id: NOW + 120}  # the back-off, when it is longer
+
+
+def test_the_advised_refresh_is_due_before_the_margin() -> None:
+    """refresh_in: due from the advised time while the token still has an hour; after a
+    failed try, not again for five minutes (the token serves on meanwhile)."""
+    acct = Account(label="advised", auto_refresh=True)
+    advised = state(acct, 3600, refresh_due_at=NOW + 600)
+    schedule = RefreshSchedule(margin=300)
+    assert schedule.plan([(acct, advised)], NOW + 599).due == ()
+    assert labels(schedule.plan([(acct, advised)], NOW + 600).due) == ["advised"]
+    tried = replace(advised, last_error="network", last_error_at=NOW + 600)
+    assert schedule.plan([(acct, tried)], NOW + 899).due == ()
+    assert labels(schedule.plan([(acct, tried)], NOW + 900).due) == ["advised"]

@@ -58,6 +58,24 @@ async def test_expired_token_is_refreshed_and_rotation_saved(idp: FakeIdP,
     assert state.last_refresh_at and not state.needs_authorization
 
 
+async def test_the_newest_refresh_token_is_always_stored(store: AccountStore) -> None:
+    """Microsoft keeps old refresh tokens alive, so only a strict fake shows that exo-oauth
+    never goes back to one: each refresh starts from the token the last one stored."""
+    with FakeIdP(retry_after=0, auto_approve=0, strict_rotation=True) as strict:
+        account = await add_signed_in(strict, store)
+        seen = [store.token_state(account).refresh_token]
+        async with OAuthService() as service:
+            for _ in range(3):
+                state = await get_token(store, account, service=service, force=True)
+                assert store.token_state(account).refresh_token == state.refresh_token
+                seen.append(state.refresh_token)
+            assert len(set(seen)) == 4
+            with pytest.raises(OAuthError) as dead:  # the first one was retired on the way
+                await service.refresh(account, seen[0])
+        assert dead.value.error == "invalid_grant"
+        assert strict.stats()["issued"]["refresh_token"] == 3
+
+
 async def test_force_and_min_valid(idp: FakeIdP, store: AccountStore) -> None:
     account = await add_signed_in(idp, store)
     async with OAuthService() as service:
@@ -337,8 +355,8 @@ def test_watch_renews_an_auto_refresh_app_only_account(idp: FakeIdP,
                                                        store: AccountStore) -> None:
     clock = MovableClock.linked(idp)
     account = store.add(fake_account(idp, "app", app=True, auto_refresh=True))
-    lines = asyncio.run(watch_passes(store, clock, passes=3, between=3600))
-    # one token per hour: the first pass, then each expiry
+    lines = asyncio.run(watch_passes(store, clock, passes=3, between=5400))
+    # the first pass, then each expiry (tokens live 60-90 min)
     assert idp.stats()["issued"]["client_credentials"] == 3
     assert sum(line.startswith("app: refreshed") for line in lines) == 3
     assert not store.token_state(account).refresh_token

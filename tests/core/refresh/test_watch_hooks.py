@@ -43,7 +43,7 @@ def test_each_outcome_fires_its_hook_with_label_event_and_no_secret(
     bad = signed_in(idp, store, "bad-secret", clock=clock, auto_refresh=True)
     store.add(fake_account(idp, "never", auto_refresh=True))  # added, never signed in
     store.update(replace(store.get("bad-secret"), client_secret="wrong-secret-value"))
-    clock.advance(3600)  # every access token has expired
+    clock.advance(5400)  # every access token has expired (they live 60-90 min)
     secrets = {PASSPHRASE, DEMO_CLIENT_SECRET, "wrong-secret-value"}
     for account in (ok, bad, refused):
         state = store.token_state(account)
@@ -53,7 +53,7 @@ def test_each_outcome_fires_its_hook_with_label_event_and_no_secret(
 
     # two passes an hour apart: a refused account is reported once per run, failures and
     # successes every time they happen
-    lines = asyncio.run(watch_passes(store, clock, passes=2, between=3600))
+    lines = asyncio.run(watch_passes(store, clock, passes=2, between=5400))
     runs = {run["env"]["EXO_OAUTH_LABEL"]: run["env"] for run in hook_runs(out)}
     assert set(runs) == {"ok", "bad-secret", "refused", "never"}
     assert runs["ok"]["EXO_OAUTH_EVENT"] == "refresh_success"
@@ -89,9 +89,9 @@ def test_a_hung_or_broken_hook_never_stops_refreshing(
     store.path.write_text(
         "[hooks]\nrefresh_success = ['/no/such/program']\n\n" + text[:cut]
         + f"[account.hooks]\nrefresh_success = {hung!r}\n\n".replace("'", '"') + text[cut:])
-    clock.advance(3600)
+    clock.advance(5400)
     started = time.monotonic()
-    lines = asyncio.run(watch_passes(store, clock, passes=2, between=3600))
+    lines = asyncio.run(watch_passes(store, clock, passes=2, between=5400))
     assert time.monotonic() - started < 5  # two passes, each hook cut off after 0.5 s
     assert sum(line.startswith("slow: refreshed") for line in lines) == 2
     assert sum(line.startswith("broken: refreshed") for line in lines) == 2
@@ -109,11 +109,11 @@ def test_hook_config_mistakes_are_logged_once_and_hooks_can_be_off(
     out = tmp_path / "hooks.jsonl"
     store.path.write_text(f"[hooks]\nrefresh_succes = {dump_hook(out)}\n"
                           f"refresh_success = {dump_hook(out)}\n\n" + store.path.read_text())
-    clock.advance(3600)
-    lines = asyncio.run(watch_passes(store, clock, passes=3, between=3600))
+    clock.advance(5400)
+    lines = asyncio.run(watch_passes(store, clock, passes=3, between=5400))
     assert sum("unknown event 'refresh_succes'" in line for line in lines) == 1
     assert len(hook_runs(out)) == 3
-    clock.advance(3600)
+    clock.advance(5400)
     asyncio.run(watch_passes(store, clock, hooks=False))
     assert len(hook_runs(out)) == 3
 

@@ -24,7 +24,8 @@ def rows(store: AccountStore) -> list[TokenState]:
         state = TokenState(account.id, label, access, refresh,
                            now + (3600 if label == "valid" else -60), obtained_at=now - 7200,
                            last_refresh_at=now - 60, last_error=error,
-                           last_error_at=now if error else None)
+                           last_error_at=now if error else None,
+                           refresh_due_at=now + 1800 if label == "valid" else None)
         store.save_token_state(state)
         states.append(state)
     return states
@@ -63,6 +64,7 @@ def test_list_and_status_open_nothing(store: AccountStore, rows: list[TokenState
 def test_summaries_say_whether_tokens_exist(rows: list[TokenState]) -> None:
     valid, expired, failed, never = (s.summary() for s in rows)
     assert valid.has_access_token and valid.has_refresh_token and valid.is_valid()
+    assert valid.refresh_due_at is not None and valid.is_fresh()  # the schedule plans on it
     assert expired.has_access_token and not expired.is_valid()
     assert failed.status == "token" and not failed.has_access_token
     assert never.status == "none"

@@ -127,6 +127,7 @@ SAMPLES: list[tuple[str, object]] = [
     ("aadsts.50057", oauth(50057, "invalid_grant")),
     ("aadsts.50076", body(50076, "invalid_grant", suberror="basic_action")),
     ("aadsts.50079", oauth(50079, "interaction_required")),
+    ("aadsts.50078", body(50078, "invalid_grant", suberror="basic_action")),
     ("aadsts.50158", "AADSTS50158"),
     ("aadsts.53003", body(53003, "invalid_grant")),
     ("aadsts.65001", body(65001, "invalid_grant", suberror="consent_required")),
@@ -156,6 +157,7 @@ SAMPLES: list[tuple[str, object]] = [
         "error_uri": "https://login.microsoftonline.com/error?code=70011"})),
     ("aadsts.28000", body(28000, "invalid_scope")),
     ("aadsts.28000", "AADSTS700022"),
+    ("aadsts.28003", body(28003, "invalid_scope")),
     ("aadsts.90014", "http://localhost:8400/?error=invalid_request&error_description=AADSTS900144"
                      "%3a+The+request+body+must+contain+the+following+parameter%3a+%27response_"
                      "type%27.%0d%0aTrace+ID%3a+" + TRACE + "%0d%0aCorrelation+ID%3a+" + CORR +
@@ -174,6 +176,7 @@ SAMPLES: list[tuple[str, object]] = [
     ("device.bad_code", body(70000, "bad_verification_code")),
     ("device.expired", body(70019, "expired_token")),
     ("device.expired", "expired_token"),
+    ("device.expired", body(70020, "expired_token")),
     # Generic OAuth errors
     ("oauth.invalid_client", OAuthError("Token request failed (HTTP 401): invalid_client.",
                                         status=401, error="invalid_client")),
@@ -320,6 +323,15 @@ SAMPLES: list[tuple[str, object]] = [
     ("proxy.local_tls", UsageError("Listening on 0.0.0.0 needs --local-cert and --local-key: "
                                    "clients would send their passwords unencrypted.")),
     # The seed's troubleshooting table
+    ("mail.app_not_connected", "* BAD User is authenticated but not connected."),
+    ("mail.app_not_connected", "A1 NO User is authenticated but not connected."),
+    ("mail.smtp_535", "535 5.7.3 Authentication unsuccessful [SN4PR0601CA0001.namprd06.prod]"),
+    ("mail.smtp_auth_disabled", "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication"
+                                " is disabled for the Mailbox."),
+    ("mail.smtp_basic_ending", "535 5.7.139 Authentication unsuccessful, basic authentication "
+                               "is disabled."),
+    ("config.ews_retiring", Issue("token_params[0].value", WARNING, "x", "config.ews_scope")),
+    ("config.ews_retiring", "scope=https://outlook.office365.com/EWS.AccessAsUser.All"),
     ("seed.authentication_failed", "Authentication failed."),
     ("seed.authentication_failed", "A1 NO AUTHENTICATE failed."),
     ("seed.invalid_client_id", "Invalid client_id parameter"),

@@ -35,7 +35,9 @@ EXPECTED = {
     700054: "aadsts.700054", 50058: "aadsts.50058", 70016: "device.pending",
     -70016: "device.slow_down", 65004: "device.declined", 70019: "device.expired",
     -70000: "device.bad_code", 9001023: "aadsts.9001023", 1002012: "aadsts.1002012",
-    90033: "aadsts.90033",
+    90033: "aadsts.90033", 28003: "aadsts.28003", 70020: "device.expired",
+    50076: "aadsts.50076", 50079: "aadsts.50079", 50078: "aadsts.50078",
+    70043: "aadsts.70043", 53003: "aadsts.53003", 65001: "aadsts.65001",
 }
 PAGE_CODES = (900144, 90002, 900023, 700016, 50011)  # shown on the fake's own sign-in page
 
@@ -142,7 +144,8 @@ def test_revoked_refresh_token_over_http(idp: FakeIdP, http: httpx.Client) -> No
     refresh_token = ok.json()["refresh_token"]
     idp.revoke_all()
     exc = _oauth_error(_post(http, idp, client_id=CONF, client_secret=SECRET,
-                             grant_type="refresh_token", refresh_token=refresh_token))
+                             grant_type="refresh_token", refresh_token=refresh_token,
+                             scope=SCOPE))
     assert _top(exc).id == "aadsts.50173"
     assert refresh_token not in str(exc)
 

@@ -232,11 +232,11 @@ class AccountRows(Screen[None]):
             return
         now = self.xapp.now()
         state = self.states.get(account.id)
-        status = self.status_of(account)
+        status = terminal_safe(self.status_of(account))
         if state is not None and state.has_access_token and state.expires_at:
-            status += f" ({formatting.local_time(state.expires_at, now)} local time)"
-        if state is not None and state.last_error:
-            status += f" · last error: {terminal_safe(state.last_error)}"
+            # labelled, so the expiry is never read as the time of a failure
+            status += (f" · token expires at {formatting.local_time(state.expires_at, now)} "
+                       "local time")
         tenant = terminal_safe(formatting.tenant_text(account))
         host = urlsplit(account.token_url).hostname or formatting.DASH
         details.update(Content.assemble(

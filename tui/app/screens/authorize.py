@@ -10,6 +10,8 @@ error to the troubleshooting panel) or cancelled.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from typing import Any, ClassVar
 
@@ -38,12 +40,14 @@ from tui.app.sign_in_methods import (
     countdown,
     loopback_problem,
     open_receiver,
+    refused_note,
     spaced,
     suggest,
 )
 from tui.app.widgets.footer import KeysFooter
-from tui.core.errors import OAuthError, UsageError
+from tui.core.errors import ExoError, OAuthError, UsageError
 from tui.core.model import Account
+from tui.core.oauth.device_policy import device_refusal
 from tui.core.oauth.redirect import StateMismatch, parse_answer
 from tui.core.oauth.service import AuthorizeRequest, DeviceProgress, TokenResult
 
@@ -406,6 +410,9 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
         from tui.core.refresh.single_flight import save_sign_in
 
         state = await save_sign_in(self.xapp.store, self.account, result)
+        with contextlib.suppress(ExoError, OSError):  # only a preference: never spoil it
+            await asyncio.to_thread(self.xapp.store.remember_sign_in, self.account,
+                                    self.method)
         return AuthorizeResult(self.account, self.method, state=state,
                                refresh_token_issued=bool(result.refresh_token))
 
@@ -416,4 +423,22 @@ class AuthorizeScreen(ModalScreen[AuthorizeResult]):
         if event.state == WorkerState.SUCCESS and isinstance(worker.result, AuthorizeResult):
             self._finish(worker.result)
         elif event.state == WorkerState.ERROR and worker.error is not None:
+            refusal = device_refusal(worker.error) if self.method == DEVICE else ""
+            if refusal:
+                self._back_to_picker(refusal, worker.error)
+                return
             self._finish(AuthorizeResult(self.account, self.method, error=worker.error))
+
+    def _back_to_picker(self, refusal: str, error: BaseException) -> None:
+        """The tenant will not take a device code: say so and offer the browser methods
+        (t still explains the refusal)."""
+        self._shown_error = error
+        self._deadline = None
+        self.method = ""
+        self.values.clear()
+        self.query_one("#pick-reason", Static).update(Content(refused_note(refusal)))
+        methods = self.query_one("#methods", OptionList)
+        ids = [o.id for o in methods.options]
+        methods.highlighted = ids.index(PASTE) if PASTE in ids else 0
+        self._show("pick")
+        methods.focus()

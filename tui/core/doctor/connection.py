@@ -4,8 +4,10 @@ A delegated account calls Graph /me (or the URL given), and the answer says whos
 token it is. An app-only (client credentials) token has no signed-in user, so /me
 can only refuse it and the test would fail however well the account is set up.
 Without a URL such an account therefore gets its token and reports what the token
-grants, read locally from it when it is a JWT (never verified, never shown). A URL
-given by the person is called for both kinds.
+grants, read locally from it when it is a JWT (never verified, never shown). So does
+a delegated account whose token is for Outlook (IMAP, POP, SMTP): Graph refuses such
+a token ("Invalid audience") however good it is, so the report points to the mail
+logins of `exo-oauth doctor` instead. A URL given by the person is always called.
 
 The wording lives here too (``report``), so the command line and the UI say the
 same thing; each only lays the lines out its own way.
@@ -13,16 +15,25 @@ same thing; each only lays the lines out its own way.
 
 from __future__ import annotations
 
+import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.model import Account, TokenState
+from tui.core.model import Account, TokenState, param
 from tui.core.oauth.endpoints import graph_me_url
 from tui.core.oauth.service import OAuthService
 from tui.core.refresh.single_flight import get_token
-from tui.core.resources import GRAPH, KIND_NAMES, OTHER, OUTLOOK
+from tui.core.resources import (
+    GRAPH,
+    KIND_NAMES,
+    OTHER,
+    OUTLOOK,
+    OUTLOOK_RESOURCE,
+    scope_resources,
+)
 from tui.core.store.protocol import Store
+from tui.core.terminal_text import terminal_safe
 
 from . import jwtinfo
 
@@ -41,7 +52,7 @@ class ConnectionCheck:
     me_url: str  # Graph /me for the account's cloud (or the local fake's)
     url: str | None  # the API that was called; None when only the token was read
     answer: dict[str, Any] | None
-    claims: jwtinfo.JwtInfo | None  # app-only, not called: the token's claims if a JWT
+    claims: jwtinfo.JwtInfo | None  # not called: the token's claims if a JWT
     state: TokenState = field(repr=False)
 
 
@@ -51,14 +62,25 @@ async def check_connection(store: Store, account: Account, *, service: OAuthServ
     or Graph /me, except for an app-only account without ``url``: its token is read."""
     me_url = graph_me_url(account.token_url)
     state = await get_token(store, account, service=service, min_valid=MIN_VALID_S)
-    if url is None and account.is_app_only:
-        return ConnectionCheck(account.label, True, me_url, None, None,
-                               jwtinfo.decode(state.access_token), state)
+    if url is None:
+        claims = jwtinfo.decode(state.access_token)
+        if account.is_app_only or _for_outlook(account, claims):
+            return ConnectionCheck(account.label, account.is_app_only, me_url, None, None,
+                                   claims, state)
     target = url or me_url
     answer = await service.get_json(target, state.access_token, what=f"Calling {target}",
                                     token_type=state.token_type)
     return ConnectionCheck(account.label, account.is_app_only, me_url, target, answer, None,
                            state)
+
+
+def _for_outlook(account: Account, claims: jwtinfo.JwtInfo | None) -> bool:
+    """The token is for Outlook: its audience says so, or (an opaque token) the scope the
+    account asks for names only Outlook."""
+    if claims is not None:
+        return claims.kind == OUTLOOK
+    asked = param(account.token_params, "scope") or param(account.auth_params, "scope") or ""
+    return scope_resources(asked) == {OUTLOOK_RESOURCE}
 
 
 @dataclass(frozen=True)
@@ -88,7 +110,9 @@ def report(check: ConnectionCheck, now: float | None = None) -> Report:
 
 
 def _token_report(check: ConnectionCheck, now: float) -> Report:
-    """App-only, no URL: what the token grants, and what to call instead of /me."""
+    """No URL called: what the token grants, and what to try instead of /me."""
+    if not check.app_only:
+        return _outlook_report(check, now)
     headline = ("got an app-only token. Graph /me is not called: the application signs in "
                 "as itself, so there is no user for /me to describe.")
     info = check.claims
@@ -113,6 +137,33 @@ def _token_report(check: ConnectionCheck, now: float) -> Report:
         f"Grant the app's application permissions admin consent ({ADMIN_CONSENT}), then "
         f"run `exo-oauth refresh {check.label}`.")
     return Report(headline, tuple(details), warning)
+
+
+def _outlook_report(check: ConnectionCheck, now: float) -> Report:
+    """A person's Outlook token: Graph would refuse it, so say what it is for and how to
+    try it for real."""
+    headline = ("got an Outlook token (for IMAP, POP and SMTP). Graph /me is not called: "
+                "Graph refuses tokens made for Outlook (\"Invalid audience\"), however "
+                "good they are.")
+    info = check.claims
+    expires = (info.expires_at if info is not None and info.expires_at
+               else check.state.expires_at)
+    details = []
+    if info is None:
+        details.append("The token is not a JWT; the account's scope row names Outlook.")
+    else:
+        # the token's own words: escaped, never acted on by the terminal
+        details += ["Resource: " + terminal_safe(", ".join(info.audience)),
+                    "Delegated permissions (scp): "
+                    + (terminal_safe(", ".join(info.scopes)) or "none"),
+                    f"User: {terminal_safe(info.user) or 'not stated'}",
+                    f"Tenant: {terminal_safe(info.tenant) or 'not stated'}"]
+    user = (info.user if info is not None and info.user else "MAILBOX")
+    details += [f"Valid until {until(expires, now)}.",
+                "Try it the way a mail client does: `exo-oauth doctor "
+                f"{terminal_safe(shlex.quote(check.label))} --imap outlook.office365.com "
+                f"--smtp smtp.office365.com --user {terminal_safe(shlex.quote(user))}`."]
+    return Report(headline, tuple(details))
 
 
 def _next_step(check: ConnectionCheck, kind: str) -> str:

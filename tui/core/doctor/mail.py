@@ -15,10 +15,15 @@ import socket
 import ssl
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
+from tui.core.terminal_text import terminal_safe
 
 from .checks import FAIL, PASS, WARN, Check, MailServer, Options, advice, failure, scrub
+
+if TYPE_CHECKING:
+    import smtplib
 
 IMAP_PORT = 993
 SMTP_PORT = 587
@@ -73,12 +78,15 @@ def _answer(text: str | bytes, user: str, token: str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     one_line = " ".join(text.split())
-    return scrub(one_line, [token, *xoauth2_forms(user, [token])])[:300]
+    return terminal_safe(scrub(one_line, [token, *xoauth2_forms(user, [token])]), limit=300)
 
 
 def _refused(name: str, kind: str, user: str, said: str) -> Check:
-    """A refused login, with what usually causes it for Exchange Online."""
-    entry, _ = advice("AUTHENTICATE failed", "")
+    """A refused login, with what usually causes it for Exchange Online; the catalog entry
+    for the server's own words when it has one (535 5.7.3, "not connected")."""
+    entry, _ = advice(said, "")
+    if not entry:
+        entry, _ = advice("AUTHENTICATE failed", "")
     enable = "IMAP" if kind == "imap" else "Authenticated SMTP"
     return Check(name, FAIL, f"the server refused the XOAUTH2 login as {user}: {said}",
                  "Check the token contents line (audience https://outlook.office.com with "
@@ -133,7 +141,13 @@ def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
             typ, data = conn.authenticate("XOAUTH2", _Responder(xoauth2(user, token)).data)
         except imaplib.IMAP4.error as exc:
             said = _answer(str(exc), user, token)
-            if not said.upper().startswith(("NO", "BAD", "AUTHENTICATE COMMAND")):
+            if re.match(r"(?:AUTHENTICATE command error: )?BAD\b", said, re.I):
+                return Check(name, FAIL, f"the server did not take the AUTHENTICATE XOAUTH2 "
+                                         f"command ({said}): a protocol problem, not a "
+                                         "verdict on the token",
+                             "Check that the host and port are an IMAP server with "
+                             "XOAUTH2 (Exchange Online: outlook.office365.com:993).", "")
+            if not said.upper().startswith(("NO", "AUTHENTICATE COMMAND")):
                 said = f"NO {said}"  # imaplib keeps only the text of a NO answer
             return _refused(name, "imap", user, said)
         said = _answer(_joined(data), user, token)
@@ -146,59 +160,119 @@ def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
             conn.logout()
 
 
+# A server's "I did not understand that command", which is no verdict on the token.
+_SYNTAX_CODES = (500, 501, 502, 504)
+
+
+def _smtp_open(server: MailServer, context: ssl.SSLContext, timeout: float
+               ) -> smtplib.SMTP:
+    """A session ready for AUTH: connected, EHLO, and STARTTLS unless TLS is implicit.
+    Raises OSError/SMTPException, or _NoTLS when the server offers no STARTTLS."""
+    import smtplib
+
+    me = socket.gethostname() or "localhost"  # no getfqdn(): it may wait on DNS
+    conn: smtplib.SMTP
+    if server.implicit_tls:
+        conn = smtplib.SMTP_SSL(server.host, server.port, local_hostname=me, timeout=timeout,
+                                context=context)
+    else:
+        conn = smtplib.SMTP(server.host, server.port, local_hostname=me, timeout=timeout)
+    try:
+        conn.ehlo()
+        if not server.implicit_tls:
+            if not conn.has_extn("starttls"):
+                raise _NoTLS()
+            conn.starttls(context=context)
+            conn.ehlo()
+    except BaseException:
+        _smtp_close(conn)
+        raise
+    return conn
+
+
+class _NoTLS(Exception):
+    """The server offers no STARTTLS: the token would travel in the clear."""
+
+
+def _smtp_close(conn: smtplib.SMTP) -> None:
+    import smtplib
+
+    try:
+        conn.quit()
+    except (OSError, smtplib.SMTPException):
+        conn.close()
+
+
+def _smtp_login(server: MailServer, conn: smtplib.SMTP, user: str, token: str,
+                context: ssl.SSLContext, timeout: float) -> tuple[smtplib.SMTP, int, bytes, str]:
+    """XOAUTH2 as clients do it: the response on the AUTH line first; when the server
+    calls that line a syntax error (Dovecot's submission service refuses lines over about
+    1 KB: ``500 5.5.2 Line too long``), ``AUTH XOAUTH2`` alone and the response after its
+    334 prompt, as msmtp does (on a new session if the server hung up). Returns the
+    session in use, the final code and text, and a note on the fallback ("" if none)."""
+    import smtplib
+
+    raw = xoauth2(user, token)
+    try:
+        code, resp = conn.auth("XOAUTH2", _Responder(raw).text, initial_response_ok=True)
+        return conn, code, resp, ""
+    except smtplib.SMTPAuthenticationError as exc:
+        if exc.smtp_code not in _SYNTAX_CODES:
+            raise
+        first = f"{exc.smtp_code} {_answer(exc.smtp_error, user, token)}"
+    note = (f"; the one-line AUTH was refused as a syntax error ({first}), so the response "
+            "went after the server's 334 prompt instead")
+    try:
+        code, resp = conn.auth("XOAUTH2", _Responder(raw).text, initial_response_ok=False)
+    except smtplib.SMTPServerDisconnected:
+        _smtp_close(conn)
+        conn = _smtp_open(server, context, timeout)
+        code, resp = conn.auth("XOAUTH2", _Responder(raw).text, initial_response_ok=False)
+    return conn, code, resp, note
+
+
 def _smtp(server: MailServer, user: str, token: str, context: ssl.SSLContext,
           timeout: float, label: str) -> Check:
     import smtplib
 
     name = f"smtp {server.where}"
-    implicit = server.implicit_tls
-    me = socket.gethostname() or "localhost"  # no getfqdn(): it may wait on DNS
     try:
-        if implicit:
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, local_hostname=me,
-                                                  timeout=timeout, context=context)
-        else:
-            conn = smtplib.SMTP(server.host, server.port, local_hostname=me, timeout=timeout)
+        conn = _smtp_open(server, context, timeout)
+    except _NoTLS:
+        return Check(name, FAIL, "the server does not offer STARTTLS, so the token "
+                                 "would travel unencrypted; nothing was sent",
+                     "Use Exchange Online's submission server: smtp.office365.com:587.")
     except (OSError, smtplib.SMTPException) as exc:
         return _unreachable(name, f"no SMTP server at {server.where}", exc, "smtp", label,
                             timeout)
     try:
-        conn.ehlo()
-        if not implicit:
-            if not conn.has_extn("starttls"):
-                return Check(name, FAIL, "the server does not offer STARTTLS, so the token "
-                                         "would travel unencrypted; nothing was sent",
-                             "Use Exchange Online's submission server: smtp.office365.com:587.")
-            conn.starttls(context=context)
-            conn.ehlo()
         mechanisms = conn.esmtp_features.get("auth", "").upper().split()
         if "XOAUTH2" not in mechanisms:
             return Check(name, FAIL, f"the server does not offer AUTH XOAUTH2 (it offers "
                                      f"{' '.join(mechanisms) or 'no AUTH'})",
                          "Check the host: Exchange Online's is smtp.office365.com:587.")
         try:
-            code, resp = conn.auth("XOAUTH2", _Responder(xoauth2(user, token)).text,
-                                   initial_response_ok=True)
+            conn, code, resp, note = _smtp_login(server, conn, user, token, context, timeout)
         except smtplib.SMTPAuthenticationError as exc:
             said = f"{exc.smtp_code} {_answer(exc.smtp_error, user, token)}"
+            if exc.smtp_code in _SYNTAX_CODES:
+                return Check(name, FAIL, f"the server did not take the AUTH XOAUTH2 command "
+                                         f"in either form ({said}): a protocol problem, not "
+                                         "a verdict on the token",
+                             "Check that the host and port are an SMTP submission service "
+                             "with XOAUTH2 (Exchange Online: smtp.office365.com:587).", "")
             if _SMTP_AUTH_OFF.search(said):
+                entry, fix = advice("5.7.139", label)
                 return Check(name, FAIL, f"the server refused the XOAUTH2 login as {user}: "
-                                         f"{said}",
-                             "Turn on Authenticated SMTP for the mailbox (Microsoft 365 admin "
-                             "center > Users > the user > Mail > Manage email apps), or for "
-                             "the tenant: `Set-TransportConfig "
-                             "-SmtpClientAuthenticationDisabled $false`.", "")
+                                         f"{said}", fix, entry)
             return _refused(name, "smtp", user, said)
         return Check(name, PASS, f"XOAUTH2 login as {user} accepted: {code} "
-                                 f"{_answer(resp, user, token)}")
+                                 f"{_answer(resp, user, token)}{note}")
     except (OSError, smtplib.SMTPException, UnicodeError) as exc:
         return failure(name, f"the SMTP session at {server.where} broke off", exc,
                        label=label, timeout=timeout)
     finally:
-        try:
-            conn.quit()
-        except (OSError, smtplib.SMTPException):
-            conn.close()
+        _smtp_close(conn)
 
 
 def _servers(opts: Options) -> list[tuple[str, MailServer]]:

@@ -49,10 +49,7 @@ async def check_token(store: AccountStore, account: Account, service: OAuthServi
     name, label = "token", account.label
     state = store.token_state(account)
     if state.needs_authorization:
-        why = f" ({state.last_error})" if state.last_error else ""
-        entry, fix = advice(NeedsAuthorization("needs authorization"), label)
-        return Check(name, FAIL, f"the refresh token was refused earlier{why}", fix,
-                     entry), None
+        return _refused_earlier(state, label, now)
     if not state.access_token and not state.refresh_token:
         return Check(name, FAIL, "there are no tokens: the account was never authorized",
                      f"Run `exo-oauth authorize {shlex.quote(label)}`.",
@@ -67,12 +64,35 @@ async def check_token(store: AccountStore, account: Account, service: OAuthServi
                      "in the scope rows, so it can be renewed).", "config.no_offline_access"), None
     try:
         fresh = await get_token(store, account, service=service, min_valid=MIN_VALID_S)
-    except (NeedsAuthorization, OAuthError) as exc:
+    except NeedsAuthorization:
+        return _refused_earlier(store.token_state(account), label, now)
+    except OAuthError as exc:
         entry, fix = advice(exc, label)
         return Check(name, FAIL, f"the access token has expired and refreshing it failed: "
                                  f"{exc}", fix, entry), None
     return Check(name, PASS, f"the access token had expired; a refresh worked and the new one "
                              f"is valid for {_for(fresh.valid_for(service.clock.time()))}"), fresh
+
+
+def _refused_earlier(state: TokenState, label: str, now: float
+                     ) -> tuple[Check, TokenState | None]:
+    """A person must sign in again; while the access token lasts, the login checks still
+    use it (exactly what `exo-oauth token` hands out meanwhile)."""
+    from tui.core.health import clock_time
+
+    when = f" at {clock_time(state.last_error_at, now)}" if state.last_error_at else ""
+    why = f" ({state.last_error})" if state.last_error else ""
+    refusal = state.last_error_id or state.last_error or "needs authorization"
+    entry, fix = advice(refusal, label)
+    if not entry:
+        entry, fix = advice(NeedsAuthorization("needs authorization"), label)
+    refused = f"the refresh token was refused{when}{why}; a person must sign in again"
+    if state.is_valid(MIN_VALID_S, now):
+        return Check("token", FAIL, f"{refused}. The access token is still valid for "
+                                    f"{_for(state.valid_for(now))}, so the checks below use "
+                                    "it", fix, entry), state
+    return Check("token", FAIL, f"the access token has expired and {refused}", fix,
+                 entry), None
 
 
 def check_contents(token: str, account: Account, *, imap: bool, smtp: bool,

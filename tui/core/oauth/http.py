@@ -168,6 +168,7 @@ def oauth_error_from_fields(
         timestamp=str(timestamp) if timestamp else None,
         error_uri=_str_or_none(fields.get("error_uri")),
         suberror=_str_or_none(fields.get("suberror") or fields.get("error_subcode")),
+        claims=_claims(fields.get("claims")),
         content_type=content_type,
         retry_after=retry_after,
     )
@@ -176,6 +177,13 @@ def oauth_error_from_fields(
 def _match(pattern: re.Pattern[str], text: str) -> str | None:
     m = pattern.search(text)
     return m.group(1) if m else None
+
+
+def _claims(value: Any) -> str | None:
+    """A claims challenge as JSON text (Microsoft sends a string; an object is accepted)."""
+    if isinstance(value, Mapping):
+        return json.dumps(value, separators=(",", ":"))
+    return _str_or_none(value)
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -67,6 +67,7 @@ class TokenResult:
     refresh_token: str = field(default="", repr=False)
     scope: str = ""
     id_token: str = field(default="", repr=False)
+    refresh_due_at: float | None = None  # from refresh_in: when a refresh is advised
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, sent_at: float, what: str,
@@ -75,6 +76,9 @@ class TokenResult:
         if not isinstance(token, str) or not token:
             raise bad_response(what, status, "application/json", "no access_token in it")
         expires_in = checked_seconds(data, "expires_in", what=what, status=status)
+        refresh_in = checked_seconds(data, "refresh_in", what=what, status=status)
+        if refresh_in is not None and expires_in is not None and refresh_in >= expires_in:
+            refresh_in = None  # advice past the expiry is no advice
         refresh = data.get("refresh_token")
         return cls(
             access_token=token,
@@ -86,6 +90,7 @@ class TokenResult:
             refresh_token=refresh if isinstance(refresh, str) else "",
             scope=str(data.get("scope") or ""),
             id_token=str(data.get("id_token") or ""),
+            refresh_due_at=None if refresh_in is None else sent_at + refresh_in,
         )
 
     def apply_to(self, state: TokenState, *, keep_refresh_token: bool = True) -> TokenState:
@@ -100,6 +105,7 @@ class TokenResult:
             scope=self.scope or state.scope,
             token_type=self.token_type,
             needs_authorization=False,
+            refresh_due_at=self.refresh_due_at,
             last_refresh_at=self.obtained_at,
             last_error="",
             last_error_id="",
@@ -193,11 +199,8 @@ class OAuthService:
             ("code", code),
             ("redirect_uri", request.redirect_uri),
             ("code_verifier", request.code_verifier),
+            *_fallback_scope(account),
         ]
-        if param(account.token_params, "scope") is None:
-            scope = param(account.auth_params, "scope")
-            if scope:
-                grant.append(("scope", scope))
         return await self._token(account, grant, "Redeeming the sign-in code",
                                  (code, request.code_verifier))
 
@@ -209,6 +212,7 @@ class OAuthService:
             ("client_id", account.client_id),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
+            *_fallback_scope(account),  # Microsoft refuses a refresh without one (900144)
         ]
         return await self._token(account, grant, f"Refreshing the token of {account.label!r}",
                                  (refresh_token,))
@@ -363,6 +367,15 @@ class OAuthService:
                                                          f"{access_token}"},
             secrets=(access_token,),
         )
+
+
+def _fallback_scope(account: Account) -> list[tuple[str, str]]:
+    """The Auth endpoint's scope for a token request whose own rows name none (the token
+    rows, added to every request, win when they do)."""
+    if param(account.token_params, "scope") is not None:
+        return []
+    scope = param(account.auth_params, "scope")
+    return [("scope", scope)] if scope else []
 
 
 def device_expired() -> OAuthError:

@@ -99,7 +99,7 @@ class RefreshSchedule:
         for account, state in rows:
             ready = self.retry_at.get(account.id, 0.0) <= now
             if account.auto_refresh and account.is_app_only:
-                if ready and not state.is_valid(self.margin, now):
+                if ready and not state.is_fresh(self.margin, now):
                     due.append(account)
             elif account.auto_refresh:
                 if state.needs_authorization or not state.has_refresh_token:
@@ -108,7 +108,7 @@ class RefreshSchedule:
                         stuck.append((account, state))
                     continue
                 self.told.discard(account.id)
-                if ready and not state.is_valid(self.margin, now):
+                if ready and not state.is_fresh(self.margin, now):
                     due.append(account)
             elif (not account.is_app_only and ready
                   and keep_alive_due(state, now, self.keep_alive_days)):

@@ -72,15 +72,24 @@ async def get_token(store: Store, account: Account, *, service: OAuthService,
         # Token states are read on the loop: one small file, faster than the hand-off to
         # a thread and back (which, with hundreds of refreshes in flight, waits for the GIL).
         seen = store.token_state(account)
-        if seen.is_valid(min_valid, clock.time()):
+        if seen.is_fresh(min_valid, clock.time()):
             return seen
     async with account_lock(store, account):
         changed = force and store.token_stamp(account) != stamp
         state = store.token_state(account)
-        if state.is_valid(min_valid, clock.time()) and (not force or changed):
+        now = clock.time()
+        if state.is_fresh(min_valid, now) and (not force or changed):
             return state
-        return await _refresh_locked(store, account, state, service, clock, force,
-                                     request_gate or contextlib.nullcontext())
+        gate = request_gate or contextlib.nullcontext()
+        if not force and state.is_valid(min_valid, now):
+            # Only the refresh the identity provider advised (refresh_in) is due: if it
+            # fails, the failure is recorded and the still-valid token serves on.
+            try:
+                return await _refresh_locked(store, account, state, service, clock, False,
+                                             gate)
+            except (NeedsAuthorization, OAuthError):
+                return store.token_state(account)
+        return await _refresh_locked(store, account, state, service, clock, force, gate)
 
 
 async def _refresh_locked(store: Store, account: Account, state: TokenState,
@@ -103,8 +112,9 @@ async def _refresh_locked(store: Store, account: Account, state: TokenState,
         if exc.needs_authorization:
             await asyncio.to_thread(store.save_token_state,
                                     replace(failed, needs_authorization=True))
+            policies = "".join(f"; Conditional Access policy {p}" for p in exc.policy_ids)
             raise NeedsAuthorization(
-                f"The refresh token of {label!r} was refused ({_summary(exc)}); "
+                f"The refresh token of {label!r} was refused ({_summary(exc)}{policies}); "
                 f"{reauthorize_hint(label)}.", oauth_error=exc) from exc
         await asyncio.to_thread(store.save_token_state, failed)
         raise

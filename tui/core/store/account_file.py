@@ -31,19 +31,21 @@ ACCOUNTS = "account"
 SCHEMA = 1
 ACCOUNT_KEYS = ("id", "label", "client_id", "client_type", "client_auth", "client_secret",
                 "authorize_url", "token_url", "redirect_uri", "auto_refresh", "flow",
-                "auth_params", "token_params", "proxy_users", "proxy_password_hash")
+                "sign_in_method", "auth_params", "token_params", "proxy_users",
+                "proxy_password_hash")
 NEW_FILE_COMMENT = (
     "# exo-oauth accounts. You may edit this file by hand: comments, order and unknown\n"
     "# keys are kept when exo-oauth saves it. Secrets are sealed (enc:v1:...); change\n"
     "# them with `exo-oauth edit LABEL --client-secret-stdin` or in the UI.\n"
 )
 _TEXT = ("id", "label", "client_id", "client_secret", "client_type", "client_auth",
-         "authorize_url", "token_url", "redirect_uri", "flow", "proxy_password_hash")
+         "authorize_url", "token_url", "redirect_uri", "flow", "sign_in_method",
+         "proxy_password_hash")
 _ROWS = ("auth_params", "token_params")
 # values no two accounts share: not worth looking up
 _UNIQUE = ("id", "label", "proxy_password_hash")
 # written only when set: most accounts never use the mail proxy
-_OMIT_EMPTY = ("proxy_users", "proxy_password_hash")
+_OMIT_EMPTY = ("sign_in_method", "proxy_users", "proxy_password_hash")
 # tomllib scans basic strings ("...") character by character but literal strings
 # ('...') with str.find, so every value that can be literal is written literal.
 _NOT_LITERAL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f'\ud800-\udfff]")

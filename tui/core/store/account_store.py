@@ -33,7 +33,7 @@ from tui.core.errors import (
     StoreError,
     UsageError,
 )
-from tui.core.model import Account, ParamRow, TokenState, TokenSummary
+from tui.core.model import SIGN_IN_METHODS, Account, ParamRow, TokenState, TokenSummary
 from tui.core.validate import Issue, validate
 
 from . import (
@@ -547,7 +547,7 @@ class AccountStore(TokenFiles):
         editor = parsed.edit()
         sealer = self._prepare(parsed, editor)
         current = self._from_raw(raw, index + 1, self._lenient(sealer))
-        self._check_unchanged(current, expected)
+        account = self._unchanged(account, current, expected)
         self._check(account, [str(a.get("label", "")) for i, a in enumerate(parsed.accounts)
                               if i != index])
         editor.update_account(index, self._changes(raw, account, current, sealer))
@@ -563,15 +563,22 @@ class AccountStore(TokenFiles):
                 return _UNOPENED
         return opener
 
-    def _check_unchanged(self, current: Account, expected: Account | None) -> None:
+    def _unchanged(self, account: Account, current: Account, expected: Account | None
+                   ) -> Account:
+        """``account`` as it is to be saved, after checking that the file still holds the
+        configuration the caller loaded (``expected``)."""
         if expected is None:
-            return
+            return account
         shown = current if current.client_secret != _UNOPENED else replace(
             current, client_secret="")
         if not shown.config_equal(expected):
             raise ConflictError(f"Account {expected.label!r} was changed in {self.path} "
                                 "after it was loaded; reload it and make the change "
                                 "again. Nothing was saved.")
+        if account.sign_in_method == expected.sign_in_method:
+            # a form saving other changes keeps what a sign-in remembered meanwhile
+            account = replace(account, sign_in_method=current.sign_in_method)
+        return account
 
     def _update_in_place(self, account: Account, expected: Account | None) -> Account | None:
         """update() for a big file: parse, change and write back one chunk, and the index
@@ -589,7 +596,7 @@ class AccountStore(TokenFiles):
             return None  # the header needs writing too: the whole-file path does that
         index, entry = hits[0]
         current = self._from_raw(raw, index + 1, self._lenient(sealer))
-        self._check_unchanged(current, expected)
+        account = self._unchanged(account, current, expected)
         self._check(account, view.labels(skip=index))
         changes = self._changes(raw, account, current, sealer)
         if changes:
@@ -606,6 +613,15 @@ class AccountStore(TokenFiles):
                                      {**raw, **changes})
             self._write_index(st, settled, new_digest.hex(), header, lines=lines)
         return self._merge(account, self._state(account, header))
+
+    def remember_sign_in(self, account: Account, method: str) -> None:
+        """Note the sign-in method that just worked, so the next sign-in offers it first.
+        Written only when it changes: the account file is a person's, not a log."""
+        if method not in SIGN_IN_METHODS:
+            raise ValueError(f"not a way a person signs in: {method!r}")
+        current = self.get_by_id(account.id)
+        if current.sign_in_method != method:
+            self.update(replace(current, sign_in_method=method), expected=current)
 
     def delete(self, account_id: str) -> None:
         """Remove an account and its token file."""

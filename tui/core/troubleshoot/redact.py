@@ -70,9 +70,27 @@ def _quoted(m: re.Match[str]) -> str:
     return f"{q1}{name}{q1}{sep}{q2}{MARKER}{q2}"
 
 
+# A plain word (lower case or Capitalised, letters only) and what may end a sentence.
+_WORD_RE = re.compile(r"[A-Za-z][a-z]{0,11}")
+_SENTENCE_END = ".!?:)"
+
+
+def _prose(value: str, rest: str) -> bool:
+    """After ``name:`` comes a word of a sentence, not a value: "Client secret: Client
+    secret is empty", "token: Could not connect". A plain word counts as prose when more
+    words follow or it ends the sentence; a word standing alone at the end may be a
+    password and is removed."""
+    word = value.rstrip(_SENTENCE_END)
+    if not _WORD_RE.fullmatch(word):
+        return False
+    if word != value:  # "... secret: empty." ends a sentence
+        return True
+    return bool(re.match(r" +[A-Za-z(]", rest))
+
+
 def _colon(m: re.Match[str]) -> str:
     name, sep, value = m.groups()
-    if _keep_code(name, value) or value == MARKER:
+    if _keep_code(name, value) or value == MARKER or _prose(value, m.string[m.end():]):
         return m.group(0)
     return f"{name}{sep}{MARKER}"
 
@@ -87,11 +105,23 @@ def _blob(m: re.Match[str]) -> str:
     return MARKER
 
 
+def _bearer(m: re.Match[str]) -> str:
+    """The credential after Bearer/Basic, unless it is a plain word ("Bearer authentication
+    failed"): credentials mix cases, digits or token characters, or run long."""
+    value = m.group(3)
+    if _PLAIN_WORD_RE.fullmatch(value):
+        return m.group(0)
+    return f"{m.group(1)}{m.group(2)}{MARKER}"
+
+
+_PLAIN_WORD_RE = re.compile(r"[A-Za-z][a-z]{7,23}")
+
+
 def redact(text: str) -> str:
     """``text`` with every secret we can recognise replaced by ``[redacted]``."""
     if not text:
         return text
-    text = _BEARER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MARKER}", text)
+    text = _BEARER_RE.sub(_bearer, text)
     text = _QUOTED_RE.sub(_quoted, text)
     text = _QUERY_RE.sub(_query, text)
     text = _COLON_RE.sub(_colon, text)
