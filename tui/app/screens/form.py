@@ -61,7 +61,7 @@ class AccountFormScreen(Screen[str | None]):
                 "Graph /me with the token (app-only: show what the token grants)",
                 id="form.test_connection"),
         # F1 opens help on every screen; its footer slot goes to the keys above, so that
-        # all of them fit at 80 columns (tests/ui/test_footer_fit.py)
+        # all of them fit at 80 columns (tests/app/screens/test_footer_fit.py)
         Binding("f1", "app.help", "Help", id="form.help", show=False),
     ]
 
