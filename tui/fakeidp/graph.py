@@ -12,7 +12,7 @@ from .claims import DEMO_USER_NAME, DEMO_USER_OID, DEMO_USER_UPN, GRAPH
 from .replies import Reply, json_reply
 from .signing import TokenMinter
 
-PROFILE = {
+PROFILE: dict[str, str | list[str] | None] = {
     "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
     "displayName": DEMO_USER_NAME, "givenName": "Demo", "surname": "User",
     "mail": DEMO_USER_UPN, "userPrincipalName": DEMO_USER_UPN, "id": DEMO_USER_OID,

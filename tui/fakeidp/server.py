@@ -263,8 +263,9 @@ class FakeIdP:
         if server is None:
             return
         self._stopping.set()
+        host, port = server.server_address[:2]  # a str host: the server binds by name
         with contextlib.suppress(OSError), socket.create_connection(
-                server.server_address[:2], timeout=1):
+                (str(host), port), timeout=1):
             pass
         if self._thread is not None:
             self._thread.join(timeout=5)

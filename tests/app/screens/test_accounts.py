@@ -140,7 +140,7 @@ async def test_delete_asks_and_cancel_keeps(app, seeded, store, config) -> None:
 async def test_runtime_keys_open_the_runtime(app, seeded) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("a")  # the authorize modal (issue 6); escape leaves it untouched
+        await pilot.press("a")  # the authorize modal; escape leaves it untouched
         await pilot.pause()
         assert type(app.screen).__name__ == "AuthorizeScreen"
         await pilot.press("escape")

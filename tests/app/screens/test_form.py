@@ -357,7 +357,7 @@ async def test_secret_reveal_and_token_copy(app, seeded, clock) -> None:
         screen = await open_account(pilot, 3)
         expiry = str(screen.query_one("#f-expiry").render())
         assert expiry == "11:13:20 local time (expired 3 h ago)"
-        # new tokens arrive (issue 6's authorize): the fields follow, the form stays clean
+        # new tokens arrive from a sign-in: the fields follow, the form stays clean
         app.publish_token_state(TokenState(screen.original.id, "archive-imap", "NEW" * 10,
                                            REFRESH, clock.now + 3600))
         await pilot.pause()
@@ -401,7 +401,7 @@ async def test_tab_order_is_visual_order(app) -> None:
 
 async def test_authorize_button_uses_the_runtime_hook(app, seeded) -> None:
     calls: list = []
-    app.start_authorize = calls.append  # the one method issue 6 replaces
+    app.start_authorize = calls.append  # the sign-in the form starts
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_account(pilot, 0)
         button = screen.query_one("#f-authorize")
