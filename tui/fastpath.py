@@ -49,7 +49,7 @@ def format_token(token: str, fmt: str, *, token_type: str = "", expires_at: floa
     if fmt == "xoauth2":
         if not user:
             raise ValueError("--format xoauth2 needs --user EMAIL")
-        from tui.core.proxy.sasl import xoauth2  # one builder, shared with the mail proxy
+        from tui.core.xoauth2 import xoauth2  # one builder, shared with the proxy and doctor
 
         return xoauth2(user, token)
     if fmt == "json":

@@ -16,9 +16,9 @@ from tests.core.doctor.helpers import make_jwt, outlook_rows
 from tests.core.doctor.servers import HOST, Cert, MailLog, date_server, imap_server, smtp_server
 from tests.helpers import SECRET, fake_account, loaded_after, make_account, run, signed_in
 from tui import cli
-from tui.core.doctor.mail import xoauth2
 from tui.core.model import GRAPH_SCOPES, ParamRow
 from tui.core.store.account_store import AccountStore
+from tui.core.xoauth2 import xoauth2_text
 from tui.fakeidp import DEMO_CLIENT_SECRET, DEMO_USER_UPN, FakeIdP
 
 GRAPH_SCP = " ".join(s for s in GRAPH_SCOPES.split() if s != "offline_access")
@@ -43,7 +43,7 @@ def assert_no_secrets(text: str, store: AccountStore, label: str = "work",
     state = store.token_state(store.get(label))
     tokens = [t for t in (state.access_token, state.refresh_token) if t]
     forms = [*tokens, DEMO_CLIENT_SECRET, SECRET, *extra,
-             *(base64.b64encode(xoauth2(DEMO_USER_UPN, t).encode()).decode() for t in tokens)]
+             *(base64.b64encode(xoauth2_text(DEMO_USER_UPN, t).encode()).decode() for t in tokens)]
     leaked = [f[:12] + "..." for f in forms if f and f in text]
     assert not leaked, f"secrets in doctor output: {leaked}"
 
@@ -100,7 +100,7 @@ def test_graph_token_for_mail_fails_and_servers_refuse(idp: FakeIdP, store: Acco
     assert "more: exo-oauth troubleshoot seed.authentication_failed" in out
     token = store.token_state(store.get("work")).access_token
     assert_no_secrets(out, store, extra=(base64.b64encode(
-        xoauth2("shared@contoso.example", token).encode()).decode(),))
+        xoauth2_text("shared@contoso.example", token).encode()).decode(),))
 
 
 def https_account(store: AccountStore, base: str) -> None:

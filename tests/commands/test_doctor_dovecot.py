@@ -15,8 +15,8 @@ from tests.core.doctor.helpers import outlook_rows
 from tests.helpers import run, signed_in
 from tests.mail.dovecot import Dovecot
 from tests.mail.fixtures import dovecot_jwt, mail_idp
-from tui.core.doctor.mail import xoauth2
 from tui.core.store.account_store import AccountStore
+from tui.core.xoauth2 import xoauth2_text
 from tui.fakeidp import DEMO_USER_UPN, FakeIdP
 
 __all__ = ["dovecot_jwt", "mail_idp"]
@@ -28,7 +28,7 @@ def test_doctor_logs_in_to_dovecot_as_msmtp_does(mail_idp: FakeIdP, dovecot_jwt:
                                                  store: AccountStore, config: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     account = signed_in(mail_idp, store, **outlook_rows())
-    response = base64.b64encode(xoauth2(DEMO_USER_UPN, account.access_token).encode())
+    response = base64.b64encode(xoauth2_text(DEMO_USER_UPN, account.access_token).encode())
     assert len(b"AUTH XOAUTH2 " + response) > 1024  # past Dovecot's submission line limit
     host, server = dovecot_jwt.host, dovecot_jwt
     code = run(config, "doctor", "work", "--imap", f"{host}:{server.imaps}",

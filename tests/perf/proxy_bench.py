@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tui.core.xoauth2 import xoauth2_text
+
 from . import fixtures
 from .bench import EXO, Figure, _env
 
@@ -119,8 +121,8 @@ def proxy_figures(root: Path, quick: bool, out: Callable[[str], None]) -> list[F
             with _proxy_process(env, config, dovecot, port) as proc:
                 direct = imaplib.IMAP4("localhost", dovecot.imap, timeout=60)
                 direct.starttls(trust)
-                xoauth2 = f"user={USER}\x01auth=Bearer {token}\x01\x01"
-                direct.authenticate("XOAUTH2", lambda _: xoauth2.encode())
+                response = xoauth2_text(USER, token).encode()
+                direct.authenticate("XOAUTH2", lambda _: response)
                 proxied = imaplib.IMAP4(HOST, port, timeout=60)
                 proxied.login(USER, PASSWORD)
                 for imap in (direct, proxied):

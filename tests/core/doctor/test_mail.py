@@ -8,9 +8,10 @@ import ssl
 import pytest
 
 from tui.core.doctor.diagnose import FAIL, PASS, WARN, Options
-from tui.core.doctor.mail import MailServer, check_logins, no_token, parse_server, xoauth2
+from tui.core.doctor.mail import MailServer, check_logins, no_token, parse_server
 from tui.core.errors import UsageError
 from tui.core.troubleshoot.redact import MARKER
+from tui.core.xoauth2 import xoauth2_text
 
 from .helpers import USER, make_jwt
 from .servers import HOST, Cert, MailLog, closed_port, imap_server, silent_port, smtp_server
@@ -20,8 +21,8 @@ BAD = make_jwt(aud="https://graph.microsoft.com")
 
 
 def secrets_in(text: str) -> list[str]:
-    forms = [GOOD, BAD, base64.b64encode(xoauth2(USER, GOOD).encode()).decode(),
-             base64.b64encode(xoauth2(USER, BAD).encode()).decode()]
+    forms = [GOOD, BAD, base64.b64encode(xoauth2_text(USER, GOOD).encode()).decode(),
+             base64.b64encode(xoauth2_text(USER, BAD).encode()).decode()]
     return [f for f in forms if f in text]
 
 

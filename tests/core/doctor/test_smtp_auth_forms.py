@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from tests.core.doctor.helpers import USER, make_jwt
 from tests.core.doctor.servers import HOST, Cert, MailLog, imap_server, parse_xoauth2, smtp_server
 from tui.core.doctor.checks import FAIL, PASS, MailServer, Options
-from tui.core.doctor.mail import check_logins, xoauth2
+from tui.core.doctor.mail import check_logins
+from tui.core.xoauth2 import xoauth2_text
 
 # Microsoft's real tokens run to 2-3 KB; the one-line AUTH of this one is well past 1 KB.
 LONG = make_jwt(aud="https://outlook.office.com", scp="IMAP.AccessAsUser.All SMTP.Send",
@@ -28,7 +29,7 @@ async def smtp_login(cert: Cert, port: int, token: str = LONG) -> list:
 
 
 async def test_a_long_auth_line_falls_back_to_the_continuation(cert: Cert) -> None:
-    assert len(base64.b64encode(xoauth2(USER, LONG).encode())) > 2000
+    assert len(base64.b64encode(xoauth2_text(USER, LONG).encode())) > 2000
     log = MailLog(accept={LONG}, smtp_auth_line=1000)
     with smtp_server(cert.server_context(), log, implicit_tls=True) as port:
         (check,) = await smtp_login(cert, port)

@@ -8,7 +8,6 @@ only inside the SASL exchange; every answer shown is scrubbed of it first.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import re
 import socket
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 from tui.core.terminal_text import terminal_safe
+from tui.core.xoauth2 import xoauth2, xoauth2_text
 
 from .checks import FAIL, PASS, WARN, Check, MailServer, Options, advice, failure, scrub
 
@@ -61,16 +61,11 @@ def _unreachable(name: str, what: str, exc: BaseException, kind: str, label: str
                               "this machine from reaching it.")
 
 
-def xoauth2(user: str, token: str) -> str:
-    """The SASL XOAUTH2 client response (before base64)."""
-    return f"user={user}\x01auth=Bearer {token}\x01\x01"
-
-
 def xoauth2_forms(user: str | None, secrets: Iterable[str]) -> list[str]:
     """The base64 forms a token can take on the wire, to scrub them as well."""
     if not user:
         return []
-    return [base64.b64encode(xoauth2(user, s).encode()).decode() for s in secrets if s]
+    return [xoauth2(user, s) for s in secrets if s]
 
 
 def _answer(text: str | bytes, user: str, token: str) -> str:
@@ -138,7 +133,7 @@ def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
                                      f"{' '.join(offered) or 'no SASL mechanisms'})",
                          "Check the host: Exchange Online's IMAP is outlook.office365.com:993.")
         try:
-            typ, data = conn.authenticate("XOAUTH2", _Responder(xoauth2(user, token)).data)
+            typ, data = conn.authenticate("XOAUTH2", _Responder(xoauth2_text(user, token)).data)
         except imaplib.IMAP4.error as exc:
             said = _answer(str(exc), user, token)
             if re.match(r"(?:AUTHENTICATE command error: )?BAD\b", said, re.I):
@@ -212,7 +207,7 @@ def _smtp_login(server: MailServer, conn: smtplib.SMTP, user: str, token: str,
     session in use, the final code and text, and a note on the fallback ("" if none)."""
     import smtplib
 
-    raw = xoauth2(user, token)
+    raw = xoauth2_text(user, token)
     try:
         code, resp = conn.auth("XOAUTH2", _Responder(raw).text, initial_response_ok=True)
         return conn, code, resp, ""

@@ -1,20 +1,13 @@
-"""SASL strings: XOAUTH2 for logging in upstream (and for `exo-oauth token --format
-xoauth2`), and decoding what clients send for PLAIN and LOGIN (RFC 4616, the LOGIN draft).
+"""Decoding what clients send the proxy for PLAIN and LOGIN (RFC 4616, the LOGIN draft).
 
-Standard library only (the token fast path imports ``xoauth2``). The decoders are pure
-functions, fuzzed by the tests: anything malformed raises BadInput, never another
-exception.
+Pure functions, fuzzed by the tests: anything malformed raises BadInput, never another
+exception. (The XOAUTH2 response the proxy sends upstream is built by tui.core.xoauth2.)
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-
-
-def xoauth2(user: str, token: str) -> str:
-    """The SASL XOAUTH2 initial response, base64-encoded."""
-    return base64.b64encode(f"user={user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
 
 
 class BadInput(ValueError):

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from tui.core.errors import UsageError
 from tui.core.terminal_text import terminal_safe
+from tui.core.xoauth2 import xoauth2
 
 from .defaults import IMPLICIT_PORTS
 from .defaults import UPSTREAMS as DEFAULTS
 from .errors import UpstreamRefused, UpstreamUnavailable
-from .sasl import xoauth2
 
 LOGIN_TIMEOUT_S = 30.0
 # the stream's buffer: lines during login, then up to this much data in flight
