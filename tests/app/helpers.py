@@ -24,6 +24,8 @@ from textual.worker import WorkerState
 from tests.helpers import MovableClock
 from tui.app import make_app
 from tui.app.exo_app import ExoApp
+from tui.app.screens.accounts import AccountsScreen
+from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.model import Account, ParamRow, TokenState
 from tui.core.oauth.service import OAuthService
@@ -154,6 +156,23 @@ async def wait_until(pilot: Any, condition: Callable[[], object], what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.01)
+
+
+async def list_loaded(pilot: Any) -> AccountsScreen:
+    """Wait until the account list has loaded; returns it."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen) and app.screen.loaded,
+                     "the list")
+    return app.screen
+
+
+async def open_form(pilot: Any) -> AccountFormScreen:
+    """From the loaded list, open the selected account's form; returns it."""
+    await list_loaded(pilot)
+    await pilot.press("enter")
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), "the form")
+    return app.screen
 
 
 def panel(app: Any) -> TroubleshootScreen:

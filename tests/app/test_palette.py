@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from tests.app.helpers import live_app, messages, palette_entries, settle, wait_until
+from tests.app.helpers import (
+    list_loaded,
+    live_app,
+    messages,
+    palette_entries,
+    settle,
+    wait_until,
+)
 from tests.helpers import MovableClock, add_signed_in
-from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.modals import ConfirmDelete
 from tui.fakeidp import FakeIdP
@@ -54,8 +60,7 @@ async def test_refresh_from_the_palette_refreshes_that_account(config, store) ->
         await add_signed_in(idp, store, "other", clock=live)
         app = live_app(config, idp, live)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen)
-                             and app.screen.loaded, "the list")
+            await list_loaded(pilot)
             assert app.screen.selected().label == "work"
             assert (await palette_entries(pilot, "refresh other"))[0] == "Refresh other"
             await pilot.press("enter")

@@ -7,11 +7,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tests.app.helpers import live_app, messages, status_of, wait_until
+from tests.app.helpers import list_loaded, live_app, messages, status_of, wait_until
 from tests.core.refresh.helpers import dump_hook, hook_runs
 from tests.helpers import MovableClock, add_signed_in
 from tui import cli
-from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.troubleshoot import TroubleshootScreen
 from tui.core.refresh.hooks import EVENTS
@@ -46,12 +45,6 @@ def count_checks(app: Any) -> list[object]:
 
     app._after_auto_check = counted
     return done
-
-
-async def list_loaded(pilot: Any) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen) and app.screen.loaded,
-                     "the list")
 
 
 async def test_r_fires_the_hooks_as_the_refresh_command_does(

@@ -14,9 +14,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.app.helpers import live_app, messages, wait_until
+from tests.app.helpers import list_loaded, live_app, messages, open_form, wait_until
 from tests.helpers import MovableClock, add_signed_in
-from tui.app.screens.accounts import AccountsScreen
 from tui.app.screens.form import AccountFormScreen
 from tui.app.screens.help import HelpScreen
 from tui.core.store import fileio
@@ -64,8 +63,7 @@ async def serves_a_key_meanwhile(pilot: Any, action: str,
 async def start_slow_refresh(pilot: Any, idp: FakeIdP) -> None:
     """Press r on the selected account and wait until its request is with the slow fake."""
     app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen) and app.screen.loaded,
-                     "the list")
+    await list_loaded(pilot)
     idp.latency_ms = LATENCY_MS
     await pilot.press("r")
     await wait_until(pilot, lambda: running(app, "refresh"), "the refresh to start")
@@ -105,12 +103,7 @@ async def test_save_during_a_slow_refresh_keeps_its_tokens(config: Path,
         account = await add_signed_in(idp, store, clock=live)
         app = live_app(config, idp, live)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen)
-                             and app.screen.loaded, "the list")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen),
-                             "the form")
-            form = app.screen
+            form = await open_form(pilot)
             form.query_one("#f-label").value = "renamed"
             idp.latency_ms = LATENCY_MS
             app.start_refresh(form.original)  # what r on the list (or auto-refresh) starts
@@ -144,11 +137,7 @@ async def test_save_while_another_process_edits_the_file_keeps_the_screen_alive(
         await add_signed_in(idp, store, clock=live)
         app = live_app(config, idp, live)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen)
-                             and app.screen.loaded, "the list")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen),
-                             "the form")
+            await open_form(pilot)
             app.screen.query_one("#f-label").value = "renamed"
             other = fileio.locked(store.lock_path)
             other.acquire()  # its own descriptor: excludes this one as another process would

@@ -9,8 +9,6 @@ import shutil
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.core.proxy.helpers import (
     PASSWORD,
     USER,
@@ -20,15 +18,16 @@ from tests.core.proxy.helpers import (
     running_proxy,
 )
 from tests.mail.dovecot import HOST, Dovecot
+from tests.mail.fixtures import need_tool
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
 MSMTP = shutil.which("msmtp")
 
 
-@pytest.mark.skipif(MSMTP is None, reason="msmtp is not installed (Debian: apt-get install msmtp)")
 async def test_msmtp_with_a_plain_password(mail_idp: FakeIdP, dovecot: Dovecot,
                                            store: AccountStore, tmp_path: Path) -> None:
+    need_tool(MSMTP, "msmtp is not installed (Debian: apt-get install msmtp)")
     await proxy_account(mail_idp, store)
     subject = f"msmtp {time.time_ns()}"
     async with running_proxy(store, dovecot, mail_idp, ports={"smtp": 0, "imap": 0}) as proxy:
