@@ -153,8 +153,13 @@ def test_auto_approve_on_the_moved_clock(http: httpx.Client) -> None:
 
 def test_auto_approve_in_real_time(http: httpx.Client) -> None:
     # The one real wait in this folder: auto-approval must also follow the wall clock.
-    with FakeIdP(clients={PUB: None}, auto_approve=0.2, interval=0) as idp:
+    # Two seconds leave a loaded machine time for the first poll; then poll until approved.
+    with FakeIdP(clients={PUB: None}, auto_approve=2.0, interval=0) as idp:
+        started = time.monotonic()
         dev = start(http, idp)
         assert poll(http, idp, dev).json()["error"] == "authorization_pending"
-        time.sleep(0.25)
-        assert poll(http, idp, dev).status_code == 200
+        while (answer := poll(http, idp, dev)).status_code != 200:
+            assert answer.json()["error"] == "authorization_pending"
+            assert time.monotonic() - started < 30, "never approved"
+            time.sleep(0.1)
+        assert time.monotonic() - started >= 2.0
