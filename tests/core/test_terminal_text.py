@@ -65,3 +65,13 @@ def test_nothing_unsafe_survives_and_json_means_the_same(text: str) -> None:
     # JSON with raw characters beyond ASCII, escaped, reads back as the same value
     encoded = json.dumps({"v": text}, ensure_ascii=False)
     assert json.loads(terminal_safe(encoded, lines=True)) == {"v": text}
+
+
+def test_every_character_it_escapes_is_unprintable() -> None:
+    """terminal_safe returns printable text untouched without a search; that shortcut is
+    right only while nothing it escapes counts as printable (checked over all of Unicode)."""
+    everything = "".join(map(chr, range(0x110000)))
+    escaped = {c for c in everything if not is_terminal_safe(c)}
+    assert len(escaped) > 2000  # controls, bidi marks and all 2,048 surrogates
+    assert not any(c.isprintable() for c in escaped)
+    assert terminal_safe("plain ascii é 漢字 🙂", limit=5) == "pl..."

@@ -82,8 +82,6 @@ def token_text(state: TokenView, now: float | None = None, *, failure: bool = Tr
     """'valid 52 min', 'expired, refreshable', 'needs sign-in', ...; with ``failure``, a
     refresh that failed since the last one that worked is named once: '; last refresh
     failed (AADSTS50076) at 12:34'."""
-    from tui.core.health import failure_note, refresh_failed_at
-
     now = time.time() if now is None else now
     status = token_status(state, now)
     left = state.valid_for(now)
@@ -95,7 +93,11 @@ def token_text(state: TokenView, now: float | None = None, *, failure: bool = Tr
         text = "expired, refreshable" if state.has_refresh_token else "expired"
     else:
         text = {"error": "error", "none": "none"}[status]
-    note = failure_note(state.last_error, refresh_failed_at(state), now) if failure else ""
+    if not (failure and state.last_error):
+        return text  # (the common case, so thousands of rows skip the import below)
+    from tui.core.health import failure_note, refresh_failed_at
+
+    note = failure_note(state.last_error, refresh_failed_at(state), now)
     return f"{text}; {note}" if note else text
 
 
@@ -148,10 +150,10 @@ def print_table(rows: Sequence[tuple[Account, TokenView]]) -> None:
         (terminal_safe(a.label), terminal_safe(tenant_of(a)), terminal_safe(a.client_id),
          a.client_type, token_text(s, now), "on" if a.auto_refresh else "off")
         for a, s in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    row = "  ".join(f"{{:<{max(map(len, column))}}}" for column in zip(*lines, strict=True)
+                    ).format
     # One write for the whole table: thousands of print calls cost more than the rows.
-    print("\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
-                    .rstrip() for line in lines))
+    print("\n".join(row(*line).rstrip() for line in lines))
 
 
 def print_account(account: Account, state: TokenState) -> None:

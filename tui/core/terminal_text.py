@@ -43,6 +43,8 @@ def terminal_safe(text: str, *, lines: bool = False, limit: int | None = None) -
     are escaped too, so one value stays on one line. ``limit``: cut to at most this
     many characters (after escaping), ending in "...".
     """
+    if text.isprintable() and (limit is None or len(text) <= limit):
+        return text  # every character escaped below is unprintable: nothing to do
     pattern = _UNSAFE_LINES_RE if lines else _UNSAFE_RE
     if limit is not None:
         text = text[: limit + 1]  # an escape only makes text longer

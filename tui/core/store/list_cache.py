@@ -23,20 +23,27 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from itertools import islice
 from operator import getitem
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.core.errors import StoreError
 from tui.core.model import Account, ParamRow, TokenSummary
 
 from . import fileio, label_index
 
-VERSION = 1
+VERSION = 2
+_BATCH = 500  # lines parsed by one json.loads call
 # The account's settings as a list shows them: every field but the secret and the tokens.
+# Each line holds an account's id and label; the rest mostly repeats from account to
+# account (one app registration, one tenant), so it is kept once as a "shape".
 ACCOUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Account) if f.name not in (
-    "client_secret", "access_token", "refresh_token", "access_token_expires_at"))
-SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(TokenSummary))
+    "client_secret", "access_token", "refresh_token", "access_token_expires_at",
+    "id", "label"))
+# A summary's account id and label are its account's, so a line leaves them out.
+SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(TokenSummary)
+                       if f.name not in ("account_id", "label"))
 _ROWS = ("token_params", "auth_params")
 # A token file's stat as kept: (device, inode, size, mtime ns, ctime ns); None: no file.
 Stamp = list[int] | None
@@ -52,16 +59,6 @@ def stamp_of(st: os.stat_result) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def current_stamp(path: str) -> Stamp | bool:
-    """The token file's stamp now: None if there is none, False if it cannot be told."""
-    try:
-        return stamp_of(os.stat(path))
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return False
-
-
 def kept_stamp(st: os.stat_result | None, seen_at_ns: int) -> Stamp | bool:
     """The stamp to keep for a token file read at ``seen_at_ns`` with this stat (None: there
     was no file); False when the file was too new for its stat to vouch for its bytes."""
@@ -70,10 +67,10 @@ def kept_stamp(st: os.stat_result | None, seen_at_ns: int) -> Stamp | bool:
     return stamp_of(st) if label_index.is_settled(st, seen_at_ns) else False
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One account as listed: its settings, its token file's summary and that file's stamp
-    (``stamp`` False: not to be reused, the next list reads the token file again)."""
+    (``stamp`` False: not to be reused, the next list reads the token file again). A
+    tuple: thousands are made per list, and a frozen dataclass costs three times more."""
 
     account: Account
     summary: TokenSummary
@@ -132,8 +129,10 @@ def _field_tables(texts: list[str], rowsets: list[Any]) -> list[Sequence[Any]]:
 
 
 def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
-    """The entries kept for exactly these account file bytes, or None. Read a line (an
-    account) at a time: a list of thousands is never held twice, as JSON and as entries."""
+    """The entries kept for exactly these account file bytes, or None. Read a batch of
+    lines (accounts) at a time, parsed as one JSON array: one parser call per account
+    would cost more than the parsing, and a list of thousands is never held twice, as
+    JSON and as entries."""
     try:
         with open(path, "rb") as fh:
             head = json.loads(fh.readline())
@@ -147,14 +146,16 @@ def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
             if not all(isinstance(t, str) for t in texts):
                 return None
             tables = _field_tables(texts, head["rowsets"])
-            names = ACCOUNT_FIELDS
+            shapes = [dict(zip(ACCOUNT_FIELDS, map(getitem, tables, shape), strict=True))
+                      for shape in head["shapes"]]
             entries = []
-            for line in fh:
-                account, summary, file_name, stamp = json.loads(line)
-                values: dict[str, Any] = dict(zip(names, map(getitem, tables, account),
-                                                  strict=True))
-                entries.append(Entry(Account(**values), TokenSummary(*summary),
-                                     str(file_name), stamp))
+            while batch := list(islice(fh, _BATCH)):
+                for shape, account_id, label, summary, file_name, stamp in json.loads(
+                        b"[" + b",".join(batch) + b"]"):
+                    account_id, label = texts[account_id], texts[label]
+                    entries.append(Entry(Account(**shapes[shape], id=account_id, label=label),
+                                         TokenSummary(account_id, label, *summary),
+                                         str(file_name), stamp))
         return entries if len(entries) == head["count"] else None
     except (OSError, ValueError, TypeError, KeyError, IndexError):
         return None
@@ -163,15 +164,20 @@ def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
 def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entry]) -> None:
     """Keep these entries for the account file bytes with this digest (best effort)."""
     tables = _Tables()
-    lines = [json.dumps([[tables.index(name, getattr(e.account, name))
-                          for name in ACCOUNT_FIELDS],
-                         [getattr(e.summary, name) for name in SUMMARY_FIELDS],
-                         e.file_name, e.stamp if e.stamp is not False else [-1]],
-                        ensure_ascii=False, allow_nan=True, separators=(",", ":"))
-             for e in entries]
+    shapes: dict[tuple[int, ...], int] = {}
+    lines = []
+    for e in entries:
+        shape = tuple(tables.index(name, getattr(e.account, name)) for name in ACCOUNT_FIELDS)
+        lines.append(json.dumps(
+            [shapes.setdefault(shape, len(shapes)), tables.index("id", e.account.id),
+             tables.index("label", e.account.label),
+             [getattr(e.summary, name) for name in SUMMARY_FIELDS],
+             e.file_name, e.stamp if e.stamp is not False else [-1]],
+            ensure_ascii=False, allow_nan=True, separators=(",", ":")))
     head = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
             "account_fields": ACCOUNT_FIELDS, "summary_fields": SUMMARY_FIELDS,
-            "count": len(lines), "texts": tables.texts, "rowsets": tables.rowsets}
+            "count": len(lines), "texts": tables.texts, "rowsets": tables.rowsets,
+            "shapes": list(shapes)}
     try:
         text = "\n".join([json.dumps(head, ensure_ascii=False, separators=(",", ":")),
                           *lines, ""])
@@ -183,13 +189,37 @@ def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entr
 def refreshed(entries: list[Entry], tokens_dir: str, read: Callable[[Account], Entry]
               ) -> bool:
     """Bring every entry's summary up to date in place: an entry whose token file shows
-    another stamp now (or was not settled) is read again. True if any was."""
+    another stamp now (or was not settled) is read again. True if any was.
+
+    Each token file is looked up relative to the open tokens folder: resolving the
+    folder's path again for each of thousands of files costs more than the stat."""
     changed = False
-    join = os.path.join
-    for n, entry in enumerate(entries):
-        if entry.stamp is not False \
-                and current_stamp(join(tokens_dir, entry.file_name)) == entry.stamp:
-            continue
-        entries[n] = read(entry.account)
-        changed = True
+    folder: int | None = None
+    gone = False  # no tokens folder (yet): no token file either
+    try:
+        folder = os.open(tokens_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        gone = True
+    except OSError:
+        pass  # unreadable: every summary is read again (and says why)
+    try:
+        for n, entry in enumerate(entries):
+            now = None if gone else False if folder is None \
+                else _stamp_in(folder, entry.file_name)
+            if entry.stamp is not False and now == entry.stamp:
+                continue
+            entries[n] = read(entry.account)
+            changed = True
+    finally:
+        if folder is not None:
+            os.close(folder)
     return changed
+
+
+def _stamp_in(folder: int, name: str) -> Stamp | bool:
+    try:
+        return stamp_of(os.stat(name, dir_fd=folder, follow_symlinks=True))
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
