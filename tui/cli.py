@@ -16,30 +16,51 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-# Subcommand modules, in the order `--help` lists them.
-COMMAND_MODULES = (
-    "tui.commands.accounts",
-    "tui.commands.authorize",
-    "tui.commands.token",
-    "tui.commands.refresh",
-    "tui.commands.test",
-    "tui.commands.troubleshoot",
-    "tui.commands.status",
-    "tui.commands.service",
-    "tui.commands.proxy",
-    "tui.commands.doctor",
-    "tui.commands.fakeidp",
-)
+# Each command and the module that registers it, in the order `--help` lists them.
+COMMANDS = {
+    "list": "tui.commands.accounts", "show": "tui.commands.accounts",
+    "add": "tui.commands.accounts", "edit": "tui.commands.accounts",
+    "delete": "tui.commands.accounts", "validate": "tui.commands.accounts",
+    "authorize": "tui.commands.authorize",
+    "token": "tui.commands.token",
+    "refresh": "tui.commands.refresh",
+    "test": "tui.commands.test",
+    "troubleshoot": "tui.commands.troubleshoot",
+    "status": "tui.commands.status",
+    "service": "tui.commands.service",
+    "proxy": "tui.commands.proxy", "proxy-password": "tui.commands.proxy",
+    "doctor": "tui.commands.doctor",
+    "fake-idp": "tui.commands.fakeidp",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
+_VALUED_OPTIONS = ("--config",)  # the global options that take a value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command an argument list names (the first word that is no global option or its
+    value), or None."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+        elif word == "--":
+            return next(words, None)
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with a known ``command``, one holding only its module's commands
+    (most of a command's start-up would otherwise go to building and importing the
+    others). Global options are never abbreviated, so a command is found before parsing."""
     import argparse
     import importlib
 
     from tui import __version__
 
     parser = argparse.ArgumentParser(
-        prog="exo-oauth",
+        prog="exo-oauth", allow_abbrev=False,
         description="Authorize and keep alive OAuth2 accounts for Exchange Online / "
         "Microsoft 365. With no command, opens the terminal UI.",
     )
@@ -53,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the UI on a demo account file served by the local "
                              "identity provider (no Azure tenant needed)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    only = COMMANDS.get(command or "")
+    for name in COMMAND_MODULES if only is None else (only,):
         importlib.import_module(name).register(sub)
     return parser
 
@@ -107,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return done
     import os
 
-    parser = build_parser()
+    parser = build_parser(command_in(argv))
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get("EXO_OAUTH_DEBUG") == "1"
     try:

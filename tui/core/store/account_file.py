@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +114,7 @@ def _key_path(name: str) -> list[str]:
 
 def _segment(text: str, header: dict[str, Any], count: int) -> list[tuple[str, str]] | None:
     """Cut the text into ("pre", ...), ("account", ...), ("other", ...) pieces, or None."""
+    import tomllib  # (not at the top: a cached list never parses TOML)
     if '"""' in text or "'''" in text:
         return None  # a header-like line could hide inside a multi-line string
     starts: list[tuple[int, str]] = []
@@ -301,6 +301,8 @@ def render_account(values: dict[str, Any]) -> str:
 def update_chunk(path: str, text: str, raw: dict[str, Any], changes: dict[str, Any]) -> str:
     """The text of one ``[[account]]`` chunk with ``changes`` applied (tomlkit keeps the rest
     as it was), checked to parse to exactly the account meant."""
+    import tomllib
+
     import tomlkit
 
     doc = tomlkit.parse(text)
@@ -341,6 +343,7 @@ class Editor:
 
     def _account_piece(self, index: int) -> int | None:
         """Index into the pieces of account ``index``, verified; None -> use the document."""
+        import tomllib
         if self._pieces is None:
             return None
         positions = [i for i, p in enumerate(self._pieces) if p[0] == "account"]
@@ -434,6 +437,7 @@ class Editor:
 
     def render(self) -> str:
         """The new text, checked to parse back to exactly the intended content."""
+        import tomllib
         if self._pieces is not None:
             text = "".join(p[1] for p in self._pieces)
             # Only changed chunks need checking: the others are unchanged, verified text.

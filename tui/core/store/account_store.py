@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core import paths
 from tui.core.errors import (
@@ -34,7 +34,6 @@ from tui.core.errors import (
     UsageError,
 )
 from tui.core.model import SIGN_IN_METHODS, Account, ParamRow, TokenState, TokenSummary
-from tui.core.validate import Issue, validate
 
 from . import (
     account_file,
@@ -48,6 +47,9 @@ from . import (
 )
 from .account_file import ACCOUNT_KEYS, AccountFile, derived_id, to_values
 from .tokens import TokenFiles
+
+if TYPE_CHECKING:
+    from tui.core.validate import Issue
 
 _DEFAULTS = Account(id="")
 # A delete waits this long for a refresh of that account to finish.
@@ -476,6 +478,8 @@ class AccountStore(TokenFiles):
     def _check(self, account: Account, taken: list[str]) -> None:
         if not account.id or not isinstance(account.id, str):
             raise UsageError("An account needs an id.")
+        from tui.core.validate import validate  # (only writes check: lists stay light)
+
         problems = [i for i in validate(account, taken_labels=taken) if i.stops_save]
         if problems:
             raise InvalidAccount(account.label, problems)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +67,7 @@ class View:
     def raw(self, entry: Entry) -> dict[str, Any] | None:
         """The account as parsed from its chunk alone; None unless it is exactly the account
         the index says (then the whole file decides)."""
+        import tomllib  # (not at the top: a cached list never parses TOML)
         try:
             parsed = tomllib.loads(self.text(entry))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):

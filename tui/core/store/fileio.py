@@ -16,7 +16,6 @@ import fcntl
 import os
 import re
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +41,7 @@ BOM = "\ufeff"
 
 def loads_toml(data: bytes, path: str) -> dict[str, Any]:
     """Parse TOML bytes; any failure becomes a ParseError naming file, line and column."""
+    import tomllib  # (not at the top: a cached list never parses TOML)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

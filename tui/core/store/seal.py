@@ -21,7 +21,6 @@ import binascii
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -139,6 +138,7 @@ def read_header(config_path: str | os.PathLike[str]) -> dict[str, Any]:
     Parses the text before the first ``[[account]]`` line, so the cost does not
     grow with the number of accounts. Missing file: ``{}``.
     """
+    import tomllib  # (not at the top: a cached list never parses TOML)
     path = Path(config_path)
     try:
         with open(path, "rb") as fh:
