@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,6 +162,8 @@ def _segment(text: str, header: dict[str, Any], count: int) -> list[tuple[str, s
 
 def derived_id(label: str) -> str:
     """A stable id for a hand-written account that has none (written on the next save)."""
+    import uuid  # (see model._new_id)
+
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"exo-oauth:account:{label}"))
 
 
