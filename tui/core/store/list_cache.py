@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tui.core.errors import StoreError
-from tui.core.model import Account, ParamRow, TokenSummary, rebuilt
+from tui.core.model import Account, ParamRow, TokenSummary
 
 from . import fileio, label_index
 
@@ -41,9 +41,6 @@ _BATCH = 500  # lines parsed by one json.loads call
 ACCOUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Account) if f.name not in (
     "client_secret", "access_token", "refresh_token", "access_token_expires_at",
     "id", "label"))
-# What a list leaves out, as a listed account holds it (a secret is opened only when used).
-_UNLISTED = {f.name: f.default for f in dataclasses.fields(Account)
-             if f.name not in (*ACCOUNT_FIELDS, "id", "label")}
 # A summary's account id and label are its account's, so a line leaves them out.
 SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(TokenSummary)
                        if f.name not in ("account_id", "label"))
@@ -131,13 +128,6 @@ def _field_tables(texts: list[str], rowsets: list[Any]) -> list[Sequence[Any]]:
     return out
 
 
-def _whole(listed: dict[str, Any]) -> dict[str, Any]:
-    """Every field of an account in the class's order: the listed ones, the unlisted ones
-    as a listed account holds them, id and label still to be set."""
-    return {f.name: listed[f.name] if f.name in listed else _UNLISTED.get(f.name)
-            for f in dataclasses.fields(Account)}
-
-
 def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
     """The entries kept for exactly these account file bytes, or None. Read a batch of
     lines (accounts) at a time, parsed as one JSON array: one parser call per account
@@ -156,20 +146,16 @@ def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
             if not all(isinstance(t, str) for t in texts):
                 return None
             tables = _field_tables(texts, head["rowsets"])
-            # Each shape as a whole account's fields, in the class's order (id and label
-            # are set per line), so every account is one dict copy (model.rebuilt).
-            shapes = [_whole(dict(zip(ACCOUNT_FIELDS, map(getitem, tables, shape), strict=True)))
+            shapes = [dict(zip(ACCOUNT_FIELDS, map(getitem, tables, shape), strict=True))
                       for shape in head["shapes"]]
             entries = []
             while batch := list(islice(fh, _BATCH)):
                 for shape, account_id, label, summary, file_name, stamp in json.loads(
                         b"[" + b",".join(batch) + b"]"):
                     account_id, label = texts[account_id], texts[label]
-                    entries.append(Entry(
-                        rebuilt(Account, {**shapes[shape], "id": account_id, "label": label}),
-                        rebuilt(TokenSummary, {"account_id": account_id, "label": label,
-                                               **dict(zip(SUMMARY_FIELDS, summary, strict=True))}),
-                        str(file_name), stamp))
+                    entries.append(Entry(Account(**shapes[shape], id=account_id, label=label),
+                                         TokenSummary(account_id, label, *summary),
+                                         str(file_name), stamp))
         return entries if len(entries) == head["count"] else None
     except (OSError, ValueError, TypeError, KeyError, IndexError):
         return None
