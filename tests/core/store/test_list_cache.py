@@ -6,6 +6,7 @@ import os
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,3 +151,29 @@ def test_listing_opens_no_sealed_value(filled: AccountStore,
     monkeypatch.setattr(seal.Sealer, "open", no_opening)
     summaries(filled)
     assert summaries(filled)["alpha"][0] is True
+
+
+def test_a_settled_label_index_spares_hashing_the_account_file(
+        filled: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    summaries(filled)
+    filled.get("alpha")  # a full read settles the index (the files are past their tick)
+    hashed: list[bytes] = []  # (names of the token files and caches are hashes too)
+    real = hashlib.sha256
+
+    def counting(data: bytes = b"") -> Any:
+        hashed.append(bytes(data))
+        return real(data)
+
+    monkeypatch.setattr(hashlib, "sha256", counting)
+    assert set(summaries(filled)) == {"alpha", "beta", "gamma"}
+    assert filled.path.read_bytes() not in hashed
+    # An edit by hand that keeps the size and puts the mtime back still moves the
+    # ctime: the index no longer vouches, the file is hashed, and the edit is seen.
+    st = filled.path.stat()
+    text = filled.path.read_text(encoding="utf-8")
+    filled.path.write_text(text.replace("gamma", "gamna"), encoding="utf-8")
+    os.utime(filled.path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert "gamna" in summaries(filled)
+    assert filled.path.read_bytes() in hashed

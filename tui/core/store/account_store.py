@@ -370,7 +370,22 @@ class AccountStore(TokenFiles):
 
     def _digest_now(self) -> bytes | None:
         """SHA-256 of the account file's bytes now; None if there is no file, b"" if it
-        cannot be read (the full read then says why)."""
+        cannot be read (the full read then says why). Taken from the label index while
+        that vouches for the file as it is (the same trust as the token fast path's),
+        else hashed: 6 ms for a file of 5,000 accounts."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return b""
+        head = label_index.header_of(label_index.read(self._index_file, 4096) or b"")
+        if head.get("config") == self._resolved and head.get("settled") == "1" \
+                and head.get("sig") == label_index.signature(st):
+            with contextlib.suppress(ValueError):
+                digest = bytes.fromhex(head.get("sha256", ""))
+                if len(digest) == 32:
+                    return digest
         try:
             with open(self.path, "rb") as fh:
                 return hashlib.sha256(fh.read()).digest()
