@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from textual.widgets import DataTable, Static
@@ -13,6 +15,7 @@ from tui.app.screens.help import HelpScreen
 from tui.app.screens.modals import ConfirmDelete
 from tui.core.errors import NoSuchAccount
 from tui.core.model import Account, TokenState
+from tui.core.store import label_index, token_format
 from tui.core.store.account_store import AccountStore
 
 
@@ -88,6 +91,36 @@ async def test_status_updates_live_without_moving_cursor(config, seeded,
         assert cell(app, 0, "status") == "Expired"
         assert cell(app, 1, "status") == "Valid, expires in 60 min"
         assert table.cursor_row == 2
+
+
+async def test_a_status_re_read_opens_only_the_token_files_that_changed(
+        config, seeded, clock: MovableClock, monkeypatch) -> None:
+    opened: list[str] = []
+    real = token_format.read_stat
+
+    def counting(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result, int] | None:
+        opened.append(os.path.basename(path))
+        return real(path)
+
+    monkeypatch.setattr(token_format, "read_stat", counting)
+    app = build(config, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        time.sleep(2 * label_index.SETTLE_NS / 1e9)  # the files' stats can vouch for them
+        app.screen.refresh_statuses()  # (this read keeps the now-settled stamps)
+        await settle(pilot)
+        opened.clear()
+        app.screen.refresh_statuses()
+        await settle(pilot)
+        assert opened == []
+        store = AccountStore(config)
+        store.save_token_state(TokenState(seeded[1].id, seeded[1].label, ACCESS, REFRESH,
+                                          clock.now + 3600, obtained_at=clock.now))
+        app.screen.refresh_statuses()
+        await settle(pilot)
+        assert opened == [os.path.basename(
+            token_format.token_path(store.state_dir, config, seeded[1].id))]
+        assert cell(app, 1, "status") == "Valid, expires in 60 min"
 
 
 async def test_live_timer_runs_with_an_interval(config, seeded, clock) -> None:

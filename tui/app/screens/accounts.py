@@ -186,11 +186,14 @@ class AccountsScreen(AccountRows):
             self._from_thread(self.reload)
             return
         states: dict[str, TokenView] = {}
-        for account in list(self.accounts):
-            try:
-                states[account.id] = store.token_summary(account)
-            except (ExoError, OSError):
-                continue  # one unreadable token file must not stop the others
+        try:  # what the last list saw, with only the token files changed since read again
+            states.update((a.id, s) for a, s in store.load_summaries())
+        except (ExoError, OSError):
+            for account in list(self.accounts):  # file by file, to show all it can
+                try:
+                    states[account.id] = store.token_summary(account)
+                except (ExoError, OSError):
+                    continue  # one unreadable token file must not stop the others
         if not get_current_worker().is_cancelled:
             self._from_thread(self._merge_states, states)
 
