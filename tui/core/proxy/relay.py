@@ -30,7 +30,6 @@ class _Side(asyncio.Protocol):
         self.ended = ended
         self.count = 0
         transport.set_protocol(self)
-        transport.set_write_buffer_limits(high=HIGH_WATER)
 
     def data_received(self, data: bytes) -> None:
         self.count += len(data)
@@ -62,12 +61,13 @@ async def _held(reader: asyncio.StreamReader, side: _Side) -> bool:
     # nothing reaches the reader any more: mark its end and take what it still holds
     reader.feed_eof()
     held = await reader.read()
-    if held:
-        side.data_received(held)
     # a plain connection whose peer had already finished sending stopped reading then;
-    # reading again lets the new protocol see that end too
+    # reading again lets the new protocol see that end too. Before passing the bytes on,
+    # since they may pause this side's reading, which must then stay paused.
     side.transport.pause_reading()
     side.transport.resume_reading()
+    if held:
+        side.data_received(held)
     return side.transport.is_closing()
 
 
@@ -82,6 +82,8 @@ async def relay(client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
     up = _Side(cast(asyncio.Transport, client[1].transport), ended)
     down = _Side(cast(asyncio.Transport, server[1].transport), ended)
     up.peer, down.peer = down, up
+    for side in (up, down):  # may pause the other side at once, so only now
+        side.transport.set_write_buffer_limits(high=HIGH_WATER)
     try:
         client_ended = await _held(client[0], up)
         server_ended = await _held(server[0], down)

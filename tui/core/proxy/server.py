@@ -23,7 +23,7 @@ from .smtp import SmtpFront
 FRONTS: dict[str, type[Front]] = {"imap": ImapFront, "pop": PopFront, "smtp": SmtpFront}
 KINDS = ("imap", "pop", "smtp")
 SNIFF_S = 0.3
-STREAM_LIMIT = 256 * 1024  # the client's stream buffer (see relay.py)
+STREAM_LIMIT = 256 * 1024  # the client's stream buffer before login (the relay uses none)
 TLS_HANDSHAKE_S = 15.0
 
 

@@ -23,7 +23,7 @@ from .defaults import UPSTREAMS as DEFAULTS
 from .errors import UpstreamRefused, UpstreamUnavailable
 
 LOGIN_TIMEOUT_S = 30.0
-# the stream's buffer: lines during login, then up to this much data in flight
+# the stream's buffer during login (the relay that follows uses none)
 STREAM_LIMIT = 256 * 1024
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9.-]+)):(?P<port>\d+)$")
 
