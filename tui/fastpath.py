@@ -121,8 +121,7 @@ def lookup(config: str, label: str) -> tuple[str, str, str] | None:
     if data is None:
         return None
     head = label_index.header_of(data)
-    if (head.get("config") != resolved or head.get("settled") != "1"
-            or head.get("sig") != label_index.signature(st)):
+    if not label_index.vouches(head, resolved, st):
         return None
     hit = label_index.lookup(data, label)
     if hit is None or hit[2] != "1":  # absent, or two accounts share the label

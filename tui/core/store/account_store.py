@@ -380,8 +380,7 @@ class AccountStore(TokenFiles):
         except OSError:
             return b""
         head = label_index.header_of(label_index.read(self._index_file, 4096) or b"")
-        if head.get("config") == self._resolved and head.get("settled") == "1" \
-                and head.get("sig") == label_index.signature(st):
+        if label_index.vouches(head, self._resolved, st):
             with contextlib.suppress(ValueError):
                 digest = bytes.fromhex(head.get("sha256", ""))
                 if len(digest) == 32:

@@ -49,6 +49,13 @@ def signature(st: os.stat_result) -> str:
     return f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
 
 
+def vouches(head: dict[str, str], resolved_config: str, st: os.stat_result) -> bool:
+    """Whether an index with this header stands for the account file with this stat as it
+    is now: written for that file, settled, and its stat unchanged since."""
+    return (head.get("config") == resolved_config and head.get("settled") == "1"
+            and head.get("sig") == signature(st))
+
+
 def settle_ns(st: os.stat_result) -> int:
     """How long after its ctime a file's stat can be trusted to show any further change."""
     return COARSE_SETTLE_NS if st.st_ctime_ns % 1_000_000_000 == 0 else SETTLE_NS
