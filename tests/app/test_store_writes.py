@@ -150,6 +150,7 @@ async def test_save_while_another_process_edits_the_file_keeps_the_screen_alive(
             threading.Timer(3.0, release).start()
             async with ticks(pilot) as fired:
                 await pilot.press("ctrl+s")
+                await wait_until(pilot, lambda: said(app, "Saving"), "the save to start")
                 await pilot.press("ctrl+s")  # a second press while saving starts no second save
                 await serves_a_key_meanwhile(pilot, "save", lambda: not released.is_set())
                 await wait_until(pilot, lambda: said(app, "Saved:") or said(app, "Not saved"),
