@@ -4,7 +4,8 @@ Each subcommand lives in a module under ``tui.commands`` exposing
 ``register(subparsers)``; those modules import their heavy dependencies inside
 the handlers, so building the parser stays cheap. ``exo-oauth token`` tries the
 fast path (``tui.fastpath``) before any of this is built, or even imported: argparse
-and the error classes (dataclasses) would cost it a third of its time.
+and the error classes (dataclasses) would cost it a third of its time. ``exo-oauth
+list`` likewise tries its cache alone first (``tui.commands.list_fast``).
 """
 
 from __future__ import annotations
@@ -129,13 +130,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return done
     import os
 
-    parser = build_parser(command_in(argv))
-    args = parser.parse_args(argv)
-    debug = args.debug or os.environ.get("EXO_OAUTH_DEBUG") == "1"
+    debug = os.environ.get("EXO_OAUTH_DEBUG") == "1"
     try:
+        command = command_in(argv)
+        if command == "list":  # a list its cache can answer needs no parser either
+            from tui.commands.list_fast import try_list
+
+            done = try_list(argv)
+            if done is not None:
+                return done
+        args = build_parser(command).parse_args(argv)
+        debug = debug or args.debug
         if args.command is None:
             return run_ui(args)
-        from tui.commands.common import terminal_safe_output
+        from tui.commands.safe_output import terminal_safe_output
 
         with terminal_safe_output():
             return int(args.func(args) or 0)

@@ -18,8 +18,7 @@ from tui.commands.accounts_output import (
     account_json,
     print_account,
     print_issues,
-    print_table,
-    summary_json,
+    print_list,
 )
 from tui.core.errors import SealError, UsageError
 
@@ -287,14 +286,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     store = open_store(args)
     rows = store.load_summaries()  # what a list shows needs no secret opened
-    if args.json:
-        print(json.dumps([summary_json(a, s) for a, s in rows], indent=2, ensure_ascii=False))
-        return 0
-    if not rows:
+    if not rows and not args.json:
         print(f"No accounts in {store.path} yet. Add one with: exo-oauth add LABEL "
               "--client-id ID --tenant TENANT")
         return 0
-    print_table(rows)
+    print_list(rows, as_json=args.json)
     return 0
 
 

@@ -9,13 +9,34 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.core.terminal_text import terminal_safe
 
 if TYPE_CHECKING:
-    from tui.core.model import Account, TokenState, TokenView
+    from tui.core.model import Account, TokenState
+    from tui.core.token_summary import TokenView
     from tui.core.validate import Issue
+
+
+class ListedAccount(Protocol):
+    """What a list shows of an account: an Account, or a row read from the list cache
+    alone (tui.commands.list_fast)."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_type(self) -> str: ...
+    @property
+    def flow(self) -> str: ...
+    @property
+    def auto_refresh(self) -> bool: ...
+    @property
+    def authorize_url(self) -> str: ...
 
 # Shorter secrets show no characters at all, only their length.
 MASK_PREFIX_MIN = 16
@@ -29,7 +50,7 @@ def mask(secret: str) -> str:
     return f"… ({len(secret)} chars)"
 
 
-def tenant_of(account: Account) -> str:
+def tenant_of(account: ListedAccount) -> str:
     return _tenant_of_url(account.authorize_url)
 
 
@@ -101,7 +122,7 @@ def token_text(state: TokenView, now: float | None = None, *, failure: bool = Tr
     return f"{text}; {note}" if note else text
 
 
-def summary_json(account: Account, state: TokenView) -> dict[str, Any]:
+def summary_json(account: ListedAccount, state: TokenView) -> dict[str, Any]:
     return {
         "label": account.label, "id": account.id, "tenant": tenant_of(account),
         "client_id": account.client_id, "client_type": account.client_type,
@@ -143,7 +164,17 @@ def account_json(account: Account, state: TokenState) -> dict[str, Any]:
     }
 
 
-def print_table(rows: Sequence[tuple[Account, TokenView]]) -> None:
+def print_list(rows: Sequence[tuple[ListedAccount, TokenView]], *, as_json: bool) -> None:
+    """What `exo-oauth list` prints for these (at least one) accounts."""
+    if as_json:
+        import json
+
+        print(json.dumps([summary_json(a, s) for a, s in rows], indent=2, ensure_ascii=False))
+    else:
+        print_table(rows)
+
+
+def print_table(rows: Sequence[tuple[ListedAccount, TokenView]]) -> None:
     now = time.time()
     head = ("LABEL", "TENANT", "CLIENT ID", "TYPE", "TOKEN", "AUTO-REFRESH")
     lines = [head] + [

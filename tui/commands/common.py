@@ -1,18 +1,14 @@
-"""What the command modules share: opening the store, the OAuth service, stderr lines,
-terminal-safe output."""
+"""What the command modules share: opening the store, the OAuth service, stderr lines."""
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import sys
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
-
-from tui.core.terminal_text import terminal_safe
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
+    import argparse
+
     from tui.core.oauth.service import OAuthService
     from tui.core.store.account_store import AccountStore
 
@@ -56,32 +52,3 @@ def until(epoch: float | None) -> str:
         return "an unknown time"
     left = max(0, int(epoch - time.time()))
     return f"{time.strftime('%H:%M', time.localtime(epoch))} (in {left // 60} min)"
-
-
-class _TerminalSafeStream:
-    """A text stream that writes through ``terminal_safe`` (lines and tabs kept)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        self._stream.write(terminal_safe(text, lines=True))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, buffer ...
-        return getattr(self._stream, name)
-
-
-@contextlib.contextmanager
-def terminal_safe_output() -> Iterator[None]:
-    """While a command runs, what it prints to stdout and stderr reaches the terminal
-    shown, never executed: labels, error texts and replies from servers go into many
-    lines, and one forgotten call must not let an escape sequence through. The escapes
-    are JSON's too, so --json output stays valid and means the same."""
-    out, errors = sys.stdout, sys.stderr
-    sys.stdout = _TerminalSafeStream(out)
-    sys.stderr = _TerminalSafeStream(errors)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = out, errors

@@ -6,12 +6,18 @@ mutable objects, so "what changed?" is an equality test.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .tenant import default_urls
+from .token_summary import REFRESH_DUE_RETRY_S as REFRESH_DUE_RETRY_S
+from .token_summary import TokenSummary as TokenSummary
+from .token_summary import TokenView as TokenView
+from .token_summary import is_valid as _is_valid
+from .token_summary import refresh_due as _refresh_due
+from .token_summary import status_of as _status
+from .token_summary import valid_for as _valid_for
 
 # A token counts as valid only if it stays valid at least this long (defined apart, for
 # the token fast path, which cannot import this module).
@@ -33,9 +39,6 @@ FLOWS = ("delegated", "app")
 # How a person signs in (the account remembers the last one that worked).
 SIGN_IN_METHODS = ("device", "paste", "loopback")
 APP_SCOPE = "https://outlook.office365.com/.default"
-# After a refresh the identity provider advised (refresh_in) failed, wait this long before
-# the next try; the token stays in use meanwhile.
-REFRESH_DUE_RETRY_S = 300
 # The longest an access token may be said to last: Microsoft's longest are about 28 hours
 # (continuous access evaluation); a day more is margin. A longer expires_in is a bad reply.
 MAX_TOKEN_LIFETIME_S = 2 * 86400
@@ -214,101 +217,6 @@ class TokenState:
                             has_refresh_token=self.has_refresh_token)
 
 
-@dataclass(frozen=True, slots=True)
-class TokenSummary:
-    """What lists, status and monitoring show about an account's tokens: no token itself,
-    only whether one exists. Read from a token file without opening any sealed value."""
-
-    account_id: str
-    label: str
-    has_access_token: bool = False
-    has_refresh_token: bool = False
-    expires_at: float | None = None
-    obtained_at: float | None = None
-    scope: str = ""
-    token_type: str = "Bearer"
-    needs_authorization: bool = False
-    last_refresh_at: float | None = None
-    last_error: str = ""
-    last_error_id: str = ""
-    last_error_at: float | None = None
-    refresh_due_at: float | None = None
-
-    def valid_for(self, now: float | None = None) -> float:
-        return _valid_for(self, now)
-
-    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return _is_valid(self, margin, now)
-
-    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool:
-        return _is_valid(self, margin, now) and not _refresh_due(self, now)
-
-    @property
-    def status(self) -> str:
-        return _status(self)
-
-
-class TokenView(Protocol):
-    """What TokenState and TokenSummary both answer: enough to judge a token's health."""
-
-    @property
-    def has_access_token(self) -> bool: ...
-    @property
-    def has_refresh_token(self) -> bool: ...
-    @property
-    def expires_at(self) -> float | None: ...
-    @property
-    def obtained_at(self) -> float | None: ...
-    @property
-    def needs_authorization(self) -> bool: ...
-    @property
-    def last_refresh_at(self) -> float | None: ...
-    @property
-    def last_error(self) -> str: ...
-    @property
-    def last_error_id(self) -> str: ...
-    @property
-    def last_error_at(self) -> float | None: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def refresh_due_at(self) -> float | None: ...
-
-    def valid_for(self, now: float | None = None) -> float: ...
-    def is_valid(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
-    def is_fresh(self, margin: float = DEFAULT_MARGIN_S, now: float | None = None) -> bool: ...
-
-
 # TokenState's fields that a summary keeps as they are.
-SUMMARY_FIELDS = tuple(f.name for f in fields(TokenSummary)
-                       if f.name not in ("has_access_token", "has_refresh_token"))
-
-
-def _valid_for(state: TokenView, now: float | None) -> float:
-    if not state.has_access_token or state.expires_at is None:
-        return 0.0
-    return state.expires_at - (time.time() if now is None else now)
-
-
-def _is_valid(state: TokenView, margin: float, now: float | None) -> bool:
-    return (state.has_access_token and state.expires_at is not None
-            and _valid_for(state, now) >= margin)
-
-
-def _refresh_due(state: TokenView, now: float | None) -> bool:
-    if state.refresh_due_at is None or state.needs_authorization:
-        return False
-    now = time.time() if now is None else now
-    if now < state.refresh_due_at:
-        return False
-    failed = state.last_error_at
-    return failed is None or failed < state.refresh_due_at or \
-        now - failed >= REFRESH_DUE_RETRY_S
-
-
-def _status(state: TokenView) -> str:
-    if state.needs_authorization:
-        return "needs_authorization"
-    if not state.has_access_token and not state.has_refresh_token:
-        return "error" if state.last_error else "none"
-    return "token"
+SUMMARY_FIELDS = tuple(name for name in TokenSummary._fields
+                       if name not in ("has_access_token", "has_refresh_token"))

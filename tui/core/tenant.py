@@ -1,7 +1,9 @@
 """Tenants and national clouds: from "contoso.com on usgov" to the two endpoint URLs.
 
 Kept apart from the model because the CLI (`--tenant/--cloud`), the form's
-helper and the validator all need the same answers.
+helper and the validator all need the same answers. The error class is imported
+only to raise it: a list answered from its cache names tenants without the
+dataclasses the errors are made of.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .errors import UsageError
 
 TENANT_PLACEHOLDER = "<tenant-id>"
 
@@ -47,16 +51,22 @@ def check_tenant(tenant: str) -> str:
         return t.lower()
     if _DOMAIN_RE.match(t):
         return t.lower()
-    raise UsageError(
+    raise _usage_error(
         f"{tenant!r} is not a tenant: use the directory (tenant) ID GUID, a verified "
         "domain such as contoso.onmicrosoft.com, or common / organizations / consumers."
     )
 
 
+def _usage_error(message: str) -> UsageError:
+    from .errors import UsageError
+
+    return UsageError(message)
+
+
 def check_cloud(cloud: str) -> str:
     c = cloud.strip().lower()
     if c not in CLOUDS:
-        raise UsageError(f"Unknown cloud {cloud!r}; choose one of: {', '.join(CLOUDS)}.")
+        raise _usage_error(f"Unknown cloud {cloud!r}; choose one of: {', '.join(CLOUDS)}.")
     return c
 
 

@@ -13,7 +13,7 @@ its file's ctime by a tick before the file was read (see label_index): a change
 in the same tick could otherwise leave the stat as it was.
 
 Disposable and private (0600): anything odd about it and it is ignored; writing it
-is best effort.
+is best effort. The file's layout and its raw reading are in list_cache_file.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
 from operator import getitem
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,40 +31,28 @@ from typing import Any, NamedTuple
 from tui.core.errors import StoreError
 from tui.core.model import Account, ParamRow, TokenSummary
 
-from . import fileio, label_index
+from . import fileio
+from .list_cache_file import (
+    ACCOUNT_FIELDS,
+    SUMMARY_FIELDS,
+    UNSETTLED,
+    VERSION,
+    Stamp,
+    batches,
+    checked_summary,
+    kept_stamp,
+    open_folder,
+    read_head,
+    stamp_in,
+)
+from .list_cache_file import cache_path as _cache_path
 
-VERSION = 2
-_BATCH = 500  # lines parsed by one json.loads call
-# The account's settings as a list shows them: every field but the secret and the tokens.
-# Each line holds an account's id and label; the rest mostly repeats from account to
-# account (one app registration, one tenant), so it is kept once as a "shape".
-ACCOUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Account) if f.name not in (
-    "client_secret", "access_token", "refresh_token", "access_token_expires_at",
-    "id", "label"))
-# A summary's account id and label are its account's, so a line leaves them out.
-SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(TokenSummary)
-                       if f.name not in ("account_id", "label"))
 _ROWS = ("token_params", "auth_params")
-# A token file's stat as kept: (device, inode, size, mtime ns, ctime ns); None: no file.
-Stamp = list[int] | None
+__all__ = ["Entry", "Stamp", "cache_path", "kept_stamp", "load", "refreshed", "save"]
 
 
 def cache_path(state_dir: str | os.PathLike[str], resolved_config: str) -> Path:
-    name = hashlib.sha256(f"list\0{resolved_config}".encode("utf-8", "surrogatepass")
-                          ).hexdigest()[:40]
-    return Path(state_dir) / "cache" / f"{name}.list.json"
-
-
-def stamp_of(st: os.stat_result) -> list[int]:
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
-def kept_stamp(st: os.stat_result | None, seen_at_ns: int) -> Stamp | bool:
-    """The stamp to keep for a token file read at ``seen_at_ns`` with this stat (None: there
-    was no file); False when the file was too new for its stat to vouch for its bytes."""
-    if st is None:
-        return None
-    return stamp_of(st) if label_index.is_settled(st, seen_at_ns) else False
+    return Path(_cache_path(state_dir, resolved_config))
 
 
 class Entry(NamedTuple):
@@ -145,34 +131,24 @@ def _collector_paused() -> Iterator[None]:
 
 
 def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
-    """The entries kept for exactly these account file bytes, or None. Read a batch of
-    lines (accounts) at a time, parsed as one JSON array: one parser call per account
-    would cost more than the parsing, and a list of thousands is never held twice, as
-    JSON and as entries."""
+    """The entries kept for exactly these account file bytes, or None."""
     try:
         with open(path, "rb") as fh:
-            head = json.loads(fh.readline())
-            if not isinstance(head, dict) or head.get("version") != VERSION \
-                    or head.get("config") != resolved_config \
-                    or head.get("sha256") != digest.hex() \
-                    or head.get("account_fields") != list(ACCOUNT_FIELDS) \
-                    or head.get("summary_fields") != list(SUMMARY_FIELDS):
+            head = read_head(fh, resolved_config, digest)
+            if head is None:
                 return None
             texts = head["texts"]
-            if not all(isinstance(t, str) for t in texts):
-                return None
             tables = _field_tables(texts, head["rowsets"])
             shapes = [dict(zip(ACCOUNT_FIELDS, map(getitem, tables, shape), strict=True))
                       for shape in head["shapes"]]
             entries = []
             with _collector_paused():
-                while batch := list(islice(fh, _BATCH)):
-                    for shape, account_id, label, summary, file_name, stamp in json.loads(
-                            b"[" + b",".join(batch) + b"]"):
+                for batch in batches(fh):
+                    for shape, account_id, label, summary, file_name, stamp in batch:
                         account_id, label = texts[account_id], texts[label]
+                        summary = TokenSummary(account_id, label, *checked_summary(summary))
                         entries.append(Entry(Account(**shapes[shape], id=account_id, label=label),
-                                             TokenSummary(account_id, label, *summary),
-                                             str(file_name), stamp))
+                                             summary, str(file_name), stamp))
         return entries if len(entries) == head["count"] else None
     except (OSError, ValueError, TypeError, KeyError, IndexError):
         return None
@@ -189,7 +165,7 @@ def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entr
             [shapes.setdefault(shape, len(shapes)), tables.index("id", e.account.id),
              tables.index("label", e.account.label),
              [getattr(e.summary, name) for name in SUMMARY_FIELDS],
-             e.file_name, e.stamp if e.stamp is not False else [-1]],
+             e.file_name, e.stamp if e.stamp is not False else UNSETTLED],
             ensure_ascii=False, allow_nan=True, separators=(",", ":")))
     head = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
             "account_fields": ACCOUNT_FIELDS, "summary_fields": SUMMARY_FIELDS,
@@ -206,23 +182,16 @@ def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entr
 def refreshed(entries: list[Entry], tokens_dir: str, read: Callable[[Account], Entry]
               ) -> bool:
     """Bring every entry's summary up to date in place: an entry whose token file shows
-    another stamp now (or was not settled) is read again. True if any was.
-
-    Each token file is looked up relative to the open tokens folder: resolving the
-    folder's path again for each of thousands of files costs more than the stat."""
+    another stamp now (or was not settled) is read again. True if any was."""
     changed = False
-    folder: int | None = None
-    gone = False  # no tokens folder (yet): no token file either
     try:
-        folder = os.open(tokens_dir, os.O_RDONLY | os.O_DIRECTORY)
-    except FileNotFoundError:
-        gone = True
+        folder = open_folder(tokens_dir)
+        readable = True
     except OSError:
-        pass  # unreadable: every summary is read again (and says why)
+        folder, readable = None, False  # every summary is read again (and says why)
     try:
         for n, entry in enumerate(entries):
-            now = None if gone else False if folder is None \
-                else _stamp_in(folder, entry.file_name)
+            now = stamp_in(folder, entry.file_name) if readable else False
             if entry.stamp is not False and now == entry.stamp:
                 continue
             entries[n] = read(entry.account)
@@ -231,12 +200,3 @@ def refreshed(entries: list[Entry], tokens_dir: str, read: Callable[[Account], E
         if folder is not None:
             os.close(folder)
     return changed
-
-
-def _stamp_in(folder: int, name: str) -> Stamp | bool:
-    try:
-        return stamp_of(os.stat(name, dir_fd=folder, follow_symlinks=True))
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return False

@@ -32,7 +32,7 @@ from .seal import Sealer
 SCHEMA = 1
 SEALED_FIELDS = ("access_token", "refresh_token")
 _FIELDS = {f.name: f for f in dataclasses.fields(TokenState)}
-_SUMMARY = {f.name for f in dataclasses.fields(TokenSummary)} & set(_FIELDS)
+_SUMMARY = set(TokenSummary._fields) & set(_FIELDS)
 _KEYS = frozenset({*_FIELDS, "schema"})  # bare keys known to be valid TOML
 _FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at", "refresh_due_at")
 _BOOLS = ("needs_authorization",)

@@ -118,7 +118,7 @@ class TokenFiles:
         if summary.account_id != account.id:  # a copy of another account's
             return TokenSummary(account.id, account.label), stamp
         return (summary if summary.label == account.label
-                else replace(summary, label=account.label)), stamp
+                else summary._replace(label=account.label)), stamp
 
     @staticmethod
     def _merge(account: Account, state: TokenState) -> Account:
