@@ -61,3 +61,12 @@ def test_doctor_core_modules_never_import_textual() -> None:
                           "tui.core.doctor.mail, tui.core.doctor.jwtinfo")
     assert "tui.core.doctor.mail" in loaded
     assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+
+
+def test_the_oauth_service_skips_httpxs_command_line_tool() -> None:
+    """httpx would import click, rich and pygments for its own CLI whenever click is
+    importable (here it is: import-linter needs it); the service never loads them."""
+    loaded = loaded_after("import importlib.util\nassert importlib.util.find_spec('click')\n"
+                          "import tui.core.oauth.service, httpx\n"
+                          "assert httpx.Client().__class__.__name__ == 'Client'")
+    assert "httpx" in loaded and not loaded & {"click", "rich", "pygments"}
