@@ -464,15 +464,46 @@ def refresh_figures(root: Path, count: int, sample: int, latency_ms: int, runs: 
                     raise RuntimeError(f"expected {n} refreshes at the fake, saw {refreshed}")
                 if i:
                     results[name].append(elapsed)
+        floor = [_bare_client_run(idp.token_url(), count) for _ in range(runs)]
     one_by_one = statistics.median(results["one-by-one"])
     ideal = count * latency_ms / 1000 / 16
     return [
         Figure(f"refresh --all, {count} accounts @ {latency_ms} ms, concurrency 16",
                f"<= 1.2x the ideal {ideal:.3g} s", results["all"], ideal, 1.2, unit="s"),
+        Figure(f"same number of token requests from a bare httpx script, {count}",
+               "(the floor: no store)", floor, ideal, None, unit="s",
+               note="python and httpx start-up, then as many POSTs to the same fake at the "
+                    "same latency, 16 at a time (refused grants: less work for the fake)"),
         Figure(f"same one by one (measured {sample}, scaled x{count // sample})",
                "(>= 50 s expected)", [one_by_one * count / sample], None, None, unit="s",
                note=f"{one_by_one:.2f} s for {sample} accounts"),
     ]
+
+
+_BARE_REFRESH = """
+import asyncio, sys
+sys.modules.setdefault("httpx._main", None)  # as exo-oauth does (tui/core/oauth)
+import httpx
+
+async def main(url, count):
+    gate = asyncio.Semaphore(16)
+    async with httpx.AsyncClient() as client:
+        async def one():
+            async with gate:
+                await client.post(url, data={"grant_type": "refresh_token",
+                                             "refresh_token": "not-issued", "client_id": "x"})
+        await asyncio.gather(*(one() for _ in range(count)))
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def _bare_client_run(token_url: str, count: int) -> float:
+    """Wall seconds of a process that only sends ``count`` token requests, 16 at a time."""
+    t0 = time.perf_counter()
+    subprocess.run([PY, "-c", _BARE_REFRESH, token_url, str(count)], check=True,
+                   capture_output=True)
+    return time.perf_counter() - t0
 
 
 def byte_compile() -> None:
