@@ -118,6 +118,36 @@ def test_an_edit_of_the_account_file_is_seen(filled: AccountStore) -> None:
     assert "gamma2" in summaries(filled)
 
 
+def test_after_an_edit_only_changed_token_files_are_read_again(
+        filled: AccountStore, reads: list[str]) -> None:
+    """Other account file bytes: the accounts are parsed again, but each token file's
+    summary is kept while its stamp holds, from the cache file or from memory."""
+    summaries(filled)
+    beta = filled.get("beta")
+    filled.update(replace(beta, label="bravo"))
+    reads.clear()
+    got = {a.label: s for a, s in AccountStore(filled.path).load_summaries()}
+    assert reads == []
+    assert set(got) == {"alpha", "bravo", "gamma"}
+    assert got["bravo"].label == "bravo" and got["bravo"].has_access_token
+    assert got["bravo"].account_id == beta.id and not got["gamma"].has_access_token
+    # One process listing, saving, listing again (the UI): from memory, and a token
+    # file that changed meanwhile is the only one read.
+    ui = AccountStore(filled.path)
+    ui.load_summaries()
+    alpha = ui.get("alpha")
+    ui.update(replace(alpha, auto_refresh=True))
+    ui.save_token_state(TokenState(alpha.id, "alpha", "access-2", "refresh-2",
+                                   time.time() + 60))
+    time.sleep(SETTLE_S)
+    reads.clear()
+    again = {a.label: (a.auto_refresh, s.expires_at) for a, s in ui.load_summaries()}
+    assert len(reads) == 1 and reads[0].endswith(
+        token_format.token_file_name(token_format.resolved(filled.path), alpha.id))
+    assert again["alpha"][0] is True and again["alpha"][1] is not None
+    assert again["alpha"][1] < time.time() + 61
+
+
 def test_it_holds_no_secret_sealed_or_not(filled: AccountStore) -> None:
     summaries(filled)
     text = cache_file(filled).read_text(encoding="utf-8")

@@ -352,20 +352,23 @@ class AccountStore(TokenFiles):
         digest = self._digest_now()
         if digest is None:
             return []
-        kept = self._listed
-        if kept is not None and digest and kept[0] == digest:
-            entries: list[list_cache.Entry] | None = list(kept[1])  # (others may hold it)
+        last = self._listed
+        if last is not None and digest and last[0] == digest:
+            cached: list[list_cache.Entry] | None = last[1]
         else:
-            entries = list_cache.load(self._list_file, self._resolved, digest) \
+            cached = list_cache.load(self._list_file, self._resolved, digest) \
                 if digest else None
-        if entries is not None:
-            if list_cache.refreshed(entries, self._tokens_dir, self._list_entry):
-                list_cache.save(self._list_file, self._resolved, digest, entries)
-        else:
+        if cached is not None:
+            accounts = [entry.account for entry in cached]
+            kept = list_cache.kept_from(cached)
+        else:  # other bytes: the accounts parsed again, the token files' summaries kept
             accounts, digest = self._listed_accounts(digest)
-            entries = [self._list_entry(account) for account in accounts]
-            if digest:
-                list_cache.save(self._list_file, self._resolved, digest, entries)
+            kept = list_cache.kept_from(last[1]) if last is not None \
+                else list_cache.kept_summaries(self._list_file, self._resolved)
+        entries, reads = list_cache.listed(accounts, kept, self._tokens_dir,
+                                           self._token_file_name, self._list_entry)
+        if digest and (reads or cached is None):
+            list_cache.save(self._list_file, self._resolved, digest, entries)
         self._listed = (digest, entries) if digest else None
         return [(entry.account, entry.summary) for entry in entries]
 

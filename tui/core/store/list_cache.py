@@ -23,8 +23,8 @@ import dataclasses
 import gc
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
-from operator import getitem
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import attrgetter, getitem
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,7 +48,8 @@ from .list_cache_file import (
 from .list_cache_file import cache_path as _cache_path
 
 _ROWS = ("token_params", "auth_params")
-__all__ = ["Entry", "Stamp", "cache_path", "kept_stamp", "load", "refreshed", "save"]
+__all__ = ["Entry", "Kept", "Stamp", "cache_path", "kept_from", "kept_stamp", "kept_summaries",
+           "listed", "load", "save"]
 
 
 def cache_path(state_dir: str | os.PathLike[str], resolved_config: str) -> Path:
@@ -64,6 +65,10 @@ class Entry(NamedTuple):
     summary: TokenSummary
     file_name: str  # the token file (in the tokens folder)
     stamp: Stamp | bool
+
+
+# What a list kept about one token file: its summary and the stamp it was read with.
+Kept = tuple[TokenSummary, Stamp | bool]
 
 
 class _Tables:
@@ -155,48 +160,92 @@ def load(path: Path, resolved_config: str, digest: bytes) -> list[Entry] | None:
 
 
 def save(path: Path, resolved_config: str, digest: bytes, entries: Sequence[Entry]) -> None:
-    """Keep these entries for the account file bytes with this digest (best effort)."""
+    """Keep these entries for the account file bytes with this digest (best effort).
+
+    Accounts with the same settings share a shape, found by one lookup of their
+    settings; one JSON encoder serves every line (json.dumps with options would make
+    a new one per line)."""
     tables = _Tables()
     shapes: dict[tuple[int, ...], int] = {}
-    lines = []
-    for e in entries:
-        shape = tuple(tables.index(name, getattr(e.account, name)) for name in ACCOUNT_FIELDS)
-        lines.append(json.dumps(
-            [shapes.setdefault(shape, len(shapes)), tables.index("id", e.account.id),
-             tables.index("label", e.account.label),
-             [getattr(e.summary, name) for name in SUMMARY_FIELDS],
-             e.file_name, e.stamp if e.stamp is not False else UNSETTLED],
-            ensure_ascii=False, allow_nan=True, separators=(",", ":")))
-    head = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
-            "account_fields": ACCOUNT_FIELDS, "summary_fields": SUMMARY_FIELDS,
-            "count": len(lines), "texts": tables.texts, "rowsets": tables.rowsets,
-            "shapes": list(shapes)}
+    shape_of: dict[tuple[Any, ...], int] = {}  # an account's settings -> its shape
+    settings = attrgetter(*ACCOUNT_FIELDS)
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode
     try:
-        text = "\n".join([json.dumps(head, ensure_ascii=False, separators=(",", ":")),
-                          *lines, ""])
+        lines = []
+        for e in entries:
+            values = settings(e.account)
+            shape = shape_of.get(values)
+            if shape is None:
+                indexes = tuple(map(tables.index, ACCOUNT_FIELDS, values))
+                shape = shape_of[values] = shapes.setdefault(indexes, len(shapes))
+            lines.append(encode(
+                [shape, tables.index("id", e.account.id), tables.index("label", e.account.label),
+                 e.summary[2:],  # (SUMMARY_FIELDS: all but account_id and label)
+                 e.file_name, e.stamp if e.stamp is not False else UNSETTLED]))
+        head = {"version": VERSION, "config": resolved_config, "sha256": digest.hex(),
+                "account_fields": ACCOUNT_FIELDS, "summary_fields": SUMMARY_FIELDS,
+                "count": len(lines), "texts": tables.texts, "rowsets": tables.rowsets,
+                "shapes": list(shapes)}
+        text = "\n".join([encode(head), *lines, ""])
         fileio.atomic_write(path, text.encode("utf-8", "surrogatepass"), durable=False)
     except (TypeError, ValueError, OSError, StoreError):
         return
 
 
-def refreshed(entries: list[Entry], tokens_dir: str, read: Callable[[Account], Entry]
-              ) -> bool:
-    """Bring every entry's summary up to date in place: an entry whose token file shows
-    another stamp now (or was not settled) is read again. True if any was."""
-    changed = False
+def kept_summaries(path: Path, resolved_config: str) -> dict[str, Kept]:
+    """Each token file's summary and stamp as the cache keeps them, by file name, whatever
+    account file bytes the cache was written for: a summary depends on its token file
+    alone (its label is the account's, given again), so after an edit of the account
+    file a list reads again only the token files that changed. Empty if there is none."""
+    kept: dict[str, Kept] = {}
+    try:
+        with open(path, "rb") as fh:
+            head = read_head(fh, resolved_config, None)
+            if head is None:
+                return {}
+            texts = head["texts"]
+            with _collector_paused():
+                for batch in batches(fh):
+                    for _shape, account_id, label, summary, file_name, stamp in batch:
+                        kept[str(file_name)] = (TokenSummary(
+                            texts[account_id], texts[label], *checked_summary(summary)), stamp)
+    except (OSError, ValueError, TypeError, KeyError, IndexError):
+        return {}
+    return kept
+
+
+def kept_from(entries: Sequence[Entry]) -> dict[str, Kept]:
+    """kept_summaries of entries already in memory."""
+    return {e.file_name: (e.summary, e.stamp) for e in entries}
+
+
+def listed(accounts: Sequence[Account], kept: Mapping[str, Kept], tokens_dir: str,
+           name_of: Callable[[Account], str], read: Callable[[Account], Entry]
+           ) -> tuple[list[Entry], int]:
+    """An entry per account, and how many token files were read for them: the kept
+    summary of the account's token file while that file shows the kept stamp, else the
+    file read again (``read``). A kept stamp that was not settled never matches.
+
+    Each token file is looked up relative to the open tokens folder: resolving the
+    folder's path again for each of thousands of files costs more than the stat."""
     try:
         folder = open_folder(tokens_dir)
-        readable = True
-    except OSError:
-        folder, readable = None, False  # every summary is read again (and says why)
+    except OSError:  # unreadable: every summary is read again (and says why)
+        return [read(account) for account in accounts], len(accounts)
+    entries, reads = [], 0
     try:
-        for n, entry in enumerate(entries):
-            now = stamp_in(folder, entry.file_name) if readable else False
-            if entry.stamp is not False and now == entry.stamp:
-                continue
-            entries[n] = read(entry.account)
-            changed = True
+        for account in accounts:
+            name = name_of(account)
+            old = kept.get(name)
+            if old is not None and old[1] is not False and stamp_in(folder, name) == old[1]:
+                summary, stamp = old
+                if summary.label != account.label:
+                    summary = summary._replace(label=account.label)
+                entries.append(Entry(account, summary, name, stamp))
+            else:
+                entries.append(read(account))
+                reads += 1
     finally:
         if folder is not None:
             os.close(folder)
-    return changed
+    return entries, reads

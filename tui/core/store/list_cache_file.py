@@ -82,13 +82,14 @@ def account_digest(config: str, resolved_config: str, index_file: str) -> bytes 
         return b""
 
 
-def read_head(fh: BinaryIO, resolved_config: str, digest: bytes) -> dict[str, Any] | None:
-    """The head line, if the cache was written in this format for exactly these account
-    file bytes; else None. Raises ValueError (bad JSON) and OSError."""
+def read_head(fh: BinaryIO, resolved_config: str, digest: bytes | None) -> dict[str, Any] | None:
+    """The head line, if the cache was written in this format for this account file and
+    exactly these bytes of it (any bytes: ``digest`` None); else None. Raises ValueError
+    (bad JSON) and OSError."""
     head = json.loads(fh.readline())
     if not isinstance(head, dict) or head.get("version") != VERSION \
             or head.get("config") != resolved_config \
-            or head.get("sha256") != digest.hex() \
+            or (digest is not None and head.get("sha256") != digest.hex()) \
             or head.get("account_fields") != list(ACCOUNT_FIELDS) \
             or head.get("summary_fields") != list(SUMMARY_FIELDS):
         return None

@@ -98,9 +98,12 @@ class TokenFiles:
         """What lists show about the account's tokens; opens nothing, needs no key."""
         return self._summary_stamped(account, self._token_file(account.id))[0]
 
+    def _token_file_name(self, account: Account) -> str:
+        return token_format.token_file_name(self._resolved, account.id)
+
     def _list_entry(self, account: Account) -> list_cache.Entry:
         """What a list keeps about the account's tokens (list_cache)."""
-        name = token_format.token_file_name(self._resolved, account.id)
+        name = self._token_file_name(account)
         summary, stamp = self._summary_stamped(account, os.path.join(self._tokens_dir, name))
         return list_cache.Entry(account, summary, name, stamp)
 
