@@ -8,6 +8,7 @@ Imports nothing but the shared default: this is on the fast path.
 
 from __future__ import annotations
 
+from tui import global_options
 from tui.core.validity import DEFAULT_MARGIN_S
 
 TYPE_CHECKING = False
@@ -40,8 +41,6 @@ OPTIONS = (
            f"(default {DEFAULT_MARGIN_S})", default=DEFAULT_MIN_VALID, metavar="S",
            number=True),
 )
-# Options that may come before the command, as `exo-oauth --config PATH token ...`.
-GLOBAL_CONFIG = "--config"
 
 
 class Request:
@@ -70,19 +69,10 @@ def problem(fmt: str, user: str | None, min_valid: float) -> str | None:
 def parse(argv: Sequence[str]) -> Request | None:
     """The request, if ``argv`` is a plain, valid `token` call; None for anything else
     (help, unknown options, mistakes), which the full parser then handles and explains."""
-    args = list(argv)
-    config: str | None = None
-    while args and args[0] != "token":
-        head = args.pop(0)
-        if head == GLOBAL_CONFIG and args:
-            config = args.pop(0)
-        elif head.startswith(GLOBAL_CONFIG + "="):
-            config = head.split("=", 1)[1]
-        else:
-            return None
-    if not args:
+    found = global_options.split(argv, "token")
+    if found is None:
         return None
-    args.pop(0)
+    config, args = found
     by_flag = {o.flag: o for o in OPTIONS}
     values: dict[str, str | float | None] = {o.dest: o.default for o in OPTIONS}
     labels: list[str] = []

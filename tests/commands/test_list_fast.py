@@ -112,8 +112,9 @@ def test_options_it_does_not_answer_go_to_the_full_parser() -> None:
     assert list_fast.parse(["list"]) == (None, False)
     assert list_fast.parse(["--config", "a.toml", "list", "--json"]) == ("a.toml", True)
     assert list_fast.parse(["--config=b.toml", "list"]) == ("b.toml", False)
+    assert list_fast.parse(["--config=", "list"]) == ("", False)  # (argparse: the default)
     for argv in (["list", "--help"], ["--debug", "list"], ["list", "x"], ["list", "--jso"],
-                 ["--config"], ["--config=", "list"], [], ["show", "list"],
+                 ["--config"], ["--config", "list"], [], ["show", "list"],
                  ["list", "--json", "--json"]):
         assert list_fast.parse(argv) is None, argv
 
@@ -172,8 +173,9 @@ _PLACES = [(0,), (1,), (2,), (3,), *[(3, i) for i in range(12)], (4,), (5,),
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(line=st.integers(1, 7), place=st.sampled_from(_PLACES), value=_JSON)
 def test_a_cache_damaged_by_hand_never_crashes_a_list(
-        seeded: AccountStore, capsys: pytest.CaptureFixture[str], line: int,
-        place: tuple[int, ...], value: object) -> None:
+        seeded: AccountStore, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, line: int, place: tuple[int, ...],
+        value: object) -> None:
     """Any one value of a line replaced by any JSON value: the list answers or steps aside,
     and the full list then answers with every account."""
     AccountStore(seeded.path).load_summaries()
@@ -191,10 +193,32 @@ def test_a_cache_damaged_by_hand_never_crashes_a_list(
     try:
         fast_list(capsys)  # answers or returns None; raises nothing
         fast_list(capsys, "--json")
+        full_list(capsys, monkeypatch)  # the store's reading of the same cache
+        full_list(capsys, monkeypatch, "--json")
         rows = AccountStore(seeded.path).load_summaries()
         assert len(rows) == 7 and all(isinstance(s, TokenSummary) for _, s in rows)
     finally:
         path.write_bytes(b"".join(lines))
+
+
+@pytest.mark.parametrize("value", [1e30, float("nan"), float("inf"), -5.0, 2**63])
+def test_a_time_no_clock_can_show_is_never_taken_from_the_cache(
+        seeded: AccountStore, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, value: float) -> None:
+    AccountStore(seeded.path).load_summaries()
+    lines = cache_lines(seeded)
+    times = [n for n, name in enumerate(list_cache_file.SUMMARY_FIELDS)
+             if name.endswith("_at")]
+    damaged = [lines[0]]
+    for line in lines[1:]:
+        row = json.loads(line)
+        for n in times:
+            row[3][n] = value
+        damaged.append(json.dumps(row).encode() + b"\n")
+    list_cache.cache_path(seeded.state_dir, token_format.resolved(seeded.path)).write_bytes(
+        b"".join(damaged))
+    assert fast_list(capsys) is None
+    assert "last refresh failed" in full_list(capsys, monkeypatch)  # from the token files
 
 
 def test_the_cache_names_the_fields_of_the_model() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from tui import global_options
 from tui.core import paths
 from tui.core.store.label_index import index_path
 from tui.core.store.list_cache_file import (
@@ -34,7 +35,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_GLOBAL_CONFIG = "--config"
 _SHOWN = ("client_id", "client_type", "flow", "auto_refresh", "authorize_url")
 _BOOLS = (False, True)
 
@@ -54,19 +54,10 @@ class AccountRow(NamedTuple):
 def parse(argv: Sequence[str]) -> tuple[str | None, bool] | None:
     """(--config value, --json) for a plain `list` call; None for anything else (help,
     --debug, unknown options, mistakes), which the full parser then handles."""
-    args = list(argv)
-    config: str | None = None
-    while args and args[0] != "list":
-        head = args.pop(0)
-        if head == _GLOBAL_CONFIG and args:
-            config = args.pop(0)
-        elif head.startswith(_GLOBAL_CONFIG + "=") and len(head) > len(_GLOBAL_CONFIG) + 1:
-            config = head.split("=", 1)[1]
-        else:
-            return None
-    if args[1:] in ([], ["--json"]) and args:
-        return config, args[1:] == ["--json"]
-    return None
+    found = global_options.split(argv, "list")
+    if found is None or found[1] not in ([], ["--json"]):
+        return None
+    return found[0], found[1] == ["--json"]
 
 
 def cached_rows(config: str) -> list[tuple[AccountRow, TokenSummary]] | None:
@@ -89,7 +80,7 @@ def cached_rows(config: str) -> list[tuple[AccountRow, TokenSummary]] | None:
             rows = []
             for batch in batches(fh):
                 for shape, account_id, label, summary, file_name, stamp in batch:
-                    if stamp_in(folder, file_name) != stamp:
+                    if type(file_name) is not str or stamp_in(folder, file_name) != stamp:
                         return None
                     account_id, label = texts[account_id], texts[label]
                     client_id, client_type, flow, auto_refresh, url = shapes[shape]

@@ -14,6 +14,8 @@ from typing import NamedTuple, Protocol
 
 from .validity import DEFAULT_MARGIN_S
 
+# The last second every time function can show (9999-12-31 23:59:59 UTC).
+LAST_EPOCH = 253402300799.0
 # After a refresh the identity provider advised (refresh_in) failed, wait this long before
 # the next try; the token stays in use meanwhile.
 REFRESH_DUE_RETRY_S = 300
@@ -117,3 +119,10 @@ def status_of(state: TokenView) -> str:
     if not state.has_access_token and not state.has_refresh_token:
         return "error" if state.last_error else "none"
     return "token"
+
+
+def possible_time(value: float) -> bool:
+    """Whether a clock can show this time: not NaN, not before 1970, not after 9999. A
+    state or cache holding another is damaged or was written before replies were checked;
+    its time reads as unknown (or the cache is not used)."""
+    return 0.0 <= value <= LAST_EPOCH

@@ -19,6 +19,8 @@ import json
 import os
 from itertools import islice
 
+from tui.core.token_summary import possible_time
+
 from . import label_index
 
 TYPE_CHECKING = False
@@ -41,6 +43,7 @@ SUMMARY_FIELDS = ("has_access_token", "has_refresh_token", "expires_at", "obtain
 _TIME = (float, int, type(None))
 _KINDS = ((bool,), (bool,), _TIME, _TIME, (str,), (str,), (bool,), _TIME, (str,), (str,),
           _TIME, _TIME)
+_TIMES_AT = tuple(n for n, kinds in enumerate(_KINDS) if kinds is _TIME)
 _checked: set[tuple[type, ...]] = set()  # kinds of summary lines found right already
 # A token file's stat as kept: (device, inode, size, mtime ns, ctime ns); None: no file.
 Stamp = list[int] | None
@@ -108,15 +111,20 @@ def batches(fh: BinaryIO) -> Iterator[list[Any]]:
 
 
 def checked_summary(values: list[Any]) -> list[Any]:
-    """A line's summary fields, each of its field's type; ValueError otherwise (a cache
-    damaged by hand must not reach a screen as a number that is text). About half a
-    microsecond a line: the kinds of a line are one tuple, and few kinds occur."""
+    """A line's summary fields, each of its field's type and every time one a clock can
+    show; ValueError otherwise (a cache damaged by hand must not reach a screen as a
+    number that is text, or a year no clock shows). About a microsecond a line: the
+    kinds of a line are one tuple, and few kinds occur."""
     kinds = tuple(map(type, values))
     if kinds not in _checked:
         if len(kinds) != len(_KINDS) or not all(
                 kind in allowed for kind, allowed in zip(kinds, _KINDS, strict=True)):
             raise ValueError("a list cache line holds a summary field of the wrong type")
         _checked.add(kinds)
+    for at in _TIMES_AT:
+        value = values[at]
+        if value is not None and not possible_time(value):
+            raise ValueError("a list cache line holds a time no clock can show")
     return values
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from tui.core.errors import SealError, StoreError
 from tui.core.model import TokenState, TokenSummary
+from tui.core.token_summary import possible_time
 
 from .fileio import atomic_write, loads_toml
 from .seal import Sealer
@@ -36,8 +37,6 @@ _SUMMARY = set(TokenSummary._fields) & set(_FIELDS)
 _KEYS = frozenset({*_FIELDS, "schema"})  # bare keys known to be valid TOML
 _FLOATS = ("expires_at", "obtained_at", "last_refresh_at", "last_error_at", "refresh_due_at")
 _BOOLS = ("needs_authorization",)
-# The last second every time function can show (9999-12-31 23:59:59 UTC).
-_LAST_EPOCH = 253402300799.0
 _HEAD = ("# exo-oauth token state for one account: written by exo-oauth, do not edit.\n"
          "# Tokens are sealed; the account's settings live in the account file.\n")
 
@@ -233,7 +232,7 @@ def _drop_impossible_times(values: dict[str, Any]) -> None:
     (an expires_in of 1e30 was stored as it came)."""
     for name in _FLOATS:
         value = values.get(name)
-        if value is not None and not (0.0 <= value <= _LAST_EPOCH):  # False for NaN too
+        if value is not None and not possible_time(value):
             values[name] = None
 
 
