@@ -359,14 +359,14 @@ class AccountStore(TokenFiles):
             cached = list_cache.load(self._list_file, self._resolved, digest) \
                 if digest else None
         if cached is not None:
-            accounts = [entry.account for entry in cached]
-            kept = list_cache.kept_from(cached)
+            entries = list(cached)  # (another thread may hold the list kept in memory)
+            reads = list_cache.refreshed(entries, self._tokens_dir, self._list_entry)
         else:  # other bytes: the accounts parsed again, the token files' summaries kept
             accounts, digest = self._listed_accounts(digest)
             kept = list_cache.kept_from(last[1]) if last is not None \
                 else list_cache.kept_summaries(self._list_file, self._resolved)
-        entries, reads = list_cache.listed(accounts, kept, self._tokens_dir,
-                                           self._token_file_name, self._list_entry)
+            entries, reads = list_cache.listed(accounts, kept, self._tokens_dir,
+                                               self._token_file_name, self._list_entry)
         if digest and (reads or cached is None):
             list_cache.save(self._list_file, self._resolved, digest, entries)
         self._listed = (digest, entries) if digest else None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import json
 import os
@@ -49,7 +50,7 @@ from .list_cache_file import cache_path as _cache_path
 
 _ROWS = ("token_params", "auth_params")
 __all__ = ["Entry", "Kept", "Stamp", "cache_path", "kept_from", "kept_stamp", "kept_summaries",
-           "listed", "load", "save"]
+           "listed", "load", "refreshed", "save"]
 
 
 def cache_path(state_dir: str | os.PathLike[str], resolved_config: str) -> Path:
@@ -219,25 +220,48 @@ def kept_from(entries: Sequence[Entry]) -> dict[str, Kept]:
     return {e.file_name: (e.summary, e.stamp) for e in entries}
 
 
+@contextlib.contextmanager
+def _stamps_now(tokens_dir: str) -> Iterator[Callable[[str], Stamp | bool]]:
+    """What gives a token file's stamp now, by file name: looked up relative to the open
+    tokens folder, since resolving the folder's path again for each of thousands of
+    files costs more than the stat. If the folder cannot be opened, False for every
+    file: every summary is read again (and says why)."""
+    try:
+        folder = open_folder(tokens_dir)
+    except OSError:
+        yield lambda _name: False
+        return
+    try:
+        yield functools.partial(stamp_in, folder)
+    finally:
+        if folder is not None:
+            os.close(folder)
+
+
+def refreshed(entries: list[Entry], tokens_dir: str, read: Callable[[Account], Entry]) -> int:
+    """Bring every entry up to date in place: one whose token file shows another stamp
+    now (or was not settled) is read again. Returns how many were."""
+    reads = 0
+    with _stamps_now(tokens_dir) as stamp_now:
+        for n, entry in enumerate(entries):
+            if entry.stamp is False or stamp_now(entry.file_name) != entry.stamp:
+                entries[n] = read(entry.account)
+                reads += 1
+    return reads
+
+
 def listed(accounts: Sequence[Account], kept: Mapping[str, Kept], tokens_dir: str,
            name_of: Callable[[Account], str], read: Callable[[Account], Entry]
            ) -> tuple[list[Entry], int]:
-    """An entry per account, and how many token files were read for them: the kept
-    summary of the account's token file while that file shows the kept stamp, else the
-    file read again (``read``). A kept stamp that was not settled never matches.
-
-    Each token file is looked up relative to the open tokens folder: resolving the
-    folder's path again for each of thousands of files costs more than the stat."""
-    try:
-        folder = open_folder(tokens_dir)
-    except OSError:  # unreadable: every summary is read again (and says why)
-        return [read(account) for account in accounts], len(accounts)
+    """An entry per account of other account file bytes than the entries were kept for,
+    and how many token files were read: the kept summary of the account's token file
+    while that file shows the kept stamp, else the file read again."""
     entries, reads = [], 0
-    try:
+    with _stamps_now(tokens_dir) as stamp_now:
         for account in accounts:
             name = name_of(account)
             old = kept.get(name)
-            if old is not None and old[1] is not False and stamp_in(folder, name) == old[1]:
+            if old is not None and old[1] is not False and stamp_now(name) == old[1]:
                 summary, stamp = old
                 if summary.label != account.label:
                     summary = summary._replace(label=account.label)
@@ -245,7 +269,4 @@ def listed(accounts: Sequence[Account], kept: Mapping[str, Kept], tokens_dir: st
             else:
                 entries.append(read(account))
                 reads += 1
-    finally:
-        if folder is not None:
-            os.close(folder)
     return entries, reads
