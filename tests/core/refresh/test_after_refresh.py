@@ -13,7 +13,7 @@ from tests.helpers import add_signed_in, fake_account
 from tui.core.errors import NoSuchAccount
 from tui.core.oauth.service import OAuthService
 from tui.core.refresh.single_flight import after_refresh, get_token
-from tui.core.store import account_store
+from tui.core.store import account_writes
 from tui.core.store.account_store import AccountStore
 from tui.fakeidp import FakeIdP
 
@@ -31,7 +31,7 @@ def token_requests(idp: FakeIdP) -> int:
 async def test_a_delete_waits_for_the_refresh_in_flight(
         idp: FakeIdP, store: AccountStore, monkeypatch: pytest.MonkeyPatch) -> None:
     # Far shorter than the refresh takes: waiting on the token file lock would time out.
-    monkeypatch.setattr(account_store, "RENAME_WAIT_S", 0.2)
+    monkeypatch.setattr(account_writes, "RENAME_WAIT_S", 0.2)
     account = await add_signed_in(idp, store)
     token_file = Path(store._token_file(account.id))
     idp.latency_ms = 1000
