@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 
@@ -13,12 +13,13 @@ from . import common
 from .common import err, open_store, until
 
 if TYPE_CHECKING:
+    from tui.commands.common import Subparsers
     from tui.core.model import Account
     from tui.core.refresh.batch import RefreshOutcome
     from tui.core.store.account_store import AccountStore
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("refresh", help="refresh tokens now, or keep them fresh (--watch)",
                        description="Refresh the named accounts (or --all) now; with --watch, "
                        "keep every auto-refresh account fresh until stopped. Either way each "

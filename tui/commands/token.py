@@ -7,7 +7,7 @@ Only the token goes to stdout, so `$(exo-oauth token X)` and pipes see nothing e
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui import token_options
 from tui.core.errors import UsageError
@@ -16,11 +16,12 @@ from . import common
 from .common import open_store
 
 if TYPE_CHECKING:
+    from tui.commands.common import Subparsers
     from tui.core.model import Account, TokenState
     from tui.core.store.account_store import AccountStore
 
 
-def register(sub: Any) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("token", help="print a valid access token (refreshing if needed)",
                        description="Print an access token valid for at least --min-valid "
                        "seconds, refreshing it first when needed.")
