@@ -13,8 +13,8 @@ import pytest
 
 from tests.core.doctor.helpers import outlook_rows
 from tests.helpers import run, signed_in
-from tests.mail.dovecot import Dovecot
-from tests.mail.fixtures import dovecot_jwt, mail_idp
+from tests.mail.dovecot import HOST, Dovecot, free_port, start_dovecot
+from tests.mail.fixtures import dovecot_jwt, mail_idp, need_dovecot
 from tui.core.store.account_store import AccountStore
 from tui.core.xoauth2 import xoauth2_text
 from tui.fakeidp import DEMO_USER_UPN, FakeIdP
@@ -56,3 +56,27 @@ def test_a_token_dovecot_does_not_know_is_refused_not_misread(
     # the verdict on the token (after the continuation), not the long line's syntax error
     assert f"FAIL  smtp {host}:{server.submission}  the server refused the XOAUTH2 login as " \
            f"{DEMO_USER_UPN}: 535 5.7.8" in out
+
+
+def test_a_login_dovecot_cannot_check_is_called_temporary_not_refused(
+        mail_idp: FakeIdP, store: AccountStore, config: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Dovecot asks an introspection endpoint that is down: it answers IMAP with
+    NO [UNAVAILABLE] and SMTP with 454 4.7.0, which say nothing about the token."""
+    need_dovecot()
+    server = start_dovecot(f"http://{HOST}:{free_port()}/introspect")  # nothing listens
+    try:
+        signed_in(mail_idp, store, **outlook_rows())
+        code = run(config, "doctor", "work", "--imap", f"{server.host}:{server.imaps}",
+                   "--smtp", f"{server.host}:{server.submission}",
+                   "--cafile", str(server.ca.ca_cert))
+    finally:
+        server.stop()
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"FAIL  imap {server.host}:{server.imaps}  the server could not check the XOAUTH2 " \
+           f"login as {DEMO_USER_UPN} just now (a temporary failure on its side, not a " \
+           "refusal): NO [UNAVAILABLE]" in out
+    assert f"FAIL  smtp {server.host}:{server.submission}  the server could not check the " \
+           f"XOAUTH2 login as {DEMO_USER_UPN} just now" in out and ": 454 4.7.0" in out
+    assert "refused the XOAUTH2 login" not in out and "Run the doctor again" in out

@@ -91,6 +91,20 @@ def _refused(name: str, kind: str, user: str, said: str) -> Check:
                  "users > the user > Mail > Manage email apps).", entry)
 
 
+# A server that could not check a login just now says so: IMAP with the response code
+# [UNAVAILABLE] (RFC 5530), SMTP with a 4xx reply (RFC 4954's 454 4.7.0). Not a refusal.
+_IMAP_TEMPORARY = re.compile(r"\[UNAVAILABLE\]", re.I)
+
+
+def _temporary(name: str, user: str, said: str) -> Check:
+    """A login the server could not check right now: no verdict on the token."""
+    return Check(name, FAIL, f"the server could not check the XOAUTH2 login as {user} just "
+                             f"now (a temporary failure on its side, not a refusal): {said}",
+                 "Run the doctor again in a few minutes. If it keeps failing, the mail "
+                 "service is in trouble (Exchange Online: see Service health in the "
+                 "Microsoft 365 admin center); the token and the account need no change.", "")
+
+
 class _Responder:
     """The client's side of the SASL exchange. First call: the XOAUTH2 response. Later
     calls (a server's error challenge): empty, which asks the server for its final answer."""
@@ -144,6 +158,8 @@ def _imap(server: MailServer, user: str, token: str, context: ssl.SSLContext,
                              "XOAUTH2 (Exchange Online: outlook.office365.com:993).", "")
             if not said.upper().startswith(("NO", "AUTHENTICATE COMMAND")):
                 said = f"NO {said}"  # imaplib keeps only the text of a NO answer
+            if _IMAP_TEMPORARY.search(said):
+                return _temporary(name, user, said)
             return _refused(name, "imap", user, said)
         said = _answer(_joined(data), user, token)
         return Check(name, PASS, f"XOAUTH2 login as {user} accepted: {typ} {said}".rstrip())
@@ -256,6 +272,8 @@ def _smtp(server: MailServer, user: str, token: str, context: ssl.SSLContext,
                                          "a verdict on the token",
                              "Check that the host and port are an SMTP submission service "
                              "with XOAUTH2 (Exchange Online: smtp.office365.com:587).", "")
+            if 400 <= exc.smtp_code < 500:
+                return _temporary(name, user, said)
             if _SMTP_AUTH_OFF.search(said):
                 entry, fix = advice("5.7.139", label)
                 return Check(name, FAIL, f"the server refused the XOAUTH2 login as {user}: "
