@@ -70,7 +70,7 @@ async def test_a_revoked_sign_in_is_a_temporary_failure_with_a_clear_log_and_hoo
 
         code, text = await in_thread(smtp_try)
         assert (code, text[:5]) == (454, b"4.7.0")
-    line = next(x for x in proxy.lines if "temporary failure" in x)
+    line = next(x for x in proxy.lines if "no upstream login with account" in x)
     assert "account 'work'" in line and "[aadsts.50173:" in line
     assert "fix: Run `exo-oauth authorize work`" in line
     runs = hook_runs(out)
@@ -90,7 +90,7 @@ async def test_the_mail_server_down_is_a_temporary_failure(
     async with running_proxy(store, dovecot, mail_idp, ports={"imap": 0},
                              upstreams=ups) as proxy:
         assert (await in_thread(imap_login, proxy.port("imap"))).count("[UNAVAILABLE]") == 1
-    line = next(x for x in proxy.lines if "temporary failure" in x)
+    line = next(x for x in proxy.lines if "no upstream login with account" in x)
     assert f"cannot reach {HOST}:{dead}" in line and "[proxy.upstream_unreachable:" in line
 
 
@@ -100,7 +100,7 @@ async def test_an_untrusted_server_certificate_gets_no_token(
     logins = dovecot.log().count("Login:")
     async with running_proxy(store, dovecot, mail_idp, upstream_ca=None) as proxy:
         assert (await in_thread(imap_login, proxy.port("imap"))).count("[UNAVAILABLE]") == 1
-    line = next(x for x in proxy.lines if "temporary failure" in x)
+    line = next(x for x in proxy.lines if "no upstream login with account" in x)
     assert "[proxy.upstream_tls:" in line and "--upstream-ca" in line
     assert dovecot.log().count("Login:") == logins
 

@@ -169,7 +169,8 @@ class Gate:
     def _explain(self, account: Account, exc: BaseException, slog: SessionLog) -> None:
         entry_id, title, fix = _advice(exc, account.label)
         why = terminal_safe(str(exc), limit=300)
-        slog(f"temporary failure for account {account.label!r}: {why} "
+        slog(f"no upstream login with account {account.label!r} (the client is told to "
+             f"try again later): {why} "
              f"[{entry_id}: {title}]; fix: {fix}")
         if isinstance(exc, UpstreamUnavailable):
             return  # the mail server is down or untrusted: not the account's token
