@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.core import paths
 from tui.core.errors import (
@@ -50,8 +50,6 @@ from .account_writes import AccountWrites
 from .account_writes import InvalidAccount as InvalidAccount
 from .tokens import TokenFiles
 
-if TYPE_CHECKING:
-    pass
 
 class AccountStore(AccountWrites, TokenFiles):
     """One account file plus the token files of its accounts."""
