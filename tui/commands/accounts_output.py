@@ -38,6 +38,7 @@ class ListedAccount(Protocol):
     @property
     def authorize_url(self) -> str: ...
 
+
 # Shorter secrets show no characters at all, only their length.
 MASK_PREFIX_MIN = 16
 
