@@ -4,6 +4,7 @@ link's target and the link stays a link."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,3 +49,29 @@ def test_a_linked_account_file_and_token_folder_keep_their_links(tmp_path: Path,
     assert "renamed" in real.read_text() and "other" not in real.read_text()
     assert AccountStore(real, state_dir=state).get("renamed").client_id.startswith("00000000")
     assert list((dotfiles / "tokens").glob("*.toml"))
+
+
+def test_every_path_to_one_account_file_takes_the_one_lock(tmp_path: Path,
+                                                           config: Path) -> None:
+    """A store opened through a link and one opened on the real path must not both write
+    at once: the lock lives beside the real file."""
+    real = tmp_path / "dotfiles" / "accounts.toml"
+    real.parent.mkdir()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.symlink_to(real)
+    state = tmp_path / "state"
+    via_link, direct = AccountStore(config, state_dir=state), AccountStore(real, state_dir=state)
+    assert via_link.lock_path == direct.lock_path == real.with_name(".accounts.toml.lock")
+    done = threading.Event()
+
+    def add() -> None:
+        via_link.add(make_account("work"))
+        done.set()
+
+    with fileio.locked(direct.lock_path):
+        writer = threading.Thread(target=add)
+        writer.start()
+        assert not done.wait(0.3)  # waits for the lock taken through the real path
+    writer.join(10)
+    assert done.is_set() and direct.get("work").label == "work"
+    assert not (config.parent / ".accounts.toml.lock").exists()

@@ -58,9 +58,12 @@ class AccountStore(AccountWrites, TokenFiles):
                  state_dir: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(config_path)
         self.state_dir = Path(state_dir) if state_dir is not None else paths.state_dir()
-        self.lock_path = self.path.with_name(f".{self.path.name}.lock")
         resolved = token_format.resolved(self.path)
         self._resolved = resolved
+        # Beside the file itself, not beside a link to it: every path to one account file
+        # (a dotfiles link, the real path, --config) takes the one lock.
+        real = Path(resolved)
+        self.lock_path = real.with_name(f".{real.name}.lock")
         self._tokens_dir = os.path.join(self.state_dir, "tokens")
         self._cache_file = parse_cache.cache_path(self.state_dir, resolved)
         self._index_file = label_index.index_path(str(self.state_dir), resolved)

@@ -76,7 +76,7 @@ class AccountWrites:
                        ) -> fileio.FileLock: ...
 
     def _file_lock(self) -> fileio.FileLock:
-        fileio.ensure_dir(self.path.parent)
+        fileio.ensure_dir(self.lock_path.parent)
         return fileio.locked(self.lock_path)
 
     def _write(self, editor: account_file.Editor) -> None:
