@@ -75,3 +75,18 @@ def test_every_path_to_one_account_file_takes_the_one_lock(tmp_path: Path,
     writer.join(10)
     assert done.is_set() and direct.get("work").label == "work"
     assert not (config.parent / ".accounts.toml.lock").exists()
+
+
+def test_a_killed_writers_temp_file_beside_the_real_file_is_cleared(tmp_path: Path,
+                                                                     config: Path) -> None:
+    real = tmp_path / "dotfiles" / "accounts.toml"
+    real.parent.mkdir()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.symlink_to(real)
+    store = AccountStore(config, state_dir=tmp_path / "state")
+    store.add(make_account("work"))
+    left = fileio.temp_name(real)  # what a writer killed mid-save leaves behind
+    left.write_bytes(b"half a file")
+    store.add(make_account("other"))
+    assert not left.exists() and sorted(p.name for p in real.parent.iterdir()) == [
+        ".accounts.toml.lock", "accounts.toml"]

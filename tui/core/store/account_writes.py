@@ -49,6 +49,7 @@ class AccountWrites:
     # Set by AccountStore.__init__.
     path: Path
     lock_path: Path
+    _resolved: str
     _cache: tuple[bytes, AccountFile] | None
     _cache_file: Path
     _deleted_ids: set[str]
@@ -95,9 +96,10 @@ class AccountWrites:
 
     def _replace_file(self, data: bytes | list[memoryview | bytes]) -> os.stat_result:
         """Write the account file (atomically; we hold its lock); its stat afterwards."""
+        real = Path(self._resolved)  # (writes go through links to the file itself)
         with contextlib.suppress(OSError):  # temp files of killed writers
-            for entry in os.scandir(self.path.parent):
-                if fileio.is_temp_of(Path(entry.path), self.path):
+            for entry in os.scandir(real.parent):
+                if fileio.is_temp_of(Path(entry.path), real):
                     os.unlink(entry.path)
         self._cache = None
         fileio.atomic_write(self.path, data)
