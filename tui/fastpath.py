@@ -115,7 +115,7 @@ def _key(sealing: str) -> bytes | None:
 def lookup(config: str, label: str) -> tuple[str, str, str] | None:
     """(account id, token file, sealing) for ``label`` from a current, settled index."""
     st = os.stat(config)
-    resolved = os.path.realpath(os.path.abspath(config))
+    resolved = paths.resolved(config)
     state = paths.state_folder()
     data = label_index.read(label_index.index_path(state, resolved))
     if data is None:

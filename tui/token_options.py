@@ -3,7 +3,8 @@
 The fast path (tui/fastpath.py) must not import argparse, so it walks argv itself;
 the full command (tui/commands/token.py) builds its argparse parser from the same
 table. Both therefore accept the same spellings, choices and defaults.
-Imports nothing but the shared default: this is on the fast path.
+Imports nothing but the shared default and the reading of the words before the
+command (global_options): this is on the fast path.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def parse(argv: Sequence[str]) -> tuple[str | None, bool] | None:
 
 def cached_rows(config: str) -> list[tuple[AccountRow, TokenSummary]] | None:
     """The rows the list cache holds for this account file, if every one is current."""
-    resolved = os.path.realpath(os.path.abspath(config))
+    resolved = paths.resolved(config)
     state = paths.state_folder()
     digest = account_digest(config, resolved, index_path(state, resolved))
     if not digest:

@@ -33,6 +33,12 @@ def config_file(override: str | os.PathLike[str] | None = None) -> str:
     return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), APP, "accounts.toml")
 
 
+def resolved(config: str | os.PathLike[str]) -> str:
+    """The account file's own path, links followed: what its caches, index, token file
+    names and lock are keyed by, whichever path (link, --config) named it."""
+    return os.path.realpath(os.path.abspath(os.fspath(config)))
+
+
 def state_folder() -> str:
     """Issued tokens live here, apart from the configuration."""
     env = os.environ.get("EXO_OAUTH_STATE_DIR", "").strip()

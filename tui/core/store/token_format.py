@@ -25,6 +25,7 @@ from typing import Any
 
 from tui.core.errors import SealError, StoreError
 from tui.core.model import TokenState, TokenSummary
+from tui.core.paths import resolved as resolved
 from tui.core.token_summary import possible_time
 
 from .fileio import atomic_write, loads_toml
@@ -47,10 +48,6 @@ def _digest(*parts: str) -> str:
         data = part.encode("utf-8", "surrogatepass")
         h.update(b"%d:" % len(data) + data)
     return h.hexdigest()[:40]
-
-
-def resolved(config_path: str | os.PathLike[str]) -> str:
-    return os.path.realpath(os.path.abspath(os.fspath(config_path)))
 
 
 def token_path(state_dir: str | os.PathLike[str], config_path: str | os.PathLike[str],
